@@ -1,0 +1,39 @@
+using Platform.Hosting;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Platform.Gateway.Routing;
+
+public static class BackendRouting
+{
+    /// <summary>
+    /// YARP in front of the services. Routes are code (they are the API's shape, not deployment settings);
+    /// only the backend addresses come from configuration.
+    /// </summary>
+    public static WebApplicationBuilder AddBackendRouting(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<BackendOptions>(builder.Configuration.GetSection(BackendOptions.Section));
+        var backends = builder.Configuration.GetSection(BackendOptions.Section).Get<BackendOptions>() ?? new BackendOptions();
+
+        builder.Services.AddReverseProxy().LoadFromMemory(GatewayRoutes.All, backends.All.Select(b => Cluster(b.Key, b.Value)).ToArray());
+
+        builder.Services.AddHttpClient(BackendHealthCheck.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddHealthChecks().AddCheck<BackendHealthCheck>("backends", tags: [PlatformDefaults.ReadyTag]);
+        return builder;
+    }
+
+    // The backends speak h2c: a backend that answers while it is still reading a request body (an early
+    // error on a blob upload) deadlocks an HTTP/1.1 proxy hop, because HttpClient sends the whole body first.
+    // Blob transfers can idle longer than YARP's 100 s default while a slow client trickles bytes.
+    private static ClusterConfig Cluster(string id, string address) => new()
+    {
+        ClusterId = id,
+        Destinations = new Dictionary<string, DestinationConfig> { [id] = new() { Address = address } },
+        HttpRequest = new ForwarderRequestConfig
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            ActivityTimeout = TimeSpan.FromMinutes(15),
+        },
+    };
+}

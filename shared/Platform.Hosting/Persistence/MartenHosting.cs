@@ -1,0 +1,53 @@
+using JasperFx;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.Hosting.Health;
+
+namespace Platform.Hosting.Persistence;
+
+public static class MartenHosting
+{
+    public const string ConnectionStringName = "Postgres";
+
+    /// <summary>
+    /// Marten on the platform's PostgreSQL (ConnectionStrings:Postgres), with lightweight sessions, schema objects
+    /// created or updated at start-up, and a readiness check. <paramref name="configure"/> adds the service's
+    /// events and projections.
+    /// </summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddPlatformMarten(
+        this WebApplicationBuilder builder, Action<StoreOptions> configure)
+    {
+        builder.Services.AddSingleton(sp =>
+            new NpgsqlDataSourceBuilder(RequireConnectionString(sp.GetRequiredService<IConfiguration>())).Build());
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [PlatformDefaults.ReadyTag]);
+
+        return builder.Services
+            .AddMarten(sp =>
+            {
+                var options = new StoreOptions();
+                options.Connection(sp.GetRequiredService<NpgsqlDataSource>());
+                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                options.Events.MetadataConfig.CorrelationIdEnabled = true;
+                options.Events.MetadataConfig.CausationIdEnabled = true;
+                options.Events.MetadataConfig.HeadersEnabled = true;
+                options.Events.MetadataConfig.UserNameEnabled = true;
+                configure(options);
+                return options;
+            })
+            .UseLightweightSessions()
+            .UseNpgsqlDataSource()
+            .ApplyAllDatabaseChangesOnStartup();
+    }
+
+    public static string RequireConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set (env ConnectionStrings__{ConnectionStringName}). " +
+                "`make up` sets it; see README.");
+}
