@@ -1,0 +1,87 @@
+using Marten.Events.Aggregation;
+using Platform.Registry.Events;
+
+namespace Platform.Registry.ReadModels;
+
+/// <summary>
+/// One repository as the OCI API sees it: its tags, its manifests and the blobs linked into it. Written inline
+/// with the events, so a pull right after a push sees the push.
+/// </summary>
+public sealed class RepositoryState
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public Dictionary<string, string> Tags { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ManifestSummary> Manifests { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, long> Blobs { get; set; } = new(StringComparer.Ordinal);
+    public DateTimeOffset? LastPushAt { get; set; }
+
+    /// <summary>
+    /// A repository exists (for _catalog and NAME_UNKNOWN) while it holds a manifest or a blob. Stored, not
+    /// computed, so _catalog can filter on it in the database.
+    /// </summary>
+    public bool HasContent { get; set; }
+
+    internal RepositoryState Refresh()
+    {
+        HasContent = Manifests.Count > 0 || Blobs.Count > 0;
+        return this;
+    }
+
+    public bool HasBlob(string digest) => Blobs.ContainsKey(digest);
+}
+
+public sealed record ManifestSummary(string MediaType, long Size, DateTimeOffset PushedAt);
+
+public sealed class RepositoryStateProjection : SingleStreamProjection<RepositoryState, string>
+{
+    public RepositoryStateProjection()
+    {
+        // Documents of deleted repositories are kept (a repository may come back); nothing to delete here.
+    }
+
+    public static RepositoryState Create(JasperFx.Events.IEvent<BlobLinked> e) => Apply(e, New(e.Data.Repository));
+    public static RepositoryState Create(JasperFx.Events.IEvent<ManifestPushed> e) => Apply(e, New(e.Data.Repository));
+
+    public static RepositoryState Apply(JasperFx.Events.IEvent<BlobLinked> e, RepositoryState r)
+    {
+        r.Blobs[e.Data.Digest] = e.Data.Size;
+        r.LastPushAt = e.Timestamp;
+        return r.Refresh();
+    }
+
+    public static RepositoryState Apply(BlobUnlinked e, RepositoryState r)
+    {
+        r.Blobs.Remove(e.Digest);
+        return r.Refresh();
+    }
+
+    public static RepositoryState Apply(JasperFx.Events.IEvent<ManifestPushed> e, RepositoryState r)
+    {
+        r.Manifests[e.Data.Digest] = new ManifestSummary(e.Data.MediaType, e.Data.Content.LongLength, e.Timestamp);
+        r.LastPushAt = e.Timestamp;
+        return r.Refresh();
+    }
+
+    public static RepositoryState Apply(TagMoved e, RepositoryState r)
+    {
+        r.Tags[e.Tag] = e.Digest;
+        return r.Refresh();
+    }
+
+    public static RepositoryState Apply(TagDeleted e, RepositoryState r)
+    {
+        r.Tags.Remove(e.Tag);
+        return r.Refresh();
+    }
+
+    public static RepositoryState Apply(ManifestDeleted e, RepositoryState r)
+    {
+        r.Manifests.Remove(e.Digest);
+        foreach (var tag in e.RemovedTags)
+            r.Tags.Remove(tag);
+        return r.Refresh();
+    }
+
+    private static RepositoryState New(string name) => new() { Name = name };
+}
