@@ -1,15 +1,19 @@
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
+using Platform.Ingest;
+using Platform.Registry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("ingest");
-builder.AddPlatformMarten(options => { });
+builder.AddPlatformMarten(options => options.AddRegistry());
 builder.AddPlatformMessaging("ingest");
+builder.AddOciWrites();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapOciWrites();
 app.Run();
 
 namespace Platform.Ingest

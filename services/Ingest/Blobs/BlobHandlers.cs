@@ -1,0 +1,58 @@
+using Marten;
+using Platform.Hosting.Persistence;
+using Platform.Registry;
+using Platform.Registry.Events;
+using Platform.Registry.Oci;
+using Platform.Registry.ReadModels;
+
+namespace Platform.Ingest.Blobs;
+
+/// <summary>Blob bytes out (GET/HEAD with Range) and blob unlinking (DELETE), always per repository.</summary>
+public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore content)
+{
+    // GET|HEAD /v2/<name>/blobs/<digest>
+    public async Task<IResult> GetAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    {
+        if (!Digest.TryParse(reference, out var digest, out _))
+            return OciResults.Error(OciErrorCode.DigestInvalid, "digest is invalid", new { digest = reference });
+        var key = digest.ToString();
+
+        // A blob exists in a repository only while it is linked there, even if other repositories share the bytes.
+        await using var query = store.QuerySession();
+        var repo = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(name), ct);
+        var path = content.BlobPath(key);
+        if (repo is null || !repo.HasBlob(key) || !File.Exists(path))
+            return OciResults.Error(OciErrorCode.BlobUnknown, "blob unknown to this repository", new { digest = key });
+
+        http.Response.Headers["Docker-Content-Digest"] = key;
+        http.Response.Headers.ETag = $"\"{key}\"";
+        http.Response.Headers.CacheControl = "max-age=31536000";
+        // The file result streams from disk and answers Range (206 with Content-Range, or 416) by itself.
+        return Results.File(path, "application/octet-stream", enableRangeProcessing: true);
+    }
+
+    // DELETE /v2/<name>/blobs/<digest>
+    public async Task<IResult> DeleteAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    {
+        if (!Digest.TryParse(reference, out var digest, out _))
+            return OciResults.Error(OciErrorCode.DigestInvalid, "digest is invalid", new { digest = reference });
+        var key = digest.ToString();
+
+        var removed = await ConcurrencyRetry.RunAsync(async () =>
+        {
+            await using var session = store.OpenEventSession(http);
+            var repo = await session.Events.FetchForWriting<RepositoryState>(StreamKeys.Repository(name), ct);
+            if (repo.Aggregate?.HasBlob(key) != true)
+                return false;
+            repo.AppendOne(new BlobUnlinked(name, key));
+            await session.SaveChangesAsync(ct);
+            return true;
+        }, ct);
+
+        // The bytes stay in the content store: other repositories may link them, and an upload in flight may be
+        // about to. Reclaiming unreferenced bytes is garbage collection's job, not a DELETE's.
+        return removed
+            ? Results.StatusCode(StatusCodes.Status202Accepted)
+            : OciResults.Error(OciErrorCode.BlobUnknown, "blob unknown to this repository", new { digest = key });
+    }
+}

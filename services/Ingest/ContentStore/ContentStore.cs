@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace Platform.Ingest.ContentStore;
+
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+    /// <summary>Root folder of the content store (blobs/ and uploads/ live below it).</summary>
+    public string Root { get; set; } = ".platform/data";
+}
+
+/// <summary>
+/// Content-addressed files on disk. Bytes arrive in an upload file; only after their digest is verified and
+/// they are fsynced are they renamed (atomically, same file system) to blobs/&lt;alg&gt;/&lt;2 hex&gt;/&lt;hex&gt;.
+/// So a blob file that exists is always complete and correct, whatever crashed when.
+/// </summary>
+public sealed class ContentStore
+{
+    private const int BufferSize = 1 << 20;
+    private readonly string _blobs;
+    private readonly string _uploads;
+
+    public ContentStore(IOptions<StorageOptions> options)
+    {
+        var root = Path.GetFullPath(options.Value.Root);
+        _blobs = Path.Combine(root, "blobs");
+        _uploads = Path.Combine(root, "uploads");
+        Directory.CreateDirectory(_blobs);
+        Directory.CreateDirectory(_uploads);
+    }
+
+    public string BlobPath(string digest)
+    {
+        var (algorithm, hex) = Split(digest);
+        return Path.Combine(_blobs, algorithm, hex[..2], hex);
+    }
+
+    public bool BlobExists(string digest) => File.Exists(BlobPath(digest));
+
+    public string UploadPath(Guid sessionId) => Path.Combine(_uploads, sessionId.ToString("N"));
+
+    /// <summary>
+    /// Appends a request body at <paramref name="offset"/> of the session's upload file, hashing as it goes, and
+    /// fsyncs before returning. Bytes past <paramref name="offset"/> (left by a crash before their chunk was
+    /// recorded) are cut first. A client that disconnects mid-body keeps what arrived: it is fsynced and counted,
+    /// so the status GET can tell the client where to resume.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(Guid sessionId, long offset, Stream body, IncrementalHash? hash, long? limit, CancellationToken ct)
+    {
+        await using var file = new FileStream(UploadPath(sessionId), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read,
+            BufferSize, FileOptions.Asynchronous);
+        if (file.Length != offset)
+            file.SetLength(offset);
+        file.Position = offset;
+
+        var buffer = new byte[BufferSize];
+        long written = 0;
+        var interrupted = false;
+        try
+        {
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await body.ReadAsync(buffer, ct);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+                {
+                    interrupted = true;
+                    break;
+                }
+                if (read == 0)
+                    break;
+                if (limit is { } max && written + read > max)
+                    return new AppendResult(written, Interrupted: false, TooLong: true);
+                await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
+                hash?.AppendData(buffer, 0, read);
+                written += read;
+            }
+        }
+        finally
+        {
+            await file.FlushAsync(CancellationToken.None);
+            file.Flush(flushToDisk: true);
+        }
+        return new AppendResult(written, interrupted, TooLong: false);
+    }
+
+    /// <summary>Hashes the first <paramref name="length"/> bytes of an upload file (after a restart lost the running hash).</summary>
+    public async Task<IncrementalHash> RehashAsync(Guid sessionId, long length, HashAlgorithmName algorithm, CancellationToken ct)
+    {
+        var hash = IncrementalHash.CreateHash(algorithm);
+        if (length == 0)
+            return hash;
+        await using var file = new FileStream(UploadPath(sessionId), FileMode.Open, FileAccess.Read, FileShare.ReadWrite,
+            BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var buffer = new byte[BufferSize];
+        var left = length;
+        while (left > 0)
+        {
+            var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), ct);
+            if (read == 0)
+                throw new IOException($"upload file of {sessionId} is shorter than its recorded {length} bytes");
+            hash.AppendData(buffer, 0, read);
+            left -= read;
+        }
+        return hash;
+    }
+
+    /// <summary>
+    /// Moves a verified upload file to its content address. If the blob is already there (same digest, so the
+    /// same bytes), the upload file is simply dropped.
+    /// </summary>
+    public void Promote(Guid sessionId, string digest, long size)
+    {
+        var source = UploadPath(sessionId);
+        using (var file = new FileStream(source, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            if (file.Length != size)
+                file.SetLength(size);
+            file.Flush(flushToDisk: true);
+        }
+        var target = BlobPath(digest);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        try
+        {
+            File.Move(source, target, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            File.Delete(source);
+        }
+    }
+
+    public void DeleteUpload(Guid sessionId)
+    {
+        try { File.Delete(UploadPath(sessionId)); }
+        catch (IOException) { /* gone already, or still open by a request being cancelled: harmless */ }
+    }
+
+    public long UploadFileLength(Guid sessionId)
+    {
+        var info = new FileInfo(UploadPath(sessionId));
+        return info.Exists ? info.Length : 0;
+    }
+
+    private static (string Algorithm, string Hex) Split(string digest)
+    {
+        var colon = digest.IndexOf(':');
+        var algorithm = digest[..colon];
+        var hex = digest[(colon + 1)..];
+        // The digest was validated by the caller; this guards the file system against anything that was not.
+        if (hex.Length < 2 || algorithm.Any(c => !char.IsAsciiLetterOrDigit(c)) || hex.Any(c => !char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c)))
+            throw new ArgumentException($"not a storable digest: {digest}", nameof(digest));
+        return (algorithm, hex);
+    }
+}
+
+public readonly record struct AppendResult(long Written, bool Interrupted, bool TooLong);

@@ -1,0 +1,45 @@
+using JasperFx.Events;
+using Platform.Contracts;
+using Platform.Hosting.Persistence;
+using Platform.Registry.Events;
+
+namespace Platform.Ingest.Relay;
+
+/// <summary>
+/// Maps the event store's internal events to the integration contracts other services consume. Internal events
+/// that are nobody else's business (chunk bookkeeping) map to nothing.
+/// </summary>
+public static class IntegrationEvents
+{
+    public static IPlatformEvent? From(IEvent e)
+    {
+        var meta = Meta(e);
+        return e.Data switch
+        {
+            UploadStarted x => new UploadStartedV1(meta, x.SessionId, x.Repository),
+            UploadCompleted x => new UploadCompletedV1(meta, x.SessionId, x.Repository, x.Digest, x.Size),
+            UploadCancelled x => new UploadCancelledV1(meta, x.SessionId, x.Repository),
+            BlobStored x => new BlobStoredV1(meta, x.Digest, x.Size),
+            BlobLinked x => new BlobLinkedV1(meta, x.Repository, x.Digest, x.Size, x.How),
+            BlobUnlinked x => new BlobUnlinkedV1(meta, x.Repository, x.Digest),
+            ManifestPushed x => new ManifestPushedV1(meta, x.Repository, x.Digest, x.MediaType, x.Content.LongLength,
+                x.SubjectDigest, x.ArtifactType, x.Blobs, x.Manifests),
+            TagMoved x => new TagMovedV1(meta, x.Repository, x.Tag, x.Digest, x.PreviousDigest),
+            TagDeleted x => new TagDeletedV1(meta, x.Repository, x.Tag, x.Digest),
+            ManifestDeleted x => new ManifestDeletedV1(meta, x.Repository, x.Digest, x.RemovedTags),
+            _ => null,
+        };
+    }
+
+    private static EventMetadata Meta(IEvent e) => new(
+        e.Id,
+        e.Sequence,
+        e.Timestamp,
+        Header(e, RequestSessions.ActorHeader) ?? "anonymous",
+        Header(e, RequestSessions.ClientAddressHeader),
+        Header(e, RequestSessions.UserAgentHeader),
+        e.CorrelationId);
+
+    private static string? Header(IEvent e, string name) =>
+        e.Headers is { } headers && headers.TryGetValue(name, out var value) ? value?.ToString() : null;
+}

@@ -1,0 +1,275 @@
+using System.Security.Cryptography;
+using Marten;
+using Platform.Hosting.Persistence;
+using Platform.Ingest.Blobs;
+using Platform.Ingest.ContentStore;
+using Platform.Registry;
+using Platform.Registry.Events;
+using Platform.Registry.Oci;
+using Platform.Registry.ReadModels;
+
+namespace Platform.Ingest.Uploads;
+
+/// <summary>
+/// Blob upload sessions: start (or monolithic upload, or cross-repository mount), chunks, status, completion,
+/// cancellation. Each session is an event stream; its recorded offset only ever counts fsynced bytes.
+/// </summary>
+public sealed class UploadHandlers(
+    IDocumentStore store,
+    ContentStore.ContentStore content,
+    UploadHashes hashes,
+    UploadLocks locks,
+    BlobLinker linker)
+{
+    // POST /v2/<name>/blobs/uploads/[?digest=][?mount=&from=]
+    public async Task<IResult> StartAsync(string name, HttpContext http, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        if (query.TryGetValue("mount", out var mountValue) && mountValue.ToString() is { Length: > 0 } mount)
+        {
+            if (!Digest.TryParse(mount, out var mountDigest, out _))
+                return OciResults.Error(OciErrorCode.DigestInvalid, "mount digest is invalid", new { digest = mount });
+            var from = query["from"].ToString();
+            if (await TryMountAsync(name, from, mountDigest.ToString(), http, ct))
+                return BlobCreated(http, name, mountDigest.ToString());
+            // Not mountable (unknown source or blob): the spec says start an ordinary session instead.
+        }
+
+        var sessionId = Guid.NewGuid();
+        if (query.TryGetValue("digest", out var digestValue))
+        {
+            if (!Digest.TryParse(digestValue.ToString(), out var digest, out _))
+                return OciResults.Error(OciErrorCode.DigestInvalid, "digest is invalid", new { digest = digestValue.ToString() });
+            return await MonolithicAsync(name, sessionId, digest, http, ct);
+        }
+
+        await using (var session = store.OpenEventSession(http))
+        {
+            session.Events.StartStream(StreamKeys.Upload(sessionId), new UploadStarted(sessionId, name));
+            await session.SaveChangesAsync(ct);
+        }
+        return Accepted(http, name, sessionId, 0);
+    }
+
+    // PATCH /v2/<name>/blobs/uploads/<session>
+    public async Task<IResult> PatchAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(reference, "N", out var sessionId))
+            return UploadUnknown(reference);
+        using var held = await locks.AcquireAsync(sessionId, ct);
+        var upload = await LoadOpenAsync(name, sessionId, ct);
+        if (upload is null)
+            return UploadUnknown(reference);
+
+        if (ValidateChunkRange(http, upload) is { } rangeError)
+            return rangeError;
+
+        var result = await AppendChunkAsync(upload, http, ct);
+        if (result.Error is { } error)
+            return error;
+        return Accepted(http, name, sessionId, result.Offset);
+    }
+
+    // GET /v2/<name>/blobs/uploads/<session>
+    public async Task<IResult> StatusAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(reference, "N", out var sessionId))
+            return UploadUnknown(reference);
+        var upload = await LoadOpenAsync(name, sessionId, ct);
+        if (upload is null)
+            return UploadUnknown(reference);
+        SetUploadHeaders(http, name, sessionId, upload.Offset);
+        return Results.NoContent();
+    }
+
+    // PUT /v2/<name>/blobs/uploads/<session>?digest=<digest>
+    public async Task<IResult> CompleteAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(reference, "N", out var sessionId))
+            return UploadUnknown(reference);
+        var digestText = http.Request.Query["digest"].ToString();
+        if (!Digest.TryParse(digestText, out var digest, out _))
+            return OciResults.Error(OciErrorCode.DigestInvalid, "a valid ?digest= is required to complete an upload", new { digest = digestText });
+
+        using var held = await locks.AcquireAsync(sessionId, ct);
+        var upload = await LoadOpenAsync(name, sessionId, ct);
+        if (upload is null)
+            return UploadUnknown(reference);
+
+        // A final chunk may come with the PUT.
+        if (HasBody(http))
+        {
+            if (ValidateChunkRange(http, upload) is { } rangeError)
+                return rangeError;
+            var chunk = await AppendChunkAsync(upload, http, ct);
+            if (chunk.Error is { } error)
+                return error;
+            upload.Offset = chunk.Offset;
+        }
+
+        var computed = await FinishHashAsync(sessionId, upload.Offset, digest, ct);
+        if (!string.Equals(computed, digest.ToString(), StringComparison.Ordinal))
+            return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
+                new { expected = digest.ToString(), computed, size = upload.Offset });
+
+        content.Promote(sessionId, computed, upload.Offset);
+        await linker.CompleteUploadAsync(name, sessionId, computed, upload.Offset, http, ct);
+        hashes.Forget(sessionId);
+        return BlobCreated(http, name, computed);
+    }
+
+    // DELETE /v2/<name>/blobs/uploads/<session>
+    public async Task<IResult> CancelAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(reference, "N", out var sessionId))
+            return UploadUnknown(reference);
+        using var held = await locks.AcquireAsync(sessionId, ct);
+        var upload = await LoadOpenAsync(name, sessionId, ct);
+        if (upload is null)
+            return UploadUnknown(reference);
+        await using (var session = store.OpenEventSession(http))
+        {
+            session.Events.Append(StreamKeys.Upload(sessionId), new UploadCancelled(sessionId, name));
+            await session.SaveChangesAsync(ct);
+        }
+        hashes.Forget(sessionId);
+        content.DeleteUpload(sessionId);
+        return Results.NoContent();
+    }
+
+    private async Task<IResult> MonolithicAsync(string name, Guid sessionId, Digest digest, HttpContext http, CancellationToken ct)
+    {
+        // The whole blob in one request: still a session (started, one chunk, completed) so the history shows it.
+        await using (var session = store.OpenEventSession(http))
+        {
+            session.Events.StartStream(StreamKeys.Upload(sessionId), new UploadStarted(sessionId, name));
+            await session.SaveChangesAsync(ct);
+        }
+        using var hash = IncrementalHash.CreateHash(HashFor(digest));
+        var result = await content.AppendAsync(sessionId, 0, http.Request.Body, hash, DeclaredLength(http), ct);
+        if (result.Interrupted || result.TooLong || (DeclaredLength(http) is { } declared && declared != result.Written))
+        {
+            await CancelSilentlyAsync(name, sessionId, http);
+            return OciResults.Error(OciErrorCode.SizeInvalid, "the body is not as long as its Content-Length");
+        }
+        var computed = $"{digest.Algorithm}:{Convert.ToHexStringLower(hash.GetHashAndReset())}";
+        if (computed != digest.ToString())
+        {
+            await CancelSilentlyAsync(name, sessionId, http);
+            return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
+                new { expected = digest.ToString(), computed, size = result.Written });
+        }
+        content.Promote(sessionId, computed, result.Written);
+        await linker.CompleteUploadAsync(name, sessionId, computed, result.Written, http, ct, chunk: (0, result.Written));
+        return BlobCreated(http, name, computed);
+    }
+
+    private async Task CancelSilentlyAsync(string name, Guid sessionId, HttpContext http)
+    {
+        await using var session = store.OpenEventSession(http);
+        session.Events.Append(StreamKeys.Upload(sessionId), new UploadCancelled(sessionId, name));
+        await session.SaveChangesAsync(CancellationToken.None);
+        content.DeleteUpload(sessionId);
+    }
+
+    private async Task<bool> TryMountAsync(string name, string from, string digest, HttpContext http, CancellationToken ct)
+    {
+        if (!RepositoryName.IsValid(from) || !content.BlobExists(digest))
+            return false;
+        await using var query = store.QuerySession();
+        var source = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(from), ct);
+        if (source is null || !source.Blobs.TryGetValue(digest, out var size))
+            return false;
+        await linker.LinkAsync(name, digest, size, "mount", http, ct);
+        return true;
+    }
+
+    private async Task<UploadSession?> LoadOpenAsync(string name, Guid sessionId, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        var upload = await query.LoadAsync<UploadSession>(StreamKeys.Upload(sessionId), ct);
+        return upload is { State: UploadState.Open } && upload.Repository == name ? upload : null;
+    }
+
+    /// <summary>A chunk must start where the session stands; anything else (a gap, a replay) is 416 with the real range.</summary>
+    private static IResult? ValidateChunkRange(HttpContext http, UploadSession upload)
+    {
+        var header = http.Request.Headers.ContentRange.ToString();
+        if (header.Length == 0)
+            return null;
+        if (!ContentRange.TryParse(header, out var range))
+            return OciResults.Error(OciErrorCode.BlobUploadInvalid, "Content-Range is malformed", new { contentRange = header });
+        if (range.Start != upload.Offset || (DeclaredLength(http) is { } length && length != range.Length))
+        {
+            SetUploadHeaders(http, upload.Repository, upload.SessionId, upload.Offset);
+            return OciResults.RangeNotSatisfiable($"the chunk must start at byte {upload.Offset}");
+        }
+        return null;
+    }
+
+    private async Task<(long Offset, IResult? Error)> AppendChunkAsync(UploadSession upload, HttpContext http, CancellationToken ct)
+    {
+        var sessionId = upload.SessionId;
+        var hash = hashes.Take(sessionId, upload.Offset)
+                   ?? await content.RehashAsync(sessionId, upload.Offset, HashAlgorithmName.SHA256, ct);
+        var declared = DeclaredLength(http);
+        var result = await content.AppendAsync(sessionId, upload.Offset, http.Request.Body, hash, declared, ct);
+        if (result.TooLong)
+        {
+            hash.Dispose();
+            return (upload.Offset, OciResults.Error(OciErrorCode.SizeInvalid, "the body is longer than its Content-Length"));
+        }
+
+        var newOffset = upload.Offset + result.Written;
+        if (result.Written > 0)
+        {
+            await using var session = store.OpenEventSession(http);
+            session.Events.Append(StreamKeys.Upload(sessionId), new UploadChunkAccepted(sessionId, upload.Offset, result.Written));
+            await session.SaveChangesAsync(CancellationToken.None);
+        }
+        hashes.Put(sessionId, newOffset, hash);
+        return (newOffset, null);
+    }
+
+    private async Task<string> FinishHashAsync(Guid sessionId, long offset, Digest digest, CancellationToken ct)
+    {
+        var algorithm = HashFor(digest);
+        var hash = algorithm == HashAlgorithmName.SHA256 ? hashes.Take(sessionId, offset) : null;
+        hash ??= await content.RehashAsync(sessionId, offset, algorithm, ct);
+        using (hash)
+            return $"{digest.Algorithm}:{Convert.ToHexStringLower(hash.GetHashAndReset())}";
+    }
+
+    private static HashAlgorithmName HashFor(Digest digest) =>
+        digest.Algorithm == "sha512" ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256;
+
+    private static long? DeclaredLength(HttpContext http) => http.Request.ContentLength;
+
+    private static bool HasBody(HttpContext http) =>
+        http.Request.ContentLength is > 0 || (http.Request.ContentLength is null && http.Request.Headers.TransferEncoding.Count > 0);
+
+    private static IResult Accepted(HttpContext http, string name, Guid sessionId, long offset)
+    {
+        SetUploadHeaders(http, name, sessionId, offset);
+        return Results.StatusCode(StatusCodes.Status202Accepted);
+    }
+
+    private static void SetUploadHeaders(HttpContext http, string name, Guid sessionId, long offset)
+    {
+        http.Response.Headers.Location = $"/v2/{name}/blobs/uploads/{sessionId:N}";
+        http.Response.Headers["Docker-Upload-UUID"] = sessionId.ToString("N");
+        http.Response.Headers.Range = ContentRange.FormatUploadRange(offset);
+        http.Response.Headers.ContentLength = 0;
+    }
+
+    private static IResult BlobCreated(HttpContext http, string name, string digest)
+    {
+        http.Response.Headers.Location = $"/v2/{name}/blobs/{digest}";
+        http.Response.Headers["Docker-Content-Digest"] = digest;
+        http.Response.Headers.ContentLength = 0;
+        return Results.StatusCode(StatusCodes.Status201Created);
+    }
+
+    private static IResult UploadUnknown(string reference) =>
+        OciResults.Error(OciErrorCode.BlobUploadUnknown, "upload session unknown, completed or cancelled", new { session = reference });
+}
