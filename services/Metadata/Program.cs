@@ -1,15 +1,19 @@
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
+using Platform.Metadata;
+using Platform.Registry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("metadata");
-builder.AddPlatformMarten(options => { });
+builder.AddPlatformMarten(options => options.AddRegistry());
 builder.AddPlatformMessaging("metadata");
+builder.AddOciReads();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapOciReads();
 app.Run();
 
 namespace Platform.Metadata

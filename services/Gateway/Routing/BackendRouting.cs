@@ -15,6 +15,7 @@ public static class BackendRouting
         builder.Services.Configure<BackendOptions>(builder.Configuration.GetSection(BackendOptions.Section));
         var backends = builder.Configuration.GetSection(BackendOptions.Section).Get<BackendOptions>() ?? new BackendOptions();
 
+        builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<OciServiceConstraint>(OciServiceConstraint.Name));
         builder.Services.AddReverseProxy().LoadFromMemory(GatewayRoutes.All, backends.All.Select(b => Cluster(b.Key, b.Value)).ToArray());
 
         builder.Services.AddHttpClient(BackendHealthCheck.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));

@@ -5,5 +5,11 @@ namespace Platform.Gateway.Routing;
 /// <summary>The public API's shape: which service answers which path.</summary>
 public static class GatewayRoutes
 {
-    public static IReadOnlyList<RouteConfig> All { get; } = [];
+    public static IReadOnlyList<RouteConfig> All { get; } =
+    [
+        // OCI Distribution: uploads, blob bytes and manifest writes to Ingest; manifest reads, tags, referrers,
+        // catalog (and unknown /v2 paths) to Metadata. GET /v2/ itself is answered by the gateway.
+        new() { RouteId = "oci-ingest", ClusterId = "ingest", Match = new() { Path = "/v2/{**path:oci(ingest)}" } },
+        new() { RouteId = "oci-metadata", ClusterId = "metadata", Match = new() { Path = "/v2/{**path:oci(metadata)}" } },
+    ];
 }
