@@ -1,16 +1,23 @@
+using Platform.Audit.Api;
+using Platform.Audit.Log;
+using Platform.Audit.Recording;
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("audit");
-// The audit log lives in its own schema: it is written only by this service and must not be touched by others.
+// The audit log lives in its own schema: written only by this service, never touched by the others.
 builder.AddPlatformMarten(options => options.DatabaseSchemaName = "audit");
-builder.AddPlatformMessaging("audit");
+builder.Services.AddSingleton<AuditLog>();
+builder.Services.AddHostedService<AuditSchema>();
+builder.AddPlatformMessaging("audit", x => x.AddConsumer<AuditConsumer>());
+builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapAuditApi();
 app.Run();
 
 namespace Platform.Audit

@@ -1,0 +1,38 @@
+using MassTransit;
+using Platform.Audit.Log;
+using Platform.Contracts;
+
+namespace Platform.Audit.Recording;
+
+/// <summary>
+/// Records every integration event in the audit log. Idempotent: the log is keyed by the event id, so a
+/// redelivered event is a no-op.
+/// </summary>
+public sealed class AuditConsumer(AuditLog log) :
+    IConsumer<UploadStartedV1>, IConsumer<UploadCompletedV1>, IConsumer<UploadCancelledV1>,
+    IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>,
+    IConsumer<ManifestPushedV1>, IConsumer<TagMovedV1>, IConsumer<TagDeletedV1>, IConsumer<ManifestDeletedV1>,
+    IConsumer<BlobPinnedV1>, IConsumer<BlobUnpinnedV1>
+{
+    public Task Consume(ConsumeContext<UploadStartedV1> c) => Record(c, "upload.started", c.Message.Repository);
+    public Task Consume(ConsumeContext<UploadCompletedV1> c) => Record(c, "upload.completed", c.Message.Repository, c.Message.Digest);
+    public Task Consume(ConsumeContext<UploadCancelledV1> c) => Record(c, "upload.cancelled", c.Message.Repository);
+    public Task Consume(ConsumeContext<BlobStoredV1> c) => Record(c, "blob.stored", null, c.Message.Digest);
+    public Task Consume(ConsumeContext<BlobLinkedV1> c) => Record(c, "blob.linked", c.Message.Repository, c.Message.Digest);
+    public Task Consume(ConsumeContext<BlobUnlinkedV1> c) => Record(c, "blob.unlinked", c.Message.Repository, c.Message.Digest);
+    public Task Consume(ConsumeContext<ManifestPushedV1> c) => Record(c, "manifest.pushed", c.Message.Repository, c.Message.Digest);
+    public Task Consume(ConsumeContext<TagMovedV1> c) => Record(c, "tag.moved", c.Message.Repository, c.Message.Digest, c.Message.Tag);
+    public Task Consume(ConsumeContext<TagDeletedV1> c) => Record(c, "tag.deleted", c.Message.Repository, c.Message.Digest, c.Message.Tag);
+    public Task Consume(ConsumeContext<ManifestDeletedV1> c) => Record(c, "manifest.deleted", c.Message.Repository, c.Message.Digest);
+    public Task Consume(ConsumeContext<BlobPinnedV1> c) => Record(c, "blob.pinned", null, c.Message.Digest);
+    public Task Consume(ConsumeContext<BlobUnpinnedV1> c) => Record(c, "blob.unpinned", null, c.Message.Digest);
+
+    private Task Record<T>(ConsumeContext<T> context, string action, string? repository, string? digest = null, string? tag = null)
+        where T : class, IPlatformEvent
+    {
+        var m = context.Message.Meta;
+        return log.AppendAsync(
+            new AuditRecord(m.EventId, m.OccurredAt, m.Actor, m.ClientAddress, m.UserAgent, action, repository, digest, tag, m.RequestId),
+            context.CancellationToken);
+    }
+}
