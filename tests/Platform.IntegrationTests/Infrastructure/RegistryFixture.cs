@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Platform.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Gateway, Ingest and Metadata running in this process on real Kestrel ports (the gateway proxies over real
+/// h2c connections), on a fresh database and a fresh content store, against the test RabbitMQ. Tests talk to
+/// <see cref="Gateway"/> exactly as a registry client would.
+/// </summary>
+public sealed class RegistryFixture : IAsyncLifetime
+{
+    private WebApplicationFactory<Platform.Ingest.IngestService>? _ingest;
+    private WebApplicationFactory<Platform.Metadata.MetadataService>? _metadata;
+    private WebApplicationFactory<Platform.Gateway.GatewayService>? _gateway;
+
+    public string Database { get; private set; } = "";
+    public string StorageRoot { get; } = Path.Combine(Path.GetTempPath(), $"platform-store-{Guid.NewGuid():N}");
+    public int IngestPort { get; } = ThrowawayPostgres.FreePort();
+    public int MetadataPort { get; } = ThrowawayPostgres.FreePort();
+    public int GatewayPort { get; } = ThrowawayPostgres.FreePort();
+
+    /// <summary>Base address of the gateway, e.g. http://127.0.0.1:40123</summary>
+    public Uri GatewayUrl => new($"http://127.0.0.1:{GatewayPort}");
+
+    /// <summary>"127.0.0.1:port", the registry host for skopeo/podman.</summary>
+    public string RegistryHost => $"127.0.0.1:{GatewayPort}";
+
+    public HttpClient Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync("registry");
+        Directory.CreateDirectory(StorageRoot);
+        StartIngest();
+        _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
+        _gateway = new WebApplicationFactory<Platform.Gateway.GatewayService>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
+            b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
+            foreach (var other in new[] { "Pinning", "Audit", "Scaler" })
+                b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
+            b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}");
+        });
+        _gateway.UseKestrel();
+        _gateway.StartServer();
+        Gateway = new HttpClient { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromMinutes(5) };
+        await Task.CompletedTask;
+    }
+
+    /// <summary>Stops Ingest (as a crash would, between requests) and starts a new one on the same store and database.</summary>
+    public async Task RestartIngestAsync()
+    {
+        if (_ingest is not null)
+            await _ingest.DisposeAsync();
+        StartIngest();
+    }
+
+    private void StartIngest() => _ingest = Backend<Platform.Ingest.IngestService>(IngestPort);
+
+    private WebApplicationFactory<T> Backend<T>(int port) where T : class
+    {
+        var factory = new WebApplicationFactory<T>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", Database);
+            b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
+            b.UseSetting("Storage:Root", StorageRoot);
+            b.UseSetting("urls", $"http://127.0.0.1:{port}");
+        });
+        factory.UseKestrel();
+        factory.StartServer();
+        return factory;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Gateway?.Dispose();
+        foreach (var f in new IAsyncDisposable?[] { _gateway, _ingest, _metadata })
+            if (f is not null)
+                await f.DisposeAsync();
+        try { Directory.Delete(StorageRoot, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RegistryCollection : ICollectionFixture<RegistryFixture>
+{
+    public const string Name = "registry";
+}
