@@ -68,6 +68,7 @@ public static class PlatformDefaults
     public static WebApplication UsePlatformDefaults(this WebApplication app)
     {
         app.UseRequestIds();
+        app.UseFailureResponses();
         return app;
     }
 }

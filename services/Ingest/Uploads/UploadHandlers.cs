@@ -201,7 +201,7 @@ public sealed class UploadHandlers(
             return OciResults.Error(OciErrorCode.BlobUploadInvalid, "Content-Range is malformed", new { contentRange = header });
         if (range.Start != upload.Offset || (DeclaredLength(http) is { } length && length != range.Length))
         {
-            SetUploadHeaders(http, upload.Repository, upload.SessionId, upload.Offset);
+            SetUploadHeaders(http, upload.Repository, upload.SessionId, upload.Offset, emptyBody: false);
             return OciResults.RangeNotSatisfiable($"the chunk must start at byte {upload.Offset}");
         }
         return null;
@@ -254,12 +254,13 @@ public sealed class UploadHandlers(
         return Results.StatusCode(StatusCodes.Status202Accepted);
     }
 
-    private static void SetUploadHeaders(HttpContext http, string name, Guid sessionId, long offset)
+    private static void SetUploadHeaders(HttpContext http, string name, Guid sessionId, long offset, bool emptyBody = true)
     {
         http.Response.Headers.Location = $"/v2/{name}/blobs/uploads/{sessionId:N}";
         http.Response.Headers["Docker-Upload-UUID"] = sessionId.ToString("N");
         http.Response.Headers.Range = ContentRange.FormatUploadRange(offset);
-        http.Response.Headers.ContentLength = 0;
+        if (emptyBody)
+            http.Response.Headers.ContentLength = 0;
     }
 
     private static IResult BlobCreated(HttpContext http, string name, string digest)

@@ -27,7 +27,12 @@ public static class RequestIds
 
             context.TraceIdentifier = id;
             context.Request.Headers[Header] = id;
-            context.Response.Headers[Header] = id;
+            // Set when the response starts, replacing whatever a proxied backend sent, so there is exactly one.
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers[Header] = id;
+                return Task.CompletedTask;
+            });
             Activity.Current?.SetTag("platform.request_id", id);
 
             using (logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = id }))

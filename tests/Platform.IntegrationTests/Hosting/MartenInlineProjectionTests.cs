@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events.Aggregation;
@@ -15,6 +16,7 @@ public sealed class MartenInlineProjectionTests
     public async Task Appended_events_are_visible_in_the_inline_projection_right_after_commit()
     {
         var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration["ConnectionStrings:Postgres"] = await TestDatabase.CreateAsync("marten");
         builder.AddPlatformMarten(o => o.Projections.Add<CounterProjection>(ProjectionLifecycle.Inline));
         await using var app = builder.Build();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,7 @@ public sealed class MessagingRoundTripTests
     {
         var received = new TaskCompletionSource<RoundTripPing>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration["ConnectionStrings:RabbitMq"] = TestServers.RabbitMq;
         builder.Services.AddSingleton(received);
         // A queue name of this test run's own, so parallel or earlier runs on the same broker cannot interfere.

@@ -28,6 +28,9 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
+    /// <summary>Ingest's services (its Marten store, to read the events a request wrote).</summary>
+    public IServiceProvider IngestServices => _ingest!.Services;
+
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync("registry");

@@ -1,0 +1,67 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Platform.Hosting.Observability;
+
+/// <summary>
+/// What a client sees when something fails that is not its fault. A dependency that is down or slow (PostgreSQL,
+/// the disk, a backend) is a 503 with Retry-After, so clients retry and uploads stay resumable, never a bare 500
+/// (distribution #769). Bodies are the OCI error JSON on /v2 and problem+json elsewhere.
+/// </summary>
+public static class FailureResponses
+{
+    public static WebApplication UseFailureResponses(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Platform.Failures");
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = async context =>
+            {
+                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var transient = IsTransient(error);
+                logger.LogError(error, "request {Method} {Path} failed ({Kind})", context.Request.Method, context.Request.Path,
+                    transient ? "dependency unavailable" : "unexpected");
+
+                context.Response.StatusCode = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
+                if (transient)
+                    context.Response.Headers.RetryAfter = "5";
+                var message = transient
+                    ? "a dependency of the registry is unavailable; retry shortly"
+                    : "the registry failed to handle this request";
+                if (context.Request.Path.StartsWithSegments("/v2"))
+                {
+                    var code = transient ? "UNAVAILABLE" : "UNKNOWN";
+                    await context.Response.WriteAsJsonAsync(new
+                    {
+                        errors = new[] { new { code, message, detail = new { requestId = context.GetRequestId() } } },
+                    });
+                }
+                else
+                {
+                    context.Response.ContentType = "application/problem+json";
+                    await context.Response.WriteAsJsonAsync(new
+                    {
+                        type = "about:blank",
+                        title = message,
+                        status = context.Response.StatusCode,
+                        requestId = context.GetRequestId(),
+                    }, options: null, contentType: "application/problem+json");
+                }
+            },
+        });
+        return app;
+    }
+
+    public static bool IsTransient(Exception? error) => error switch
+    {
+        null => false,
+        NpgsqlException or TimeoutException or SocketException or IOException or HttpRequestException => true,
+        AggregateException a => a.InnerExceptions.Any(IsTransient),
+        _ => IsTransient(error.InnerException),
+    };
+}
