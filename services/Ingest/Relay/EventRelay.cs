@@ -15,6 +15,9 @@ namespace Platform.Ingest.Relay;
 /// </summary>
 public sealed class EventRelay(IBus bus, ILogger<EventRelay> logger) : SubscriptionBase
 {
+    public const string Name = "rabbitmq-relay";
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken ct)
     {
@@ -22,7 +25,11 @@ public sealed class EventRelay(IBus bus, ILogger<EventRelay> logger) : Subscript
         {
             if (IntegrationEvents.From(e) is not { } message)
                 continue;
-            await bus.Publish(message, message.GetType(), context => context.MessageId = e.Id, ct);
+            // A broker that is down makes Publish wait for it: bound the wait so the page fails, the daemon pauses
+            // the subscription and retries it from the last checkpoint.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(PublishTimeout);
+            await bus.Publish(message, message.GetType(), context => context.MessageId = e.Id, timeout.Token);
         }
         if (page.Events.Count > 0)
             logger.LogDebug("relayed events up to sequence {Sequence}", page.SequenceCeiling);

@@ -3,13 +3,20 @@ using Platform.Registry.Events;
 
 namespace Platform.Registry.ReadModels;
 
-/// <summary>A blob's bytes as stored once in the content store, whichever repositories link it.</summary>
+/// <summary>
+/// A blob's bytes as stored once in the content store, whichever repositories link it, and where they are on
+/// IPFS. <see cref="Cid"/> stays known after an unpin (the same bytes give the same CID); <see cref="Pinned"/>
+/// says whether the node is asked to keep them.
+/// </summary>
 public sealed class BlobRecord
 {
     public string Id { get; set; } = "";
     public string Digest { get; set; } = "";
     public long Size { get; set; }
     public DateTimeOffset StoredAt { get; set; }
+    public string? Cid { get; set; }
+    public bool Pinned { get; set; }
+    public DateTimeOffset? PinnedAt { get; set; }
 }
 
 public sealed class BlobRecordProjection : SingleStreamProjection<BlobRecord, string>
@@ -19,4 +26,18 @@ public sealed class BlobRecordProjection : SingleStreamProjection<BlobRecord, st
 
     // The same bytes stored again (two concurrent uploads of one layer) change nothing.
     public static BlobRecord Apply(BlobStored e, BlobRecord b) => b;
+
+    public static BlobRecord Apply(JasperFx.Events.IEvent<BlobPinned> e, BlobRecord b)
+    {
+        b.Cid = e.Data.Cid;
+        b.Pinned = true;
+        b.PinnedAt = e.Timestamp;
+        return b;
+    }
+
+    public static BlobRecord Apply(BlobUnpinned e, BlobRecord b)
+    {
+        b.Pinned = false;
+        return b;
+    }
 }
