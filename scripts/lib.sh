@@ -17,6 +17,9 @@ log()  { printf '%s==>%s %s\n' "$_c_info" "$_c_off" "$*" >&2; }
 warn() { printf '%sWARNING:%s %s\n' "$_c_warn" "$_c_off" "$*" >&2; }
 die()  { printf '%sERROR:%s %s\n' "$_c_err" "$_c_off" "$*" >&2; exit 1; }
 
+# Under `set -e` a failing command would end a script silently: say which one.
+trap 'rc=$?; printf "%sERROR:%s command failed (exit %s) at %s:%s: %s\n" "$_c_err" "$_c_off" "$rc" "${BASH_SOURCE[0]##*/}" "$LINENO" "$BASH_COMMAND" >&2' ERR
+
 # port_open PORT [HOST]: true when something accepts TCP connections there.
 port_open() {
     local port=$1 host=${2:-127.0.0.1}

@@ -89,7 +89,7 @@ rabbit_ctl() {
 # _epmd_pid: PID of the process listening on the epmd port, if any.
 _epmd_pid() {
     local epmd_port=${ERL_EPMD_PORT:-4369}
-    ss -ltnpH "sport = :$epmd_port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2
+    ss -ltnpH "sport = :$epmd_port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true
 }
 
 # rabbit_start DIR PORT DIST_PORT NODENAME PIDFILE LOGFILE: start a node in the background, wait for AMQP.
