@@ -15,6 +15,7 @@ APT_PACKAGES=(
     "ipfs-cid:ipfs_cid"
     "docker-compose:docker-compose"
     "curl:curl"
+    "iproute2:ss"
 )
 missing=()
 for entry in "${APT_PACKAGES[@]}"; do

@@ -74,7 +74,7 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
         dotnet "Platform.$project.dll" --urls "http://127.0.0.1:$port"
 done
 
-# ---- readiness: every /readyz answers 200 (backends speak h2c only; the gateway HTTP/1.1 and h2c).
+# ---- readiness: every /readyz answers 200 (backends speak h2c only, the gateway HTTP/1.1).
 readyz_args() { # NAME PORT
     if [[ $1 == gateway ]]; then echo "http://127.0.0.1:$2/readyz"
     else echo "--http2-prior-knowledge http://127.0.0.1:$2/readyz"; fi
