@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# make up: build the solution and run the whole platform locally, without a Docker engine:
+# PostgreSQL, RabbitMQ and the IPFS node as local processes, then the six services.
+# Everything lives under .platform/ (bin, data, logs, run). Running it again while the stack runs is harmless:
+# whatever already runs (PID file + live process) is left alone.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$ROOT/scripts/config.sh"
+source "$ROOT/scripts/servers.sh"
+
+"$ROOT/scripts/deps.sh"
+ipfs_require
+mkdir -p "$PLATFORM_RUN" "$PLATFORM_LOGS" "$PLATFORM_DATA/blobs" "$PLATFORM_DIR/bin"
+
+service_running() { # NAME PORT
+    pid_alive "$PLATFORM_RUN/$1.pid" && port_open "$2"
+}
+
+# ---- build: only when some service must be (re)started; each service runs from its own publish directory
+# under .platform/bin so later `dotnet build`s of the tree never touch the running binaries.
+to_start=()
+for entry in "${PLATFORM_SERVICES[@]}"; do
+    IFS=: read -r name project portvar <<<"$entry"
+    service_running "$name" "${!portvar}" || to_start+=("$entry")
+done
+if ((${#to_start[@]})) && [[ ${PLATFORM_SKIP_BUILD:-0} != 1 ]]; then
+    log "dotnet build Platform.sln -c Release"
+    (cd "$ROOT" && dotnet build Platform.sln -c Release --nologo -v q -clp:ErrorsOnly) || die "build failed"
+    log "publishing ${#to_start[@]} service(s) to .platform/bin/"
+    pids=()
+    for entry in "${to_start[@]}"; do
+        IFS=: read -r name project portvar <<<"$entry"
+        rm -rf "$PLATFORM_DIR/bin/$name"
+        (cd "$ROOT" && dotnet publish "services/$project/Platform.$project.csproj" -c Release --no-build \
+            --nologo -v q -o "$PLATFORM_DIR/bin/$name" >"$PLATFORM_LOGS/publish-$name.log" 2>&1) &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || { IFS=: read -r name _ <<<"${to_start[$i]}"; tail_log "$PLATFORM_LOGS/publish-$name.log"; die "publish of $name failed"; }
+    done
+fi
+
+# ---- dependencies
+save_stack_env
+pg_start "$PLATFORM_DATA/postgres" "$PLATFORM_PG_PORT" "$PLATFORM_LOGS/postgres.log"
+pg_ensure_db "$PLATFORM_PG_PORT" "$PLATFORM_PG_DATABASE"
+rabbit_start "$PLATFORM_DATA/rabbitmq" "$PLATFORM_RABBITMQ_PORT" "$PLATFORM_RABBITMQ_DIST_PORT" \
+    "$PLATFORM_RABBITMQ_NODE" "$PLATFORM_RUN/rabbitmq.pid" "$PLATFORM_LOGS/rabbitmq.log"
+ipfs_start "$PLATFORM_IPFS_PORT" "$PLATFORM_DATA/ipfs" "$PLATFORM_RUN/ipfs.pid" "$PLATFORM_LOGS/ipfs.log"
+
+# ---- services
+export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PLATFORM_PG_PORT;Username=postgres;Database=$PLATFORM_PG_DATABASE"
+export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$PLATFORM_RABBITMQ_PORT/"
+export Ipfs__ApiUrl="http://127.0.0.1:$PLATFORM_IPFS_PORT"
+export Storage__Root="$PLATFORM_DATA/blobs"
+export Services__Ingest="http://127.0.0.1:$PLATFORM_INGEST_PORT"
+export Services__Metadata="http://127.0.0.1:$PLATFORM_METADATA_PORT"
+export Services__Pinning="http://127.0.0.1:$PLATFORM_PINNING_PORT"
+export Services__Audit="http://127.0.0.1:$PLATFORM_AUDIT_PORT"
+export Services__Scaler="http://127.0.0.1:$PLATFORM_SCALER_PORT"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+for entry in "${PLATFORM_SERVICES[@]}"; do
+    IFS=: read -r name project portvar <<<"$entry"
+    port=${!portvar}
+    if service_running "$name" "$port"; then log "$name already running on port $port"; continue; fi
+    pid_alive "$PLATFORM_RUN/$name.pid" && die "$name (pid $(pid_read "$PLATFORM_RUN/$name.pid")) runs but not on port $port: run make down first"
+    dir="$PLATFORM_DIR/bin/$name"
+    [[ -f $dir/Platform.$project.dll ]] || die "$dir/Platform.$project.dll is missing (PLATFORM_SKIP_BUILD=1 without a previous build?)"
+    ensure_port_free "$port" "$name"
+    log "starting $name on 127.0.0.1:$port (log .platform/logs/$name.log)"
+    # cwd = the publish directory: it is the content root, where appsettings.json is found.
+    start_bg "$PLATFORM_RUN/$name.pid" "$PLATFORM_LOGS/$name.log" "$dir" \
+        dotnet "Platform.$project.dll" --urls "http://127.0.0.1:$port"
+done
+
+# ---- readiness: every /readyz answers 200 (backends speak h2c only, the gateway HTTP/1.1).
+readyz_args() { # NAME PORT
+    if [[ $1 == gateway ]]; then echo "http://127.0.0.1:$2/readyz"
+    else echo "--http2-prior-knowledge http://127.0.0.1:$2/readyz"; fi
+}
+log "waiting for /readyz of every service (timeout ${PLATFORM_READY_TIMEOUT}s)"
+deadline=$((SECONDS + PLATFORM_READY_TIMEOUT))
+pending=("${PLATFORM_SERVICES[@]}")
+while ((${#pending[@]})); do
+    still=()
+    for entry in "${pending[@]}"; do
+        IFS=: read -r name project portvar <<<"$entry"
+        # shellcheck disable=SC2046
+        if curl -sf -o /dev/null --max-time 5 $(readyz_args "$name" "${!portvar}"); then continue; fi
+        pid_alive "$PLATFORM_RUN/$name.pid" || { tail_log "$PLATFORM_LOGS/$name.log"; die "$name exited (see above; make down to stop the rest)"; }
+        still+=("$entry")
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]})) || break
+    if ((SECONDS >= deadline)); then
+        for entry in "${pending[@]}"; do
+            IFS=: read -r name project portvar <<<"$entry"
+            # shellcheck disable=SC2046
+            printf '%s /readyz: %s\n' "$name" "$(curl -s --max-time 5 $(readyz_args "$name" "${!portvar}") || echo 'no answer')" >&2
+            tail_log "$PLATFORM_LOGS/$name.log" 30
+        done
+        die "not ready within ${PLATFORM_READY_TIMEOUT}s: $(printf '%s ' "${pending[@]%%:*}")(make down to stop the rest)"
+    fi
+    sleep 1
+done
+
+cat <<EOF
+
+Platform is up.
+  Registry (OCI Distribution API)  http://127.0.0.1:$PLATFORM_GATEWAY_PORT/v2/
+  Gateway health                   http://127.0.0.1:$PLATFORM_GATEWAY_PORT/readyz
+  Ingest / Metadata / Pinning      h2c://127.0.0.1:$PLATFORM_INGEST_PORT  :$PLATFORM_METADATA_PORT  :$PLATFORM_PINNING_PORT
+  Audit / Scaler                   h2c://127.0.0.1:$PLATFORM_AUDIT_PORT  :$PLATFORM_SCALER_PORT
+  PostgreSQL                       Host=127.0.0.1;Port=$PLATFORM_PG_PORT;Username=postgres;Database=$PLATFORM_PG_DATABASE
+  RabbitMQ                         amqp://guest:guest@127.0.0.1:$PLATFORM_RABBITMQ_PORT/ (node $PLATFORM_RABBITMQ_NODE)
+  IPFS (Kubo RPC)                  http://127.0.0.1:$PLATFORM_IPFS_PORT/api/v0/
+  Logs .platform/logs/   PIDs .platform/run/   Data .platform/data/
+  Try: curl -i http://127.0.0.1:$PLATFORM_GATEWAY_PORT/v2/      Stop: make down
+EOF
