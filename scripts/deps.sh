@@ -16,6 +16,7 @@ APT_PACKAGES=(
     "docker-compose:docker-compose"
     "curl:curl"
     "iproute2:ss"
+    "wrk:wrk"
 )
 missing=()
 for entry in "${APT_PACKAGES[@]}"; do
@@ -29,7 +30,7 @@ if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     sudo=(); [[ $(id -u) -eq 0 ]] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # Debian starts no server from these packages here (no systemd); the scripts run their own.
 

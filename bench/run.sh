@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# make bench: the platform's gateway against the reference registry (distribution 2.8, Debian's
+# docker-registry, started here on a spare port), in the same run, on the same machine, with the same client:
+#   - push and pull of a single-layer image of BENCH_BIG_MIB (512) MiB with skopeo;
+#   - push and pull of BENCH_SMALL_COUNT (50) small images, all at once;
+#   - BENCH_GET_SECONDS (10) s of concurrent manifest GETs (wrk);
+#   - peak RSS of Gateway + Ingest during the big push;
+#   - pinning lag (manifest PUT -> last blob pinned) for the small images, when the platform pins.
+# It prints each measurement and the ratio platform/reference. Targets (issue 3 and 4) are printed beside them;
+# the script reports, it does not fail on a missed target.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/lib.sh"
+source "$ROOT/scripts/config.sh"
+load_stack_env
+
+BIG_MIB=${BENCH_BIG_MIB:-512}
+SMALL_COUNT=${BENCH_SMALL_COUNT:-50}
+SMALL_KIB=${BENCH_SMALL_KIB:-256}
+GET_SECONDS=${BENCH_GET_SECONDS:-10}
+PLATFORM="127.0.0.1:$PLATFORM_GATEWAY_PORT"
+
+for tool in skopeo wrk docker-registry python3 curl; do
+    command -v "$tool" >/dev/null || die "$tool is missing: run 'make up' (it installs the benchmark's tools)"
+done
+if ! curl -sf -o /dev/null "http://$PLATFORM/v2/"; then
+    log "the platform is not running: starting it (make up)"
+    "$ROOT/scripts/up.sh"
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/platform-bench.XXXXXX")
+REF_PID=""
+cleanup() {
+    [[ -n $REF_PID ]] && kill "$REF_PID" 2>/dev/null && wait "$REF_PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- the reference registry -------------------------------------------------------------------------------
+REF_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+REFERENCE="127.0.0.1:$REF_PORT"
+mkdir -p "$WORK/reference"
+cat >"$WORK/reference/config.yml" <<YAML
+version: 0.1
+log: { level: error }
+storage:
+  filesystem: { rootdirectory: $WORK/reference/data }
+  delete: { enabled: true }
+http: { addr: $REFERENCE }
+YAML
+docker-registry serve "$WORK/reference/config.yml" >"$WORK/reference/log" 2>&1 &
+REF_PID=$!
+wait_http 30 "$REF_PID" -- "http://$REFERENCE/v2/" || die "the reference registry did not start: $(tail -5 "$WORK/reference/log")"
+
+log "writing layouts: one ${BIG_MIB} MiB image, $SMALL_COUNT images of ${SMALL_KIB} KiB"
+python3 "$ROOT/bench/layouts.py" "$WORK/layouts" "$BIG_MIB" "$SMALL_COUNT" "$SMALL_KIB"
+
+# skopeo remembers where it pushed a blob and mounts instead of uploading: forget it before each measurement.
+forget_blobs() { rm -f /var/lib/containers/cache/blob-info-cache-v1.* "$HOME"/.local/share/containers/cache/blob-info-cache-v1.* 2>/dev/null || true; }
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
+skopeo_copy() { skopeo --insecure-policy copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false "$@" >/dev/null; }
+
+# peak_rss_start PIDS...: samples the summed RSS (KiB) of the PIDs every 100 ms into $WORK/rss until stopped.
+peak_rss_start() {
+    ( peak=0; while :; do
+        sum=0; for p in "$@"; do r=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); sum=$((sum + ${r:-0})); done
+        (( sum > peak )) && { peak=$sum; echo "$peak" >"$WORK/rss"; }
+        sleep 0.1
+    done ) &
+    RSS_PID=$!
+}
+peak_rss_stop() { kill "$RSS_PID" 2>/dev/null; wait "$RSS_PID" 2>/dev/null || true; echo $(( $(cat "$WORK/rss" 2>/dev/null || echo 0) / 1024 )); }
+
+declare -A RESULT
+measure() { # measure TARGET_NAME HOST
+    local name=$1 host=$2 repo="bench/run$RANDOM$RANDOM" t0 t1 i
+    log "[$name] push ${BIG_MIB} MiB"
+    forget_blobs
+    if [[ $name == platform ]]; then
+        local pids=()
+        for s in gateway ingest; do [[ -f $PLATFORM_RUN/$s.pid ]] && pids+=("$(cat "$PLATFORM_RUN/$s.pid")"); done
+        peak_rss_start "${pids[@]}"
+    fi
+    t0=$(now); skopeo_copy "oci:$WORK/layouts/big:v1" "docker://$host/$repo/big:v1"; t1=$(now)
+    RESULT[$name.push_big]=$(elapsed "$t0" "$t1")
+    [[ $name == platform ]] && RESULT[platform.rss]=$(peak_rss_stop)
+
+    log "[$name] pull ${BIG_MIB} MiB"
+    rm -rf "$WORK/pulled"; forget_blobs
+    t0=$(now); skopeo_copy "docker://$host/$repo/big:v1" "oci:$WORK/pulled:v1"; t1=$(now)
+    RESULT[$name.pull_big]=$(elapsed "$t0" "$t1")
+    rm -rf "$WORK/pulled"
+
+    log "[$name] push $SMALL_COUNT small images at once"
+    forget_blobs
+    date +%s.%N >"$WORK/$name.small_pushed_at"
+    t0=$(now)
+    for ((i = 0; i < SMALL_COUNT; i++)); do
+        skopeo_copy "oci:$WORK/layouts/small-$i:v1" "docker://$host/$repo/small-$i:v1" &
+    done
+    wait_all
+    t1=$(now)
+    RESULT[$name.push_small]=$(elapsed "$t0" "$t1")
+
+    log "[$name] pull $SMALL_COUNT small images at once"
+    forget_blobs
+    t0=$(now)
+    for ((i = 0; i < SMALL_COUNT; i++)); do
+        skopeo_copy "docker://$host/$repo/small-$i:v1" "oci:$WORK/pulled-$i:v1" &
+    done
+    wait_all
+    t1=$(now)
+    RESULT[$name.pull_small]=$(elapsed "$t0" "$t1")
+    rm -rf "$WORK"/pulled-*
+
+    log "[$name] ${GET_SECONDS} s of manifest GETs"
+    RESULT[$name.gets]=$(wrk -t2 -c32 -d"${GET_SECONDS}s" \
+        -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+        "http://$host/v2/$repo/small-0/manifests/v1" | awk '/Requests\/sec/ {print $2}')
+    RESULT[$name.repo]=$repo
+}
+
+wait_all() { local rc=0 p; for p in $(jobs -p); do [[ $p == "${RSS_PID:-}" || $p == "$REF_PID" ]] && continue; wait "$p" || rc=1; done; return $rc; }
+
+measure reference "$REFERENCE"
+measure platform "$PLATFORM"
+
+# --- pinning lag: from each small image's manifest PUT to its last blob pinned -------------------------------
+pin_lag() {
+    python3 - "$PLATFORM" "${RESULT[platform.repo]}" "$SMALL_COUNT" <<'PY'
+import json, sys, time, urllib.request
+host, repo, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def get(path):
+    with urllib.request.urlopen(f"http://{host}{path}", timeout=10) as r:
+        return json.load(r)
+lags = []
+deadline = time.time() + 120
+for i in range(count):
+    name = f"{repo}/small-{i}"
+    try:
+        info = get(f"/api/v1/repositories/{name}")
+    except Exception as e:
+        print(f"unavailable ({e})"); sys.exit(0)
+    pushed = max(m["pushedAt"] for m in info.get("manifests", []))
+    blobs = info.get("blobs", [])
+    last = None
+    for b in blobs:
+        while True:
+            blob = get(f"/api/v1/repositories/{name}/blobs/{b['digest']}")
+            if blob.get("pinnedAt"):
+                break
+            if time.time() > deadline:
+                print("timeout"); sys.exit(0)
+            time.sleep(0.2)
+        at = blob["pinnedAt"]
+        last = at if last is None or at > last else last
+    from datetime import datetime
+    p = datetime.fromisoformat(pushed.replace("Z", "+00:00")).timestamp()
+    l = datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp()
+    lags.append(l - p)
+lags.sort()
+p50 = lags[len(lags) // 2]
+p95 = lags[min(len(lags) - 1, int(round(0.95 * (len(lags) - 1))))]
+print(f"{p50:.3f} {p95:.3f}")
+PY
+}
+RESULT[platform.pin_lag]=$(pin_lag || echo unavailable)
+
+ratio() { python3 -c "print(f'{float($1) / float($2):.2f}')" 2>/dev/null || echo "n/a"; }
+printf '\n%-34s %12s %12s %8s   %s\n' "measurement" "platform" "reference" "ratio" "target"
+row() { printf '%-34s %12s %12s %8s   %s\n' "$1" "${RESULT[platform.$2]}" "${RESULT[reference.$2]}" "$(ratio "${RESULT[platform.$2]}" "${RESULT[reference.$2]}")" "$3"; }
+row "push ${BIG_MIB} MiB (s)" push_big "ratio <= 1.25"
+row "pull ${BIG_MIB} MiB (s)" pull_big "ratio <= 1.25"
+row "push $SMALL_COUNT small, concurrent (s)" push_small ""
+row "pull $SMALL_COUNT small, concurrent (s)" pull_small ""
+row "manifest GETs per second" gets "ratio >= 1.00"
+printf '%-34s %12s %12s %8s   %s\n' "peak RSS gateway+ingest (MiB)" "${RESULT[platform.rss]}" "-" "" "< 300"
+printf '%-34s %12s %12s %8s   %s\n' "pin lag p50 p95 (s)" "${RESULT[platform.pin_lag]}" "-" "" "p95 < 2"
