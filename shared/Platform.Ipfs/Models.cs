@@ -1,6 +1,9 @@
 namespace Platform.Ipfs;
 
-/// <summary>Result of /api/v0/add. <see cref="Size"/> is Kubo's cumulative DAG size (content plus UnixFS/DAG-PB overhead).</summary>
+/// <summary>
+/// Result of /api/v0/add. <see cref="Size"/> is the cumulative DAG size (content plus UnixFS/DAG-PB overhead).
+/// <see cref="Name"/> is what the node reported: the file name on Kubo, the CID on js-ipfs.
+/// </summary>
 public sealed record IpfsAddResult(string Cid, long Size, string Name);
 
 /// <summary>Result of /api/v0/id.</summary>
