@@ -77,11 +77,14 @@ public sealed class KuboClientTests
             var expected = await IpfsCidV0Async(path);
 
             IpfsAddResult added;
-            // A FileStream, not a MemoryStream: the client must stream it (non-seekable paths are covered by cat).
             await using (var file = File.OpenRead(path))
                 added = await client.AddAsync(file, "random.bin", pin: true);
             Assert.Equal(expected, added.Cid);
             Assert.True(added.Size > bytes.Length);
+
+            // A stream of unknown length (an incoming request body): sent chunked, same CID.
+            await using (var file = File.OpenRead(path))
+                Assert.Equal(expected, (await client.AddAsync(new ForwardOnlyStream(file), "random.bin", pin: true)).Cid);
 
             await using (var stream = await client.CatAsync(added.Cid))
                 Assert.Equal(bytes, await ReadAllAsync(stream!));
@@ -239,5 +242,22 @@ public sealed class KuboClientTests
             text.Insert(0, '1');
         }
         return text.ToString();
+    }
+
+    /// <summary>Hides length and seeking, like an ASP.NET Core request body.</summary>
+    private sealed class ForwardOnlyStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(buffer, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
