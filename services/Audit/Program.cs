@@ -11,7 +11,13 @@ builder.AddPlatformDefaults("audit");
 builder.AddPlatformMarten(options => options.DatabaseSchemaName = "audit");
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddHostedService<AuditSchema>();
-builder.AddPlatformMessaging("audit", x => x.AddConsumer<AuditConsumer>());
+// One message at a time: the log's order is the order events were committed (the relay publishes in sequence).
+builder.AddPlatformMessaging("audit", x => x.AddConsumer<AuditConsumer>()
+    .Endpoint(e =>
+    {
+        e.ConcurrentMessageLimit = 1;
+        e.PrefetchCount = 32;
+    }));
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

@@ -3,6 +3,8 @@ using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Platform.Ingest;
+using Platform.Ingest.Internal;
+using Platform.Ipfs;
 using Platform.Ingest.Relay;
 using Platform.Registry;
 
@@ -21,11 +23,14 @@ builder.AddPlatformMarten(options =>
     .AddAsyncDaemon(DaemonMode.HotCold);
 builder.AddPlatformMessaging("ingest");
 builder.AddOciWrites();
+// Only to read back blobs whose local file is gone: Ingest stays ready without IPFS, so no readiness check.
+builder.Services.AddKuboClient(builder.Configuration, readinessCheck: false);
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapOciWrites();
+app.MapInternalContent();
 app.Run();
 
 namespace Platform.Ingest

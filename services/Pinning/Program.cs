@@ -1,11 +1,24 @@
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
+using Platform.Ipfs;
+using Platform.Pinning.Content;
+using Platform.Pinning.Pins;
+using Platform.Pinning.Reconciliation;
+using Platform.Registry;
 
+// Pinning: blob events in, bytes streamed from Ingest into IPFS, BlobPinned events out (on the blob's stream in
+// the shared event store, from where Ingest's relay publishes them like any other event).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("pinning");
-builder.AddPlatformMarten(options => { });
-builder.AddPlatformMessaging("pinning");
+builder.AddPlatformMarten(options => options.AddRegistry());
+builder.Services.AddKuboClient(builder.Configuration);
+IngestContent.Register(builder.Services, builder.Configuration);
+builder.Services.AddScoped<BlobPinner>();
+builder.Services.Configure<PinningOptions>(builder.Configuration.GetSection(PinningOptions.Section));
+builder.Services.AddSingleton<PinReconciler>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PinReconciler>());
+builder.AddPlatformMessaging("pinning", x => x.AddConsumer<BlobEventsConsumer>());
 
 var app = builder.Build();
 app.UsePlatformDefaults();

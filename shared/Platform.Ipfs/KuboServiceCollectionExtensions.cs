@@ -13,7 +13,8 @@ public static class KuboServiceCollectionExtensions
     /// Binds <see cref="KuboOptions"/> from the "Ipfs" section, registers <see cref="KuboClient"/> as a typed
     /// HttpClient and adds the "ipfs" health check tagged "ready" (it shows on /readyz).
     /// </summary>
-    public static IServiceCollection AddKuboClient(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddKuboClient(this IServiceCollection services, IConfiguration configuration,
+        bool readinessCheck = true)
     {
         services.AddOptions<KuboOptions>()
             .Bind(configuration.GetSection(KuboOptions.SectionName))
@@ -27,7 +28,8 @@ public static class KuboServiceCollectionExtensions
             http.Timeout = options.RequestTimeout;
         });
 
-        services.AddHealthChecks().AddCheck<KuboHealthCheck>(HealthCheckName, tags: new[] { "ready" });
+        if (readinessCheck)
+            services.AddHealthChecks().AddCheck<KuboHealthCheck>(HealthCheckName, tags: new[] { "ready" });
         return services;
     }
 }

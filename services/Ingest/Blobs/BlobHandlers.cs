@@ -1,5 +1,6 @@
 using Marten;
 using Platform.Hosting.Persistence;
+using Platform.Ipfs;
 using Platform.Registry;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
@@ -8,7 +9,7 @@ using Platform.Registry.ReadModels;
 namespace Platform.Ingest.Blobs;
 
 /// <summary>Blob bytes out (GET/HEAD with Range) and blob unlinking (DELETE), always per repository.</summary>
-public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore content)
+public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore content, KuboClient ipfs, ILogger<BlobHandlers> logger)
 {
     // GET|HEAD /v2/<name>/blobs/<digest>
     public async Task<IResult> GetAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -21,8 +22,16 @@ public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore
         await using var query = store.QuerySession();
         var repo = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(name), ct);
         var path = content.BlobPath(key);
-        if (repo is null || !repo.HasBlob(key) || !File.Exists(path))
+        if (repo is null || !repo.HasBlob(key))
             return OciResults.Error(OciErrorCode.BlobUnknown, "blob unknown to this repository", new { digest = key });
+        if (!File.Exists(path))
+        {
+            // The local copy is lost (disk replaced, restored from backup...): IPFS has the pinned one.
+            var record = await query.LoadAsync<BlobRecord>(StreamKeys.Blob(key), ct);
+            return record?.Cid is { } cid
+                ? new IpfsBlobResult(ipfs, cid, digest, record.Size, logger)
+                : OciResults.Error(OciErrorCode.BlobUnknown, "blob content is missing and was never pinned", new { digest = key });
+        }
 
         http.Response.Headers["Docker-Content-Digest"] = key;
         http.Response.Headers.ETag = $"\"{key}\"";

@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using Platform.Ipfs;
+using Platform.Registry.Oci;
+
+namespace Platform.Ingest.Blobs;
+
+/// <summary>
+/// Serves a blob whose local file is gone from its IPFS copy. The bytes are hashed while they stream to the
+/// client; if they do not hash to the digest (or are not as long as the blob), the connection is aborted before
+/// the response completes, so no client ever accepts wrong content as the blob. Range requests are answered with
+/// the whole blob (allowed by HTTP): only the whole can be verified.
+/// </summary>
+public sealed class IpfsBlobResult(KuboClient ipfs, string cid, Digest digest, long size, ILogger logger) : IResult
+{
+    public async Task ExecuteAsync(HttpContext http)
+    {
+        var ct = http.RequestAborted;
+        var content = HttpMethods.IsHead(http.Request.Method) ? null : await ipfs.CatAsync(cid, ct);
+        if (content is null && !HttpMethods.IsHead(http.Request.Method))
+        {
+            http.Response.Headers.RetryAfter = "10";
+            await OciResults.Error(OciErrorCode.Unavailable, "the blob's local copy is gone and IPFS does not have it now",
+                new { digest = digest.ToString(), cid }).ExecuteAsync(http);
+            return;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/octet-stream";
+        http.Response.ContentLength = size;
+        http.Response.Headers["Docker-Content-Digest"] = digest.ToString();
+        http.Response.Headers.ETag = $"\"{digest}\"";
+        if (content is null)
+            return;
+
+        await using (content)
+        {
+            using var hash = IncrementalHash.CreateHash(digest.HashAlgorithm);
+            var buffer = new byte[1 << 16];
+            long sent = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, ct)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                sent += read;
+                if (sent > size)
+                    break;
+                await http.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (sent != size || actual != digest.Encoded)
+            {
+                logger.LogError("IPFS copy {Cid} of {Digest} is corrupt ({Sent} bytes, sha {Actual}): aborting the response",
+                    cid, digest, sent, actual);
+                http.Abort();
+            }
+        }
+    }
+}

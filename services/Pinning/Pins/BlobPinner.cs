@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Marten;
+using Platform.Ipfs;
+using Platform.Pinning.Content;
+using Platform.Registry;
+using Platform.Registry.Events;
+using Platform.Registry.Oci;
+using Platform.Registry.ReadModels;
+
+namespace Platform.Pinning.Pins;
+
+/// <summary>Why a pin operation ran: the event that asked for it (or the reconciler), for the events it writes.</summary>
+public sealed record PinCause(string? RequestId, Guid? CausationEventId)
+{
+    public static readonly PinCause Reconciliation = new(null, null);
+}
+
+/// <summary>
+/// Keeps IPFS in line with the registry: every blob some repository links is added and pinned, and a blob no
+/// repository links is unpinned. Each change is an event on the blob's stream (BlobPinned, BlobUnpinned), so the
+/// CID is part of the history. Every operation is idempotent: it looks at the blob's state first, so a message
+/// seen twice, or a reconciliation racing a consumer, changes nothing the second time.
+/// </summary>
+public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestContent ingest, ILogger<BlobPinner> logger)
+{
+    public const string Actor = "system:pinning";
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new();
+
+    public enum Outcome { AlreadyPinned, Pinned, NoContent, NotLinked, Unpinned }
+
+    /// <param name="verifyNode">Re-check the node even when the blob is recorded as pinned (reconciliation).</param>
+    public async Task<Outcome> EnsurePinnedAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode = false)
+    {
+        using var held = await LockAsync(digest, ct);
+        var record = await LoadAsync(digest, ct);
+        if (record is null)
+            return Outcome.NoContent;
+        if (record is { Pinned: true, Cid: not null } && !verifyNode)
+            return Outcome.AlreadyPinned;
+
+        // Known CID (pinned before, or the node lost its pin): pinning by CID is enough when the node still has
+        // the blocks, and costs no transfer.
+        if (record.Cid is { } knownCid && await ipfs.PinAddAsync(knownCid, ct, TimeSpan.FromSeconds(10)))
+        {
+            if (!record.Pinned)
+                await RecordAsync(digest, new BlobPinned(digest, knownCid, record.Size), cause, ct);
+            return record.Pinned ? Outcome.AlreadyPinned : Outcome.Pinned;
+        }
+
+        if (!Digest.TryParse(digest, out var parsed, out _))
+            throw new InvalidOperationException($"blob record with an invalid digest: {digest}");
+        using var response = await ingest.OpenAsync(digest, ct);
+        if (response is null)
+        {
+            logger.LogWarning("blob {Digest} has no local copy to pin and IPFS does not have it", digest);
+            return Outcome.NoContent;
+        }
+
+        IpfsAddResult added;
+        await using (var bytes = new HashingReadStream(await response.Content.ReadAsStreamAsync(ct), parsed.HashAlgorithm))
+        {
+            added = await ipfs.AddAsync(bytes, parsed.Encoded, pin: true, ct);
+            // What went into IPFS must be the blob: the digest is checked on the bytes as they were streamed.
+            if (bytes.BytesRead != record.Size || bytes.HexDigest() != parsed.Encoded)
+            {
+                await ipfs.PinRmAsync(added.Cid, ct);
+                throw new InvalidDataException(
+                    $"bytes read for {digest} do not match it ({bytes.BytesRead} of {record.Size} bytes, sha {bytes.HexDigest()})");
+            }
+        }
+
+        await RecordAsync(digest, new BlobPinned(digest, added.Cid, record.Size), cause, ct);
+        logger.LogInformation("pinned {Digest} as {Cid}", digest, added.Cid);
+        return Outcome.Pinned;
+    }
+
+    /// <summary>Unpins a blob when no repository links it any more (it may have been linked again meanwhile).</summary>
+    public async Task<Outcome> UnpinIfUnlinkedAsync(string digest, PinCause cause, CancellationToken ct)
+    {
+        using var held = await LockAsync(digest, ct);
+        await using (var query = store.QuerySession())
+        {
+            if (await query.Query<RepositoryState>().AnyAsync(r => r.Blobs.ContainsKey(digest), ct))
+                return Outcome.NotLinked;
+        }
+        var record = await LoadAsync(digest, ct);
+        if (record is not { Pinned: true, Cid: { } cid })
+            return Outcome.AlreadyPinned;
+        await ipfs.PinRmAsync(cid, ct);
+        await RecordAsync(digest, new BlobUnpinned(digest, cid), cause, ct);
+        logger.LogInformation("unpinned {Digest} ({Cid}): no repository links it", digest, cid);
+        return Outcome.Unpinned;
+    }
+
+    private async Task<BlobRecord?> LoadAsync(string digest, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        return await query.LoadAsync<BlobRecord>(StreamKeys.Blob(digest), ct);
+    }
+
+    private Task RecordAsync(string digest, object @event, PinCause cause, CancellationToken ct) =>
+        ConcurrencyRetry.RunAsync(async () =>
+        {
+            await using var session = store.LightweightSession();
+            session.CorrelationId = cause.RequestId;
+            session.CausationId = cause.CausationEventId?.ToString();
+            session.LastModifiedBy = Actor;
+            session.SetHeader("actor", Actor);
+            // Optimistic: a concurrent writer of the same blob stream makes this commit fail and the retry re-read.
+            var stream = await session.Events.FetchForWriting<BlobRecord>(StreamKeys.Blob(digest), ct);
+            var current = stream.Aggregate;
+            var redundant = @event switch
+            {
+                BlobPinned p => current is { Pinned: true } && current.Cid == p.Cid,
+                BlobUnpinned => current is not { Pinned: true },
+                _ => false,
+            };
+            if (redundant)
+                return true;
+            stream.AppendOne(@event);
+            await session.SaveChangesAsync(ct);
+            return true;
+        }, ct);
+
+    private static async Task<IDisposable> LockAsync(string digest, CancellationToken ct)
+    {
+        var gate = Locks.GetOrAdd(digest, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+}

@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Platform.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The platform wired end to end for event-driven tests: Gateway, Ingest (with the relay), Metadata and Audit in
+/// this process on real ports, Pinning as a real process (so it can be killed), a fresh database, its own
+/// RabbitMQ node (so no other test's events reach its consumers, and it can be stopped), and an IPFS node.
+/// </summary>
+public sealed class PlatformStack : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private WebApplicationFactory<Platform.Ingest.IngestService>? _ingest;
+    private WebApplicationFactory<Platform.Metadata.MetadataService>? _metadata;
+    private WebApplicationFactory<Platform.Audit.AuditService>? _audit;
+    private WebApplicationFactory<Platform.Gateway.GatewayService>? _gateway;
+
+    public string Database { get; private set; } = "";
+    public ThrowawayRabbitMq Broker { get; private set; } = null!;
+    public string IpfsUrl { get; private set; } = "";
+    public string StorageRoot { get; } = Path.Combine(Path.GetTempPath(), $"platform-store-{Guid.NewGuid():N}");
+    public int IngestPort { get; } = ThrowawayPostgres.FreePort();
+    public int MetadataPort { get; } = ThrowawayPostgres.FreePort();
+    public int AuditPort { get; } = ThrowawayPostgres.FreePort();
+    public int GatewayPort { get; } = ThrowawayPostgres.FreePort();
+    public ServiceProcess Pinning { get; private set; } = null!;
+    public HttpClient Gateway { get; private set; } = null!;
+    public string RegistryHost => $"127.0.0.1:{GatewayPort}";
+    public IServiceProvider IngestServices => _ingest!.Services;
+
+    public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null)
+    {
+        var stack = new PlatformStack();
+        try
+        {
+            await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(string ipfsUrl)
+    {
+        IpfsUrl = ipfsUrl;
+        Database = await TestDatabase.CreateAsync("platform");
+        Directory.CreateDirectory(StorageRoot);
+        Broker = await ThrowawayRabbitMq.StartAsync();
+        _owned.Add(Broker);
+
+        _ingest = Backend<Platform.Ingest.IngestService>(IngestPort);
+        _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
+        _audit = Backend<Platform.Audit.AuditService>(AuditPort);
+        Pinning = new ServiceProcess("Pinning", ThrowawayPostgres.FreePort(), new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = Database,
+            ["ConnectionStrings:RabbitMq"] = Broker.Uri,
+            ["Ipfs:ApiUrl"] = IpfsUrl,
+            ["Services:Ingest"] = $"http://127.0.0.1:{IngestPort}",
+            ["Pinning:ReconcileInterval"] = "00:00:03",
+        });
+        await Pinning.StartAsync();
+        _owned.Add(Pinning);
+
+        _gateway = new WebApplicationFactory<Platform.Gateway.GatewayService>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
+            b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
+            b.UseSetting("Services:Audit", $"http://127.0.0.1:{AuditPort}");
+            b.UseSetting("Services:Pinning", Pinning.Url);
+            b.UseSetting("Services:Scaler", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
+            b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}");
+        });
+        _gateway.UseKestrel();
+        _gateway.StartServer();
+        Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
+    }
+
+    private WebApplicationFactory<T> Backend<T>(int port) where T : class
+    {
+        var factory = new WebApplicationFactory<T>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", Database);
+            b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
+            b.UseSetting("Storage:Root", StorageRoot);
+            b.UseSetting("Ipfs:ApiUrl", IpfsUrl);
+            b.UseSetting("urls", $"http://127.0.0.1:{port}");
+        });
+        factory.UseKestrel();
+        factory.StartServer();
+        return factory;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Gateway?.Dispose();
+        foreach (var f in new IAsyncDisposable?[] { _gateway, _ingest, _metadata, _audit })
+            if (f is not null)
+                try { await f.DisposeAsync(); } catch (Exception) { /* a host stopped under a dead broker may complain */ }
+        for (var i = _owned.Count - 1; i >= 0; i--)
+            try { await _owned[i].DisposeAsync(); } catch (Exception) { }
+        try { Directory.Delete(StorageRoot, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>One platform stack shared by the tests of the "platform" collection.</summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public PlatformStack Stack { get; private set; } = null!;
+    public async Task InitializeAsync() => Stack = await PlatformStack.StartAsync();
+    public async Task DisposeAsync() => await Stack.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}

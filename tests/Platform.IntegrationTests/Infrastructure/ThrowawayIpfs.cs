@@ -1,0 +1,86 @@
+using System.Diagnostics;
+
+namespace Platform.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// An IPFS node of the test's own (dev/ipfs-node/run.sh on a spare port, own repo), for tests that take the node
+/// down and bring it back.
+/// </summary>
+public sealed class ThrowawayIpfs : IAsyncDisposable
+{
+    private readonly string _repo = Path.Combine(Path.GetTempPath(), $"platform-ipfs-{Guid.NewGuid():N}");
+    private Process? _node;
+    public int Port { get; } = ThrowawayPostgres.FreePort();
+    public string ApiUrl => $"http://127.0.0.1:{Port}";
+
+    public static async Task<ThrowawayIpfs> StartAsync()
+    {
+        var ipfs = new ThrowawayIpfs();
+        await ipfs.StartNodeAsync();
+        return ipfs;
+    }
+
+    public async Task StartNodeAsync()
+    {
+        var script = Path.Combine(RepositoryRoot.Path, "dev", "ipfs-node", "run.sh");
+        if (!File.Exists(script) || !Directory.Exists(Path.Combine(RepositoryRoot.Path, "dev", "ipfs-node", "node_modules")))
+            throw new InvalidOperationException("the IPFS dev node is not installed: `make test` runs npm ci in dev/ipfs-node.");
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add(Port.ToString());
+        psi.ArgumentList.Add(_repo);
+        _node = Process.Start(psi)!;
+        _node.OutputDataReceived += (_, _) => { };
+        _node.ErrorDataReceived += (_, _) => { };
+        _node.BeginOutputReadLine();
+        _node.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_node.HasExited)
+                throw new InvalidOperationException($"the IPFS node exited with {_node.ExitCode}");
+            try
+            {
+                using var response = await http.PostAsync($"{ApiUrl}/api/v0/id", null);
+                if (response.IsSuccessStatusCode)
+                    return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"the IPFS node did not answer on {ApiUrl} within 60 s");
+    }
+
+    /// <summary>Kills the node (SIGKILL: a crash, not a shutdown).</summary>
+    public async Task KillAsync()
+    {
+        if (_node is null)
+            return;
+        _node.Kill(entireProcessTree: true);
+        await _node.WaitForExitAsync();
+        _node.Dispose();
+        _node = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        try { Directory.Delete(_repo, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>The repository's root folder, found from the test assembly's location.</summary>
+public static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Platform.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (Platform.sln) above " + AppContext.BaseDirectory);
+    }
+}
