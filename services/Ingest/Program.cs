@@ -17,10 +17,12 @@ builder.AddPlatformMarten(options =>
         options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
         options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
     })
-    // The event store is the outbox: one relay (HotCold: a single leader among Ingest instances) publishes what
-    // was committed, from its checkpoint.
+    // The event store is the outbox: the relay publishes what was committed, from its checkpoint. Solo, not
+    // HotCold: HotCold's leader election needs Patched.DistributedLock.Postgres 1.3.3 (the stock 1.3.1 served here
+    // throws "Multiplexing is incompatible with DbDataSource"). Run one Ingest with the relay per deployment; a
+    // second one would publish duplicates, which consumers already ignore.
     .AddSubscriptionWithServices<EventRelay>(ServiceLifetime.Singleton, o => o.Name = EventRelay.Name)
-    .AddAsyncDaemon(DaemonMode.HotCold);
+    .AddAsyncDaemon(DaemonMode.Solo);
 builder.AddPlatformMessaging("ingest");
 builder.AddOciWrites();
 // Only to read back blobs whose local file is gone: Ingest stays ready without IPFS, so no readiness check.

@@ -11,5 +11,9 @@ public static class GatewayRoutes
         // catalog (and unknown /v2 paths) to Metadata. GET /v2/ itself is answered by the gateway.
         new() { RouteId = "oci-ingest", ClusterId = "ingest", Match = new() { Path = "/v2/{**path:oci(ingest)}" } },
         new() { RouteId = "oci-metadata", ClusterId = "metadata", Match = new() { Path = "/v2/{**path:oci(metadata)}" } },
+
+        // The platform API: repositories (read side) from Metadata, the audit trail from Audit.
+        new() { RouteId = "api-repositories", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories/{**rest}" } },
+        new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
     ];
 }
