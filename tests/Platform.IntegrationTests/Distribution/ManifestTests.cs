@@ -143,7 +143,10 @@ public sealed class ManifestTests(RegistryFixture registry)
             ["layers"] = new JsonArray(),
             ["annotations"] = new JsonObject { ["padding"] = new string('x', 4 * 1024 * 1024 + 1) },
         };
-        using var put = await _client.PutManifestAsync(repo, "v1", Encoding.UTF8.GetBytes(manifest.ToJsonString()), OciManifest);
+        // Its own connection: the registry answers before reading the oversized body, so the server closes that
+        // connection afterwards (as any server must), and a shared client could be handed the dying connection next.
+        using var own = new HttpClient { BaseAddress = registry.GatewayUrl };
+        using var put = await new RegistryClient(own).PutManifestAsync(repo, "v1", Encoding.UTF8.GetBytes(manifest.ToJsonString()), OciManifest);
         await AssertErrorAsync(put, HttpStatusCode.RequestEntityTooLarge, "MANIFEST_INVALID");
     }
 
