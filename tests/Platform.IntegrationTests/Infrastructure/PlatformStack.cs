@@ -62,6 +62,8 @@ public sealed class PlatformStack : IAsyncDisposable
             ["Ipfs:ApiUrl"] = IpfsUrl,
             ["Services:Ingest"] = $"http://127.0.0.1:{IngestPort}",
             ["Pinning:ReconcileInterval"] = "00:00:03",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:MassTransit"] = "Error",
         });
         await Pinning.StartAsync();
         _owned.Add(Pinning);
@@ -74,6 +76,7 @@ public sealed class PlatformStack : IAsyncDisposable
             b.UseSetting("Services:Pinning", Pinning.Url);
             b.UseSetting("Services:Scaler", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
             b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}");
+            TestLogging.Quiet(b);
         });
         _gateway.UseKestrel();
         _gateway.StartServer();
@@ -89,6 +92,7 @@ public sealed class PlatformStack : IAsyncDisposable
             b.UseSetting("Storage:Root", StorageRoot);
             b.UseSetting("Ipfs:ApiUrl", IpfsUrl);
             b.UseSetting("urls", $"http://127.0.0.1:{port}");
+            TestLogging.Quiet(b);
         });
         factory.UseKestrel();
         factory.StartServer();

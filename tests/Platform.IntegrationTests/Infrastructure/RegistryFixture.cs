@@ -44,6 +44,7 @@ public sealed class RegistryFixture : IAsyncLifetime
             foreach (var other in new[] { "Pinning", "Audit", "Scaler" })
                 b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
             b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}");
+            TestLogging.Quiet(b);
         });
         _gateway.UseKestrel();
         _gateway.StartServer();
@@ -69,6 +70,7 @@ public sealed class RegistryFixture : IAsyncLifetime
             b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
             b.UseSetting("Storage:Root", StorageRoot);
             b.UseSetting("urls", $"http://127.0.0.1:{port}");
+            TestLogging.Quiet(b);
         });
         factory.UseKestrel();
         factory.StartServer();
