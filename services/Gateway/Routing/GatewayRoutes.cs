@@ -11,5 +11,12 @@ public static class GatewayRoutes
         // catalog (and unknown /v2 paths) to Metadata. GET /v2/ itself is answered by the gateway.
         new() { RouteId = "oci-ingest", ClusterId = "ingest", Match = new() { Path = "/v2/{**path:oci(ingest)}" } },
         new() { RouteId = "oci-metadata", ClusterId = "metadata", Match = new() { Path = "/v2/{**path:oci(metadata)}" } },
+
+        // Platform API (JSON, problem+json errors). Repositories are Metadata's read models; the audit log is
+        // the Audit service's (events, verify, export). The bare list path gets its own route so neither
+        // depends on how an empty catch-all matches.
+        new() { RouteId = "api-repositories", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories" } },
+        new() { RouteId = "api-repository", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories/{**rest}" } },
+        new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
     ];
 }
