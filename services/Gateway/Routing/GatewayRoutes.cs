@@ -12,8 +12,11 @@ public static class GatewayRoutes
         new() { RouteId = "oci-ingest", ClusterId = "ingest", Match = new() { Path = "/v2/{**path:oci(ingest)}" } },
         new() { RouteId = "oci-metadata", ClusterId = "metadata", Match = new() { Path = "/v2/{**path:oci(metadata)}" } },
 
-        // The platform API: repositories (read side) from Metadata, the audit trail from Audit.
-        new() { RouteId = "api-repositories", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories/{**rest}" } },
+        // Platform API (JSON, problem+json errors). Repositories are Metadata's read models; the audit log is
+        // the Audit service's (events, verify, export). The bare list path gets its own route so neither
+        // depends on how an empty catch-all matches.
+        new() { RouteId = "api-repositories", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories" } },
+        new() { RouteId = "api-repository", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories/{**rest}" } },
         new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
     ];
 }

@@ -1,0 +1,35 @@
+namespace Platform.Metadata.Repositories;
+
+/// <summary>
+/// /api/v1/repositories: the platform API over repositories, beside the OCI API. JSON in the minimal-API
+/// defaults (camelCase), refusals as problem+json.
+/// </summary>
+public static class RepositoryApi
+{
+    private const string BlobsSegment = "/blobs/";
+
+    public static WebApplicationBuilder AddRepositoryApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<RepositoryHandlers>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapRepositoryApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(RepositoryHandlers.BasePath, (RepositoryHandlers h, HttpContext http, CancellationToken ct) => h.ListAsync(http, ct));
+
+        // Repository names contain slashes, which a route template cannot bound, so one catch-all takes the
+        // rest of the path and splits it itself (as the /v2 routes do).
+        app.MapGet(RepositoryHandlers.BasePath + "/{**path}", (string? path, RepositoryHandlers h, HttpContext http, CancellationToken ct) =>
+        {
+            if (string.IsNullOrEmpty(path))
+                return h.ListAsync(http, ct);
+            // The last "/blobs/" splits: a name may itself contain a "blobs" component, a digest never a slash.
+            var split = path.LastIndexOf(BlobsSegment, StringComparison.Ordinal);
+            return split < 0
+                ? h.GetAsync(path, ct)
+                : h.GetBlobAsync(path[..split], path[(split + BlobsSegment.Length)..], ct);
+        });
+        return app;
+    }
+}
