@@ -36,7 +36,15 @@ public static class PlatformDefaults
 
         // Blobs are gigabytes: no service may cut a body at Kestrel's 30 MB default. Size limits that matter
         // (manifests, chunks) are enforced by the endpoints themselves, with the spec's error codes.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            // Blobs cross the gateway -> service hop over h2c: the default 768 KiB stream window throttles an
+            // upload to a window per round trip. A few MiB keep loopback and LAN hops busy without letting one
+            // stream buffer much.
+            k.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
+            k.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+        });
 
         builder.Services.AddHealthChecks();
         builder.Services.AddRequestIds();

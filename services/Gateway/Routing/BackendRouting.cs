@@ -16,7 +16,10 @@ public static class BackendRouting
         var backends = builder.Configuration.GetSection(BackendOptions.Section).Get<BackendOptions>() ?? new BackendOptions();
 
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<OciServiceConstraint>(OciServiceConstraint.Name));
-        builder.Services.AddReverseProxy().LoadFromMemory(GatewayRoutes.All, backends.All.Select(b => Cluster(b.Key, b.Value)).ToArray());
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(GatewayRoutes.All, backends.All.Select(b => Cluster(b.Key, b.Value)).ToArray())
+            // Blob downloads come back over h2c: start the receive window at a few MiB instead of 64 KiB.
+            .ConfigureHttpClient((_, handler) => handler.InitialHttp2StreamWindowSize = 4 * 1024 * 1024);
 
         builder.Services.AddHttpClient(BackendHealthCheck.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddHealthChecks().AddCheck<BackendHealthCheck>("backends", tags: [PlatformDefaults.ReadyTag]);

@@ -24,9 +24,10 @@ public static class RepositoryApi
         {
             if (string.IsNullOrEmpty(path))
                 return h.ListAsync(http, ct);
-            // The last "/blobs/" splits: a name may itself contain a "blobs" component, a digest never a slash.
+            // The last "/blobs/" splits when what follows looks like a digest (it has a ':', which no repository
+            // name can): a name may itself contain a "blobs" component, a digest never a slash.
             var split = path.LastIndexOf(BlobsSegment, StringComparison.Ordinal);
-            return split < 0
+            return split < 0 || !path.AsSpan(split + BlobsSegment.Length).Contains(':')
                 ? h.GetAsync(path, ct)
                 : h.GetBlobAsync(path[..split], path[(split + BlobsSegment.Length)..], ct);
         });
