@@ -13,16 +13,10 @@ public sealed class ManifestWriteHandlers(IDocumentStore store)
     // PUT /v2/<name>/manifests/<reference>
     public async Task<IResult> PutAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {
-        var byDigest = reference.Contains(':');
-        Digest? expected = null;
-        if (byDigest)
-        {
-            if (!Digest.TryParse(reference, out var d, out _))
-                return OciResults.Error(OciErrorCode.DigestInvalid, "reference is not a valid digest", new { reference });
-            expected = d;
-        }
-        else if (!Tag.IsValid(reference))
-            return OciResults.Error(OciErrorCode.ManifestInvalid, "tag is invalid", new { tag = reference });
+        if (!ManifestReference.TryParse(reference, out var parsed, out var badReference))
+            return OciResults.Error(badReference!);
+        var byDigest = parsed.IsDigest;
+        var expected = parsed.Digest;
 
         if (http.Request.ContentLength > ManifestLimits.MaxBytes)
             return OciResults.PayloadTooLarge($"manifests are limited to {ManifestLimits.MaxBytes} bytes");
@@ -79,16 +73,10 @@ public sealed class ManifestWriteHandlers(IDocumentStore store)
     // DELETE /v2/<name>/manifests/<digest|tag>: by digest the manifest (and its tags) goes; by tag only the tag.
     public async Task<IResult> DeleteAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {
-        var byDigest = reference.Contains(':');
-        string? key = null;
-        if (byDigest)
-        {
-            if (!Digest.TryParse(reference, out var d, out _))
-                return OciResults.Error(OciErrorCode.DigestInvalid, "reference is not a valid digest", new { reference });
-            key = d.ToString();
-        }
-        else if (!Tag.IsValid(reference))
-            return OciResults.Error(OciErrorCode.ManifestInvalid, "tag is invalid", new { tag = reference });
+        if (!ManifestReference.TryParse(reference, out var parsed, out var badReference))
+            return OciResults.Error(badReference!);
+        var byDigest = parsed.IsDigest;
+        var key = parsed.Digest?.ToString();
 
         var found = await ConcurrencyRetry.RunAsync(async () =>
         {

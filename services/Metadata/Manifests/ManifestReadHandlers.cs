@@ -10,17 +10,13 @@ public sealed class ManifestReadHandlers(IQuerySession query)
 {
     public async Task<IResult> GetAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {
+        if (!ManifestReference.TryParse(reference, out var parsed, out var invalid))
+            return OciResults.Error(invalid!);
         string digest;
-        if (reference.Contains(':'))
-        {
-            if (!Digest.TryParse(reference, out var d, out _))
-                return OciResults.Error(OciErrorCode.DigestInvalid, "reference is not a valid digest", new { reference });
+        if (parsed.Digest is { } d)
             digest = d.ToString();
-        }
         else
         {
-            if (!Tag.IsValid(reference))
-                return OciResults.Error(OciErrorCode.ManifestInvalid, "tag is invalid", new { tag = reference });
             var repo = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(name), ct);
             if (repo is null)
                 return OciResults.Error(OciErrorCode.NameUnknown, "repository name not known to registry", new { name });

@@ -23,3 +23,32 @@ public static partial class Tag
 
     public static bool IsValid(string? tag) => tag is { Length: > 0 } && Grammar().IsMatch(tag);
 }
+
+/// <summary>The &lt;reference&gt; of a manifest URL: a digest (it has a ':', which no tag can) or a tag.</summary>
+public readonly record struct ManifestReference(string? Tag, Digest? Digest)
+{
+    public bool IsDigest => Digest is not null;
+
+    public static bool TryParse(string reference, out ManifestReference parsed, out OciError? error)
+    {
+        parsed = default;
+        error = null;
+        if (reference.Contains(':'))
+        {
+            if (!Oci.Digest.TryParse(reference, out var digest, out _))
+            {
+                error = new OciError(OciErrorCode.DigestInvalid, "reference is not a valid digest", new { reference });
+                return false;
+            }
+            parsed = new ManifestReference(null, digest);
+            return true;
+        }
+        if (!Oci.Tag.IsValid(reference))
+        {
+            error = new OciError(OciErrorCode.ManifestInvalid, "tag is invalid", new { tag = reference });
+            return false;
+        }
+        parsed = new ManifestReference(reference, null);
+        return true;
+    }
+}
