@@ -149,6 +149,13 @@ PY
 
 wait_all() { local rc=0 p; for p in $(jobs -p); do [[ $p == "${RSS_PID:-}" || $p == "$REF_PID" ]] && continue; wait "$p" || rc=1; done; return $rc; }
 
+# Warm both up (the platform's first requests JIT-compile their code paths) with one small image each.
+for host in "$REFERENCE" "$PLATFORM"; do
+    skopeo_copy "oci:$WORK/layouts/small-0:v1" "docker://$host/bench/warmup:v1"
+    skopeo_copy "docker://$host/bench/warmup:v1" "oci:$WORK/warmup:v1"
+    rm -rf "$WORK/warmup"
+done
+
 measure reference "$REFERENCE"
 measure platform "$PLATFORM"
 

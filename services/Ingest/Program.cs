@@ -16,6 +16,10 @@ builder.AddPlatformMarten(options =>
         // The relay is how fast other services hear of a push: poll for new events often (the default idles at 1 s).
         options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
         options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
+        // A sequence gap (a transaction rolled back by an optimistic-concurrency retry, common when layers of one
+        // image land at once) holds the relay until it is declared stale: 3 s by default, which is most of the
+        // push-to-pin lag under bursts. Pushes commit in milliseconds; 1 s is still far above that.
+        options.Projections.StaleSequenceThreshold = TimeSpan.FromSeconds(1);
     })
     // The event store is the outbox: the relay publishes what was committed, from its checkpoint. Solo, not
     // HotCold: HotCold's leader election needs Patched.DistributedLock.Postgres 1.3.3 (the stock 1.3.1 served here

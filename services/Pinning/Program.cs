@@ -18,7 +18,13 @@ builder.Services.AddScoped<BlobPinner>();
 builder.Services.Configure<PinningOptions>(builder.Configuration.GetSection(PinningOptions.Section));
 builder.Services.AddSingleton<PinReconciler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PinReconciler>());
-builder.AddPlatformMessaging("pinning", x => x.AddConsumer<BlobEventsConsumer>());
+// Pins are I/O bound (Ingest -> IPFS): many at once keep the lag from push to pin short under bursts.
+builder.AddPlatformMessaging("pinning", x => x.AddConsumer<BlobEventsConsumer>()
+    .Endpoint(e =>
+    {
+        e.PrefetchCount = 64;
+        e.ConcurrentMessageLimit = 32;
+    }));
 
 var app = builder.Build();
 app.UsePlatformDefaults();
