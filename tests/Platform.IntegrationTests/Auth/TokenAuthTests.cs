@@ -345,6 +345,48 @@ public sealed class TokenAuthTests(AuthFixture auth)
     }
 
     [Fact]
+    public async Task The_oauth2_post_flow_issues_refresh_tokens_that_die_with_the_password()
+    {
+        var ns = Unique("o");
+        var user = Unique("u");
+        await auth.CreateUserAsync(user, "password-1");
+        await auth.CreateNamespaceAsync(ns);
+        await auth.AddMemberAsync(ns, user, "reader");
+
+        async Task<(HttpStatusCode, JsonElement)> Post(params (string, string)[] form)
+        {
+            using var response = await auth.Anonymous.PostAsync("/token",
+                new FormUrlEncodedContent(form.Select(f => new KeyValuePair<string, string>(f.Item1, f.Item2))));
+            return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+        }
+
+        var (status, body) = await Post(("grant_type", "password"), ("username", user), ("password", "password-1"),
+            ("client_id", "tests"), ("access_type", "offline"), ("service", "platform-registry"), ("scope", $"repository:{ns}/app:pull"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var refresh = body.GetProperty("refresh_token").GetString()!;
+        Assert.Equal($"repository:{ns}/app:pull", body.GetProperty("scope").GetString());
+
+        // A refresh token is no access token.
+        using (var http = auth.WithToken(refresh))
+        using (var r = await http.GetAsync($"/v2/{ns}/app/tags/list"))
+            Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+
+        (status, body) = await Post(("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "tests"),
+            ("scope", $"repository:{ns}/app:pull,push"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal($"repository:{ns}/app:pull", body.GetProperty("scope").GetString());
+
+        (status, _) = await Post(("grant_type", "password"), ("username", user), ("password", "wrong"), ("client_id", "tests"));
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+
+        using (var admin = auth.Admin())
+        using (var set = await admin.PutAsJsonAsync($"/api/v1/users/{user}/password", new { password = "password-2" }))
+            Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+        (status, _) = await Post(("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "tests"));
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
     public async Task Only_admins_use_the_admin_api()
     {
         var user = Unique("u");
