@@ -24,7 +24,8 @@ PLATFORM="127.0.0.1:$PLATFORM_GATEWAY_PORT"
 for tool in skopeo wrk docker-registry python3 curl; do
     command -v "$tool" >/dev/null || die "$tool is missing: run 'make up' (it installs the benchmark's tools)"
 done
-if ! curl -sf -o /dev/null "http://$PLATFORM/v2/"; then
+# With auth on, /v2/ answers 401 (log in first): either status means the gateway runs.
+if [[ ! $(curl -s -o /dev/null -w '%{http_code}' "http://$PLATFORM/v2/") =~ ^(200|401)$ ]]; then
     log "the platform is not running: starting it (make up)"
     "$ROOT/scripts/up.sh"
 fi
@@ -60,7 +61,12 @@ python3 "$ROOT/bench/layouts.py" "$WORK/layouts" "$BIG_MIB" "$SMALL_COUNT" "$SMA
 forget_blobs() { rm -f /var/lib/containers/cache/blob-info-cache-v1.* "$HOME"/.local/share/containers/cache/blob-info-cache-v1.* 2>/dev/null || true; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
-skopeo_copy() { skopeo --insecure-policy copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false "$@" >/dev/null; }
+skopeo_copy() { skopeo --insecure-policy copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false "${CREDS[@]+"${CREDS[@]}"}" "$@" >/dev/null; }
+# The platform is measured as its admin (make up keeps the password in .platform/admin-password). Its rate limit
+# (Auth:RateLimit, default 200 requests/s per account) caps the manifest GETs: for raw throughput start the stack
+# with Auth__RateLimit__Enabled=false in the environment.
+ADMIN_PASSWORD=$(cat "$PLATFORM_DIR/admin-password" 2>/dev/null || true)
+CREDS=()
 
 # peak_rss_start PIDS...: samples the summed RSS (KiB) of the PIDs every 100 ms into $WORK/rss until stopped.
 peak_rss_start() {
@@ -75,7 +81,11 @@ peak_rss_stop() { kill "$RSS_PID" 2>/dev/null; wait "$RSS_PID" 2>/dev/null || tr
 
 declare -A RESULT
 measure() { # measure TARGET_NAME HOST
-    local name=$1 host=$2 repo="bench/run$RANDOM$RANDOM" t0 t1 i
+    local name=$1 host=$2 repo="bench/run$RANDOM$RANDOM" t0 t1 i auth_header=()
+    CREDS=()
+    if [[ $name == platform && -n $ADMIN_PASSWORD ]]; then
+        CREDS=(--src-creds "admin:$ADMIN_PASSWORD" --dest-creds "admin:$ADMIN_PASSWORD")
+    fi
     log "[$name] push ${BIG_MIB} MiB"
     forget_blobs
     if [[ $name == platform ]]; then
@@ -123,7 +133,11 @@ measure() { # measure TARGET_NAME HOST
     rm -rf "$WORK"/pulled-*
 
     log "[$name] ${GET_SECONDS} s of manifest GETs"
-    RESULT[$name.gets]=$(wrk -t2 -c32 -d"${GET_SECONDS}s" \
+    if ((${#CREDS[@]})); then
+        auth_header=(-H "Authorization: Bearer $(curl -sf -u "admin:$ADMIN_PASSWORD" \
+            "http://$host/token?service=platform-registry&scope=repository:$repo/small-0:pull" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')")
+    fi
+    RESULT[$name.gets]=$(wrk -t2 -c32 -d"${GET_SECONDS}s" "${auth_header[@]+"${auth_header[@]}"}" \
         -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
         "http://$host/v2/$repo/small-0/manifests/v1" | awk '/Requests\/sec/ {print $2}')
     RESULT[$name.repo]=$repo

@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$ROOT/scripts/config.sh"
 source "$ROOT/scripts/servers.sh"
+source "$ROOT/scripts/secrets.sh"
 
 "$ROOT/scripts/deps.sh"
 ipfs_require
@@ -60,6 +61,23 @@ export Services__Audit="http://127.0.0.1:$PLATFORM_AUDIT_PORT"
 export Services__Scaler="http://127.0.0.1:$PLATFORM_SCALER_PORT"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
+# ---- auth: secrets generated once and kept (see scripts/secrets.sh). Every service checks the gateway's
+# signature on the actor it forwards; only the gateway gets the admin password, the key directory and TLS.
+PLATFORM_ABS_DIR=$(cd "$PLATFORM_DIR" && pwd)
+export Auth__InternalKey
+Auth__InternalKey=$(ensure_secret "$PLATFORM_ABS_DIR/internal-key")
+admin_password=$(ensure_secret "$PLATFORM_ABS_DIR/admin-password")
+ensure_tls "$PLATFORM_ABS_DIR/tls"
+gateway_env=(
+    "Auth__AdminPassword=$admin_password"
+    "Auth__KeyDirectory=$PLATFORM_ABS_DIR/keys"
+    # Two endpoints: plain HTTP and HTTPS with the local CA's certificate (these replace --urls).
+    "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$PLATFORM_GATEWAY_PORT"
+    "Kestrel__Endpoints__Https__Url=https://127.0.0.1:$PLATFORM_GATEWAY_TLS_PORT"
+    "Kestrel__Endpoints__Https__Certificate__Path=$PLATFORM_ABS_DIR/tls/gateway.crt"
+    "Kestrel__Endpoints__Https__Certificate__KeyPath=$PLATFORM_ABS_DIR/tls/gateway.key"
+)
+
 for entry in "${PLATFORM_SERVICES[@]}"; do
     IFS=: read -r name project portvar <<<"$entry"
     port=${!portvar}
@@ -68,10 +86,15 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
     dir="$PLATFORM_DIR/bin/$name"
     [[ -f $dir/Platform.$project.dll ]] || die "$dir/Platform.$project.dll is missing (PLATFORM_SKIP_BUILD=1 without a previous build?)"
     ensure_port_free "$port" "$name"
+    extra_env=()
+    if [[ $name == gateway ]]; then
+        ensure_port_free "$PLATFORM_GATEWAY_TLS_PORT" "gateway (TLS)"
+        extra_env=("${gateway_env[@]}")
+    fi
     log "starting $name on 127.0.0.1:$port (log .platform/logs/$name.log)"
     # cwd = the publish directory: it is the content root, where appsettings.json is found.
     start_bg "$PLATFORM_RUN/$name.pid" "$PLATFORM_LOGS/$name.log" "$dir" \
-        dotnet "Platform.$project.dll" --urls "http://127.0.0.1:$port"
+        env "${extra_env[@]+"${extra_env[@]}"}" dotnet "Platform.$project.dll" --urls "http://127.0.0.1:$port"
 done
 
 # ---- readiness: every /readyz answers 200 (backends speak h2c only, the gateway HTTP/1.1).
@@ -109,6 +132,9 @@ cat <<EOF
 
 Platform is up.
   Registry (OCI Distribution API)  http://127.0.0.1:$PLATFORM_GATEWAY_PORT/v2/
+                                   https://127.0.0.1:$PLATFORM_GATEWAY_TLS_PORT/v2/ (CA: $PLATFORM_ABS_DIR/tls/ca.crt)
+  Admin                            user admin, password $admin_password
+                                   (kept in $PLATFORM_ABS_DIR/admin-password)
   Gateway health                   http://127.0.0.1:$PLATFORM_GATEWAY_PORT/readyz
   Ingest / Metadata / Pinning      h2c://127.0.0.1:$PLATFORM_INGEST_PORT  :$PLATFORM_METADATA_PORT  :$PLATFORM_PINNING_PORT
   Audit / Scaler                   h2c://127.0.0.1:$PLATFORM_AUDIT_PORT  :$PLATFORM_SCALER_PORT
@@ -116,5 +142,5 @@ Platform is up.
   RabbitMQ                         amqp://guest:guest@127.0.0.1:$PLATFORM_RABBITMQ_PORT/ (node $PLATFORM_RABBITMQ_NODE)
   IPFS (Kubo RPC)                  http://127.0.0.1:$PLATFORM_IPFS_PORT/api/v0/
   Logs .platform/logs/   PIDs .platform/run/   Data .platform/data/
-  Try: curl -i http://127.0.0.1:$PLATFORM_GATEWAY_PORT/v2/      Stop: make down
+  Try: podman login --tls-verify=false -u admin 127.0.0.1:$PLATFORM_GATEWAY_PORT      Stop: make down
 EOF

@@ -1,3 +1,4 @@
+using Platform.Gateway.Auth;
 using Platform.Gateway.Distribution;
 using Platform.Gateway.Routing;
 using Platform.Hosting;
@@ -5,12 +6,16 @@ using Platform.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("gateway");
 builder.AddBackendRouting();
+builder.AddGatewayAuth();
 
 var app = builder.Build();
-app.UsePlatformDefaults();
+// The gateway is the door: it authenticates callers itself instead of trusting a signed actor header.
+app.UsePlatformDefaults(behindGateway: false);
 app.UseDistributionApiVersion();
+app.UseGatewayAuth();
 app.MapPlatformHealth();
 app.MapDistributionBase();
+app.MapGatewayAuth();
 app.MapReverseProxy();
 app.Run();
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Hosting.Health;
 using Platform.Hosting.Observability;
+using Platform.Hosting.Security;
 
 namespace Platform.Hosting;
 
@@ -72,11 +73,17 @@ public static class PlatformDefaults
         return app;
     }
 
-    /// <summary>The usual middleware order for a Platform service: request ids first so every log line has one.</summary>
-    public static WebApplication UsePlatformDefaults(this WebApplication app)
+    /// <summary>
+    /// The usual middleware order for a Platform service: request ids first so every log line has one. Services
+    /// behind the gateway (<paramref name="behindGateway"/>) then take the caller from the gateway's signed actor
+    /// header (see <see cref="GatewayActor"/>); the gateway itself passes false.
+    /// </summary>
+    public static WebApplication UsePlatformDefaults(this WebApplication app, bool behindGateway = true)
     {
         app.UseRequestIds();
         app.UseFailureResponses();
+        if (behindGateway)
+            app.UseGatewayActor();
         return app;
     }
 }

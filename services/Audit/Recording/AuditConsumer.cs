@@ -12,7 +12,8 @@ public sealed class AuditConsumer(AuditLog log) :
     IConsumer<UploadStartedV1>, IConsumer<UploadCompletedV1>, IConsumer<UploadCancelledV1>,
     IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>,
     IConsumer<ManifestPushedV1>, IConsumer<TagMovedV1>, IConsumer<TagDeletedV1>, IConsumer<ManifestDeletedV1>,
-    IConsumer<BlobPinnedV1>, IConsumer<BlobUnpinnedV1>
+    IConsumer<BlobPinnedV1>, IConsumer<BlobUnpinnedV1>,
+    IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>
 {
     public Task Consume(ConsumeContext<UploadStartedV1> c) => Record(c, "upload.started", c.Message.Repository);
     public Task Consume(ConsumeContext<UploadCompletedV1> c) => Record(c, "upload.completed", c.Message.Repository, c.Message.Digest);
@@ -26,6 +27,11 @@ public sealed class AuditConsumer(AuditLog log) :
     public Task Consume(ConsumeContext<ManifestDeletedV1> c) => Record(c, "manifest.deleted", c.Message.Repository, c.Message.Digest);
     public Task Consume(ConsumeContext<BlobPinnedV1> c) => Record(c, "blob.pinned", null, c.Message.Digest);
     public Task Consume(ConsumeContext<BlobUnpinnedV1> c) => Record(c, "blob.unpinned", null, c.Message.Digest);
+    public Task Consume(ConsumeContext<AccessDeniedV1> c) => Record(c, "access.denied", c.Message.Repository);
+    public Task Consume(ConsumeContext<LoginFailedV1> c) => Record(c, "login.failed", null);
+    public Task Consume(ConsumeContext<ManifestPulledV1> c) =>
+        Record(c, "manifest.pulled", c.Message.Repository, c.Message.Digest,
+            c.Message.Reference.StartsWith("sha256:", StringComparison.Ordinal) ? null : c.Message.Reference);
 
     private Task Record<T>(ConsumeContext<T> context, string action, string? repository, string? digest = null, string? tag = null)
         where T : class, IPlatformEvent

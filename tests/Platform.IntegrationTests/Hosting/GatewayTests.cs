@@ -9,7 +9,8 @@ public sealed class GatewayBaseTests
     [Fact]
     public async Task V2_base_answers_200_with_the_distribution_api_version_header()
     {
-        await using var factory = new WebApplicationFactory<Platform.Gateway.GatewayService>();
+        await using var factory = new WebApplicationFactory<Platform.Gateway.GatewayService>()
+            .WithWebHostBuilder(b => b.UseSetting("Auth:Enabled", "false"));
         var client = factory.CreateClient();
 
         var response = await client.GetAsync("/v2/");
@@ -24,6 +25,7 @@ public sealed class GatewayBaseTests
     {
         await using var factory = new WebApplicationFactory<Platform.Gateway.GatewayService>().WithWebHostBuilder(b =>
         {
+            b.UseSetting("Auth:Enabled", "false");
             // Nothing listens on these ports.
             foreach (var name in new[] { "Ingest", "Metadata", "Pinning", "Audit", "Scaler" })
                 b.UseSetting($"Services:{name}", $"http://127.0.0.1:{Infrastructure.ThrowawayPostgres.FreePort()}");

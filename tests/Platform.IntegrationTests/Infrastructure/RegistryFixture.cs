@@ -39,6 +39,8 @@ public sealed class RegistryFixture : IAsyncLifetime
         _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
         _gateway = new WebApplicationFactory<Platform.Gateway.GatewayService>().WithWebHostBuilder(b =>
         {
+            // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
+            b.UseSetting("Auth:Enabled", "false");
             b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
             b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
             foreach (var other in new[] { "Pinning", "Audit", "Scaler" })

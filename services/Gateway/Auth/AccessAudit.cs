@@ -1,0 +1,63 @@
+using System.Threading.Channels;
+using MassTransit;
+using Platform.Contracts;
+using Platform.Hosting.Observability;
+
+namespace Platform.Gateway.Auth;
+
+/// <summary>
+/// Sends the gateway's audit events (denied access, failed logins, manifest pulls) to RabbitMQ without ever
+/// holding up a request: requests only drop the event into a bounded queue (full: the event is dropped and
+/// logged); a background loop publishes with a bounded wait per event and logs what fails.
+/// </summary>
+public sealed class AccessAudit(ILogger<AccessAudit> logger)
+{
+    private readonly Channel<IPlatformEvent> _queue = Channel.CreateBounded<IPlatformEvent>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    internal ChannelReader<IPlatformEvent> Reader => _queue.Reader;
+
+    public void Denied(HttpContext context, string? repository, string action) =>
+        Enqueue(new AccessDeniedV1(Meta(context, context.GetCaller().ActorName), repository, action, context.Request.Method, context.Request.Path.Value ?? ""));
+
+    public void LoginFailed(HttpContext context, string account, string reason) =>
+        Enqueue(new LoginFailedV1(Meta(context, account.Length > 0 ? account : Caller.AnonymousName), account, reason));
+
+    public void ManifestPulled(HttpContext context, string repository, string reference, string? digest) =>
+        Enqueue(new ManifestPulledV1(Meta(context, context.GetCaller().ActorName), repository, reference, digest));
+
+    private void Enqueue(IPlatformEvent e)
+    {
+        if (!_queue.Writer.TryWrite(e))
+            logger.LogWarning("audit queue full: dropped {Event}", e.GetType().Name);
+    }
+
+    private static EventMetadata Meta(HttpContext context, string actor)
+    {
+        var agent = context.Request.Headers.UserAgent.ToString();
+        return new EventMetadata(Guid.NewGuid(), 0, DateTimeOffset.UtcNow, actor, context.ClientAddress(),
+            agent.Length > 256 ? agent[..256] : agent.Length == 0 ? null : agent, context.GetRequestId());
+    }
+}
+
+/// <summary>Publishes what <see cref="AccessAudit"/> queued.</summary>
+public sealed class AccessAuditPublisher(AccessAudit audit, IServiceProvider services, ILogger<AccessAuditPublisher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var bus = services.GetRequiredService<IBus>();
+        await foreach (var e in audit.Reader.ReadAllAsync(stoppingToken))
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await bus.Publish(e, e.GetType(), ctx => ctx.MessageId = e.Meta.EventId, timeout.Token);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "could not publish audit event {Event} {EventId}", e.GetType().Name, e.Meta.EventId);
+            }
+        }
+    }
+}

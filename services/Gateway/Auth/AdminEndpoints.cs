@@ -1,0 +1,201 @@
+using System.Text.RegularExpressions;
+using Marten;
+
+namespace Platform.Gateway.Auth;
+
+/// <summary>
+/// The identity API under /api/v1 (problem+json errors). Callers authenticate with a bearer token from /token or
+/// HTTP Basic (password or personal access token). Admins manage users, robots, namespaces, memberships and
+/// signing keys; every user manages his own personal access tokens.
+/// </summary>
+public static partial class AdminEndpoints
+{
+    private const string AccountKey = "platform.account";
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9._-]{0,62})$")]
+    private static partial Regex AccountName();
+
+    // An OCI repository path component: what a namespace must be to be the first segment of repository names.
+    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")]
+    private static partial Regex NamespaceName();
+
+    public sealed record CreateUser(string? Name, string? Password, bool Admin = false);
+    public sealed record SetPassword(string? Password);
+    public sealed record CreateRobot(string? Name);
+    public sealed record CreateNamespace(string? Name, bool Public = false);
+    public sealed record SetMembership(string? Role);
+    public sealed record CreateToken(string? Name, int? ExpiresInDays);
+
+    public static IEndpointRouteBuilder MapIdentityApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").AddEndpointFilter(Authenticate);
+        var admin = api.MapGroup("").AddEndpointFilter(RequireAdmin);
+
+        admin.MapGet("/users", async (IQuerySession s, CancellationToken ct) =>
+            (await s.Query<Account>().Where(a => a.Kind == AccountKind.User).OrderBy(a => a.Id).ToListAsync(ct))
+                .Select(a => new { name = a.Id, admin = a.IsAdmin, createdAt = a.CreatedAt }));
+        admin.MapPost("/users", async (CreateUser body, IDocumentSession s, CancellationToken ct) =>
+        {
+            if (body.Name is null || !AccountName().IsMatch(body.Name))
+                return Invalid("name", "lower-case letters, digits, '.', '_' and '-', at most 63 characters, starting with a letter or digit");
+            if (!GoodPassword(body.Password))
+                return Invalid("password", "at least 8 characters");
+            if (await s.LoadAsync<Account>(body.Name, ct) is not null)
+                return Results.Problem(statusCode: 409, title: $"account {body.Name} exists");
+            s.Insert(new Account { Id = body.Name, Kind = AccountKind.User, IsAdmin = body.Admin, SecretHash = IdentityDirectory.Hash(body.Password!), CreatedAt = DateTimeOffset.UtcNow });
+            await s.SaveChangesAsync(ct);
+            return Results.Created($"/api/v1/users/{body.Name}", new { name = body.Name, admin = body.Admin });
+        });
+        admin.MapDelete("/users/{name}", (string name, HttpContext http, IDocumentSession s, CancellationToken ct) => DeleteAccountAsync(name, AccountKind.User, http, s, ct));
+        admin.MapPut("/users/{name}/password", async (string name, SetPassword body, IDocumentSession s, CancellationToken ct) =>
+        {
+            if (!GoodPassword(body.Password))
+                return Invalid("password", "at least 8 characters");
+            var account = await s.LoadAsync<Account>(name, ct);
+            if (account is null || account.Kind != AccountKind.User)
+                return Results.Problem(statusCode: 404, title: $"no user {name}");
+            account.SecretHash = IdentityDirectory.Hash(body.Password!);
+            account.SecurityStamp = Guid.NewGuid().ToString("N");
+            s.Store(account);
+            await s.SaveChangesAsync(ct);
+            return Results.NoContent();
+        });
+
+        admin.MapGet("/robots", async (IQuerySession s, CancellationToken ct) =>
+            (await s.Query<Account>().Where(a => a.Kind == AccountKind.Robot).OrderBy(a => a.Id).ToListAsync(ct))
+                .Select(a => new { name = a.Id, createdAt = a.CreatedAt }));
+        admin.MapPost("/robots", async (CreateRobot body, IDocumentSession s, CancellationToken ct) =>
+        {
+            var shortName = body.Name?.StartsWith(Account.RobotPrefix, StringComparison.Ordinal) == true ? body.Name[Account.RobotPrefix.Length..] : body.Name;
+            if (shortName is null || !AccountName().IsMatch(shortName))
+                return Invalid("name", "lower-case letters, digits, '.', '_' and '-', at most 63 characters");
+            var name = Account.RobotPrefix + shortName;
+            if (await s.LoadAsync<Account>(name, ct) is not null)
+                return Results.Problem(statusCode: 409, title: $"account {name} exists");
+            var secret = IdentityDirectory.NewSecret();
+            s.Insert(new Account { Id = name, Kind = AccountKind.Robot, SecretHash = IdentityDirectory.Hash(secret), CreatedAt = DateTimeOffset.UtcNow });
+            await s.SaveChangesAsync(ct);
+            // The secret is shown once: only its hash is kept.
+            return Results.Created($"/api/v1/robots/{name}", new { name, secret });
+        });
+        admin.MapDelete("/robots/{name}", (string name, HttpContext http, IDocumentSession s, CancellationToken ct) =>
+            DeleteAccountAsync(name.StartsWith(Account.RobotPrefix, StringComparison.Ordinal) ? name : Account.RobotPrefix + name, AccountKind.Robot, http, s, ct));
+
+        admin.MapGet("/namespaces", async (IQuerySession s, CancellationToken ct) =>
+            (await s.Query<RegistryNamespace>().OrderBy(n => n.Id).ToListAsync(ct)).Select(n => new { name = n.Id, @public = n.Public, createdAt = n.CreatedAt }));
+        admin.MapPost("/namespaces", async (CreateNamespace body, IDocumentSession s, CancellationToken ct) =>
+        {
+            if (body.Name is null || body.Name.Length > 255 || !NamespaceName().IsMatch(body.Name))
+                return Invalid("name", "an OCI repository path component: [a-z0-9]+ separated by '.', '_', '__' or dashes");
+            if (await s.LoadAsync<RegistryNamespace>(body.Name, ct) is not null)
+                return Results.Problem(statusCode: 409, title: $"namespace {body.Name} exists");
+            s.Insert(new RegistryNamespace { Id = body.Name, Public = body.Public, CreatedAt = DateTimeOffset.UtcNow });
+            await s.SaveChangesAsync(ct);
+            return Results.Created($"/api/v1/namespaces/{body.Name}", new { name = body.Name, @public = body.Public });
+        });
+        admin.MapGet("/namespaces/{ns}/members", async (string ns, IQuerySession s, CancellationToken ct) =>
+            (await s.Query<Membership>().Where(m => m.Namespace == ns).OrderBy(m => m.Account).ToListAsync(ct))
+                .Select(m => new { account = m.Account, role = m.Role.ToString().ToLowerInvariant() }));
+        admin.MapPut("/namespaces/{ns}/members/{account}", async (string ns, string account, SetMembership body, IDocumentSession s, CancellationToken ct) =>
+        {
+            if (!RolePolicy.TryParseRole(body.Role, out var role))
+                return Invalid("role", "owner, maintainer, developer or reader");
+            if (await s.LoadAsync<RegistryNamespace>(ns, ct) is null)
+                return Results.Problem(statusCode: 404, title: $"no namespace {ns}");
+            if (await s.LoadAsync<Account>(account, ct) is null)
+                return Results.Problem(statusCode: 404, title: $"no account {account}");
+            s.Store(new Membership { Id = Membership.IdOf(ns, account), Namespace = ns, Account = account, Role = role });
+            await s.SaveChangesAsync(ct);
+            return Results.Ok(new { @namespace = ns, account, role = role.ToString().ToLowerInvariant() });
+        });
+        admin.MapDelete("/namespaces/{ns}/members/{account}", async (string ns, string account, IDocumentSession s, CancellationToken ct) =>
+        {
+            if (await s.LoadAsync<Membership>(Membership.IdOf(ns, account), ct) is null)
+                return Results.Problem(statusCode: 404, title: $"{account} is no member of {ns}");
+            s.Delete<Membership>(Membership.IdOf(ns, account));
+            await s.SaveChangesAsync(ct);
+            return Results.NoContent();
+        });
+
+        admin.MapGet("/admin/keys", (SigningKeys keys) =>
+            keys.All.Select(k => new { kid = k.Kid, createdAt = k.CreatedUtc, current = k.Kid == keys.Current.Kid }));
+        admin.MapPost("/admin/keys/rotate", (SigningKeys keys) => Results.Ok(new { kid = keys.Rotate().Kid }));
+        admin.MapDelete("/admin/keys/{kid}", (string kid, SigningKeys keys) =>
+            keys.Remove(kid) ? Results.NoContent() : Results.Problem(statusCode: 409, title: "unknown key, or the current signing key (rotate first)"));
+
+        // Personal access tokens: every user manages his own.
+        api.MapGet("/tokens", async (HttpContext http, IQuerySession s, CancellationToken ct) =>
+        {
+            var me = Me(http);
+            return (await s.Query<PersonalAccessToken>().Where(p => p.Owner == me.Id).OrderBy(p => p.CreatedAt).ToListAsync(ct))
+                .Select(p => new { id = p.Id, name = p.Name, createdAt = p.CreatedAt, expiresAt = p.ExpiresAt, revokedAt = p.RevokedAt });
+        });
+        api.MapPost("/tokens", async (CreateToken body, HttpContext http, IdentityDirectory directory, CancellationToken ct) =>
+        {
+            var me = Me(http);
+            if (me.Kind != AccountKind.User)
+                return Results.Problem(statusCode: 403, title: "robots have no personal access tokens");
+            if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100)
+                return Invalid("name", "1 to 100 characters");
+            if (body.ExpiresInDays is <= 0)
+                return Invalid("expiresInDays", "a positive number of days");
+            var (pat, secret) = await directory.CreatePatAsync(me.Id, body.Name, body.ExpiresInDays is { } d ? DateTimeOffset.UtcNow.AddDays(d) : null, ct);
+            return Results.Created($"/api/v1/tokens/{pat.Id}", new { id = pat.Id, name = pat.Name, token = secret, expiresAt = pat.ExpiresAt });
+        });
+        api.MapDelete("/tokens/{id}", async (string id, HttpContext http, IdentityDirectory directory, CancellationToken ct) =>
+            await directory.RevokePatAsync(Me(http).Id, id, ct) ? Results.NoContent() : Results.Problem(statusCode: 404, title: $"no token {id}"));
+        return app;
+    }
+
+    private static Account Me(HttpContext http) => (Account)http.Items[AccountKey]!;
+
+    private static bool GoodPassword(string? password) => password is { Length: >= 8 and <= 1024 };
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    private static async Task<IResult> DeleteAccountAsync(string name, AccountKind kind, HttpContext http, IDocumentSession s, CancellationToken ct)
+    {
+        var account = await s.LoadAsync<Account>(name, ct);
+        if (account is null || account.Kind != kind)
+            return Results.Problem(statusCode: 404, title: $"no {kind.ToString().ToLowerInvariant()} {name}");
+        if (account.Id == Me(http).Id)
+            return Results.Problem(statusCode: 409, title: "you cannot delete yourself");
+        s.Delete<Account>(name);
+        s.DeleteWhere<Membership>(m => m.Account == name);
+        s.DeleteWhere<PersonalAccessToken>(p => p.Owner == name);
+        await s.SaveChangesAsync(ct);
+        return Results.NoContent();
+    }
+
+    // Bearer token (from /token) or Basic credentials (password or personal access token, with the login throttle).
+    private static async ValueTask<object?> Authenticate(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var directory = http.RequestServices.GetRequiredService<IdentityDirectory>();
+        Account? account = null;
+        var caller = http.GetCaller();
+        if (caller.IsAuthenticated)
+            account = await directory.FindAccountAsync(caller.Name!, http.RequestAborted);
+        else if (!caller.PresentedInvalidToken && http.Request.TryGetBasicCredentials(out var user, out var password))
+        {
+            var login = await http.RequestServices.GetRequiredService<TokenIssuer>().LoginAsync(http, user, password, http.RequestAborted);
+            if (login.Failure is not null)
+                return login.Failure;
+            account = login.Account!.Account;
+            http.SetCaller(new Caller(account.Id, null, false));
+        }
+        if (account is null)
+            return RegistryGuard.Challenge(http, null);
+        http.Items[AccountKey] = account;
+        return await next(context);
+    }
+
+    private static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (Me(context.HttpContext).IsAdmin)
+            return await next(context);
+        context.HttpContext.RequestServices.GetRequiredService<AccessAudit>().Denied(context.HttpContext, null, "admin");
+        return Results.Problem(statusCode: 403, title: "admin only");
+    }
+}

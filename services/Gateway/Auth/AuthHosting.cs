@@ -1,0 +1,88 @@
+using Marten;
+using Platform.Hosting.Messaging;
+using Platform.Hosting.Persistence;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Platform.Gateway.Auth;
+
+/// <summary>
+/// Token authentication at the gateway (configuration section "Auth"). With Auth:Enabled=false nothing of it is
+/// wired (no database, no broker): the gateway lets everything through anonymously, as before.
+/// </summary>
+public static class AuthHosting
+{
+    public static bool AuthEnabled(this IConfiguration configuration) =>
+        configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Enabled ?? true;
+
+    public static WebApplicationBuilder AddGatewayAuth(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(AuthOptions.Section);
+        builder.Services.Configure<AuthOptions>(section);
+        // Always: clients may never name the actor themselves.
+        builder.Services.AddSingleton<ITransformProvider, ActorForwarding>();
+        if (!builder.Configuration.AuthEnabled())
+            return builder;
+
+        var options = section.Get<AuthOptions>() ?? new AuthOptions();
+        builder.AddPlatformMarten(o =>
+        {
+            // Accounts live in their own schema: only the gateway reads and writes them.
+            o.DatabaseSchemaName = "identity";
+            o.Schema.For<Account>();
+            o.Schema.For<RegistryNamespace>();
+            o.Schema.For<Membership>().Index(m => m.Account).Index(m => m.Namespace);
+            o.Schema.For<PersonalAccessToken>().Index(p => p.Owner);
+        });
+        builder.AddPlatformMessaging("gateway");
+
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SigningKeys>();
+        builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<IdentityDirectory>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<AccessAudit>();
+        builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddHostedService<AccessAuditPublisher>();
+        builder.Services.AddHostedService<AuthBootstrap>();
+        builder.Services.AddHttpClient(CatalogEndpoint.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddGatewayRateLimiting(options.RateLimit);
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>Caller authentication, rate limiting, then authorization of /v2 and proxied /api requests.</summary>
+    public static WebApplication UseGatewayAuth(this WebApplication app)
+    {
+        if (!app.Configuration.AuthEnabled())
+            return app;
+        app.UseCallerAuthentication();
+        app.UseRateLimiter();
+        app.UseRegistryAuthorization();
+        return app;
+    }
+
+    /// <summary>/token, the identity API and the filtered catalog.</summary>
+    public static WebApplication MapGatewayAuth(this WebApplication app)
+    {
+        if (!app.Configuration.AuthEnabled())
+            return app;
+        app.MapTokenEndpoints();
+        app.MapIdentityApi();
+        app.MapFilteredCatalog();
+        return app;
+    }
+}
+
+/// <summary>At start: loads (or creates) the signing keys and creates the first admin if there is none.</summary>
+public sealed class AuthBootstrap(SigningKeys keys, IdentityDirectory directory, Microsoft.Extensions.Options.IOptions<AuthOptions> options,
+    ILogger<AuthBootstrap> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        logger.LogInformation("token signing keys in {Directory}; signing with {Kid}", keys.Location, keys.Current.Kid);
+        await directory.EnsureAdminAsync(options.Value.AdminPassword, ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

@@ -1,0 +1,65 @@
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+
+namespace Platform.Gateway.Auth;
+
+/// <summary>Who is calling the gateway, as far as the request's bearer token says.</summary>
+public sealed record Caller(string? Name, AccessToken? Token, bool PresentedInvalidToken)
+{
+    public static readonly Caller Anonymous = new(null, null, false);
+    public const string AnonymousName = "anonymous";
+
+    public bool IsAuthenticated => Name is not null;
+    public string ActorName => Name ?? AnonymousName;
+
+    public bool Allows(string type, string name, string action) => Token?.Allows(type, name, action) == true;
+}
+
+public static class CallerContext
+{
+    private const string Key = "platform.caller";
+
+    public static Caller GetCaller(this HttpContext context) =>
+        context.Items.TryGetValue(Key, out var value) && value is Caller caller ? caller : Caller.Anonymous;
+
+    public static void SetCaller(this HttpContext context, Caller caller)
+    {
+        context.Items[Key] = caller;
+        if (caller.Name is { } name)
+            context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], "Bearer", ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    /// <summary>The client's address as the gateway sees it (it is the public door: forwarded headers from clients are not trusted).</summary>
+    public static string ClientAddress(this HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>Username and password of an "Authorization: Basic" header, if there is one.</summary>
+    public static bool TryGetBasicCredentials(this HttpRequest request, out string username, out string password)
+    {
+        username = password = "";
+        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
+            || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
+            return false;
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        var colon = decoded.IndexOf(':');
+        if (colon <= 0)
+            return false;
+        username = decoded[..colon];
+        password = decoded[(colon + 1)..];
+        return true;
+    }
+
+    public static string? BearerToken(this HttpRequest request)
+    {
+        var value = request.Headers.Authorization.ToString();
+        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value[7..].Trim() : null;
+    }
+}

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Options;
+using Platform.Registry.Oci;
+using Platform.Registry.Routing;
+
+namespace Platform.Gateway.Auth;
+
+/// <summary>
+/// The gateway's two auth middlewares. <see cref="UseCallerAuthentication"/> reads the bearer token (if any)
+/// into the request's <see cref="Caller"/>. <see cref="UseRegistryAuthorization"/> decides every /v2 and proxied
+/// /api request: the action comes from method and path (GET/HEAD pull, POST/PUT/PATCH push, DELETE delete), the
+/// token must grant it. Without a (sufficient) token: 401 with the Bearer challenge naming the scope to ask for;
+/// when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.
+/// </summary>
+public static class RegistryGuard
+{
+    public static WebApplication UseCallerAuthentication(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.BearerToken() is { Length: > 0 } raw)
+            {
+                var tokens = context.RequestServices.GetRequiredService<TokenService>();
+                var token = await tokens.ValidateAccessAsync(raw);
+                if (token?.PatId is { } pat
+                    && !await context.RequestServices.GetRequiredService<IdentityDirectory>().IsPatActiveAsync(pat, context.RequestAborted))
+                    token = null;
+                context.SetCaller(token is null ? Caller.Anonymous with { PresentedInvalidToken = true } : new Caller(token.Subject, token, false));
+            }
+            await next(context);
+        });
+        return app;
+    }
+
+    public static WebApplication UseRegistryAuthorization(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path;
+            if (path.StartsWithSegments("/v2", out var rest))
+            {
+                if (!await AuthorizeOciAsync(context, rest.Value ?? ""))
+                    return;
+            }
+            else if (path.StartsWithSegments("/api/v1/audit"))
+            {
+                if (!await AuthorizeAdminAsync(context))
+                    return;
+            }
+            else if (path.StartsWithSegments("/api/v1/repositories"))
+            {
+                if (!context.GetCaller().IsAuthenticated)
+                {
+                    await Challenge(context, null).ExecuteAsync(context);
+                    return;
+                }
+            }
+            await next(context);
+        });
+        return app;
+    }
+
+    private static async Task<bool> AuthorizeOciAsync(HttpContext context, string rest)
+    {
+        var caller = context.GetCaller();
+        if (caller.PresentedInvalidToken)
+        {
+            await Challenge(context, null, "invalid_token").ExecuteAsync(context);
+            return false;
+        }
+        var sub = rest.TrimStart('/');
+        // GET /v2/: a client checks whether it must log in; any valid token (even an anonymous one) will do.
+        if (sub.Length == 0)
+        {
+            if (caller.Token is not null)
+                return true;
+            await Challenge(context, null).ExecuteAsync(context);
+            return false;
+        }
+        // The catalog is answered by the gateway, filtered to what the caller may pull.
+        if (!OciRoute.TryParse(sub, out var route) || route.Kind == OciRouteKind.Catalog)
+            return true;
+
+        var action = RolePolicy.RequiredAction(context.Request.Method);
+        var directory = context.RequestServices.GetRequiredService<IdentityDirectory>();
+        if (!caller.Allows(AccessEntry.Repository, route.Name, action))
+        {
+            var allowed = await directory.AllowedActionsAsync(caller.Name, route.Name, context.RequestAborted);
+            var grantable = allowed.Contains(action) || allowed.Contains(Actions.All);
+            // Anonymous pull of a public namespace does not need a token at all.
+            if (grantable && action == Actions.Pull && caller.Token is null)
+                return true;
+            if (grantable || !caller.IsAuthenticated)
+            {
+                await Challenge(context, Scope(route.Name, action), caller.Token is null ? null : "insufficient_scope").ExecuteAsync(context);
+                return false;
+            }
+            context.RequestServices.GetRequiredService<AccessAudit>().Denied(context, route.Name, action);
+            await OciResults.Error(OciErrorCode.Denied, "requested access to the resource is denied",
+                new { name = route.Name, action }).ExecuteAsync(context);
+            return false;
+        }
+
+        // Cross-repository mount: the source must be pullable too, or the mount is ignored (a plain upload starts).
+        if (route.Kind == OciRouteKind.UploadStart && context.Request.Query.TryGetValue("from", out var from) && from.ToString() is { Length: > 0 } source
+            && !caller.Allows(AccessEntry.Repository, source, Actions.Pull)
+            && !(await directory.AllowedActionsAsync(caller.Name, source, context.RequestAborted)).Contains(Actions.Pull))
+        {
+            var query = context.Request.Query.Where(q => q.Key is not ("from" or "mount"))
+                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)));
+            context.Request.QueryString = QueryString.Create(query);
+        }
+
+        if (route.Kind == OciRouteKind.Manifest && HttpMethods.IsGet(context.Request.Method))
+        {
+            var audit = context.RequestServices.GetRequiredService<AccessAudit>();
+            context.Response.OnCompleted(() =>
+            {
+                if (context.Response.StatusCode == StatusCodes.Status200OK)
+                    audit.ManifestPulled(context, route.Name, route.Reference, context.Response.Headers["Docker-Content-Digest"].ToString() is { Length: > 0 } d ? d : null);
+                return Task.CompletedTask;
+            });
+        }
+        return true;
+    }
+
+    private static async Task<bool> AuthorizeAdminAsync(HttpContext context)
+    {
+        var caller = context.GetCaller();
+        if (!caller.IsAuthenticated)
+        {
+            await Challenge(context, null).ExecuteAsync(context);
+            return false;
+        }
+        var account = await context.RequestServices.GetRequiredService<IdentityDirectory>().FindAccountAsync(caller.Name!, context.RequestAborted);
+        if (account?.IsAdmin == true)
+            return true;
+        context.RequestServices.GetRequiredService<AccessAudit>().Denied(context, null, "admin");
+        await Results.Problem(statusCode: 403, title: "admin only").ExecuteAsync(context);
+        return false;
+    }
+
+    private static string Scope(string name, string action) => action switch
+    {
+        Actions.Pull => $"repository:{name}:pull",
+        Actions.Push => $"repository:{name}:pull,push",
+        _ => $"repository:{name}:{action}",
+    };
+
+    /// <summary>401 with the spec's challenge: where to get a token (realm), for which service, and the scope needed.</summary>
+    public static IResult Challenge(HttpContext context, string? scope, string? error = null)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var realm = options.Realm is { Length: > 0 } r ? r : $"{context.Request.Scheme}://{context.Request.Host}/token";
+        var challenge = $"Bearer realm=\"{realm}\",service=\"{options.Service}\"";
+        if (scope is not null)
+            challenge += $",scope=\"{scope}\"";
+        if (error is not null)
+            challenge += $",error=\"{error}\"";
+        context.Response.Headers.WWWAuthenticate = challenge;
+        return context.Request.Path.StartsWithSegments("/v2")
+            ? OciResults.Error(OciErrorCode.Unauthorized, "authentication required",
+                scope is null ? null : new[] { new { Type = "repository", Name = scope.Split(':')[1], Action = scope.Split(':')[2] } })
+            : Results.Problem(statusCode: 401, title: "authentication required");
+    }
+}
