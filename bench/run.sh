@@ -62,9 +62,8 @@ forget_blobs() { rm -f /var/lib/containers/cache/blob-info-cache-v1.* "$HOME"/.l
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
 skopeo_copy() { skopeo --insecure-policy copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false "${CREDS[@]+"${CREDS[@]}"}" "$@" >/dev/null; }
-# The platform is measured as its admin (make up keeps the password in .platform/admin-password). Its rate limit
-# (Auth:RateLimit, default 200 requests/s per account) caps the manifest GETs: for raw throughput start the stack
-# with Auth__RateLimit__Enabled=false in the environment.
+# The platform is measured as its admin (make up keeps the password in .platform/admin-password), with its token
+# checks and rate limit (Auth:RateLimit, default 5000 requests/s per account) in the path, as users see it.
 ADMIN_PASSWORD=$(cat "$PLATFORM_DIR/admin-password" 2>/dev/null || true)
 CREDS=()
 

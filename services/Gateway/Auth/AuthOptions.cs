@@ -38,8 +38,8 @@ public sealed class RateLimitOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Token bucket per account (authenticated) or per client address (anonymous).</summary>
-    public int PermitsPerSecond { get; set; } = 200;
-    public int Burst { get; set; } = 1000;
+    public int PermitsPerSecond { get; set; } = 5000;
+    public int Burst { get; set; } = 10000;
 
     /// <summary>Consecutive failed logins (per account and per address) after which /token answers 429.</summary>
     public int MaxFailedLogins { get; set; } = 20;
