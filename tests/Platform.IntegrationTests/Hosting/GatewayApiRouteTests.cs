@@ -38,6 +38,8 @@ public sealed class GatewayApiRouteTests
 
         await using var gateway = new WebApplicationFactory<Platform.Gateway.GatewayService>().WithWebHostBuilder(b =>
         {
+            // Routing only: with auth on, /api/v1/audit is admin-only (the auth tests cover that).
+            b.UseSetting("Auth:Enabled", "false");
             b.UseSetting("Services:Audit", $"http://127.0.0.1:{auditPort}");
             foreach (var other in new[] { "Ingest", "Metadata", "Pinning", "Scaler" })
                 b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
