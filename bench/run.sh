@@ -65,6 +65,7 @@ skopeo_copy() { skopeo --insecure-policy copy -q --preserve-digests --src-tls-ve
 # The platform is measured as its admin (make up keeps the password in .platform/admin-password), with its token
 # checks and rate limit (Auth:RateLimit, default 5000 requests/s per account) in the path, as users see it.
 ADMIN_PASSWORD=$(cat "$PLATFORM_DIR/admin-password" 2>/dev/null || true)
+export BENCH_ADMIN_PASSWORD=$ADMIN_PASSWORD
 CREDS=()
 
 # peak_rss_start PIDS...: samples the summed RSS (KiB) of the PIDs every 100 ms into $WORK/rss until stopped.
@@ -148,8 +149,21 @@ wait_pinned() {
 import json, sys, time, urllib.request
 host, names = sys.argv[1], sys.argv[2:]
 start = time.time()
+import base64, os
+password = os.environ.get("BENCH_ADMIN_PASSWORD")
+token, token_at = None, 0.0
 def get(path):
-    with urllib.request.urlopen(f"http://{host}{path}", timeout=10) as r:
+    # The platform API wants a token (the admin's, from /token, renewed well before its 5 minutes are up).
+    global token, token_at
+    headers = {}
+    if password:
+        if token is None or time.time() - token_at > 120:
+            basic = base64.b64encode(f"admin:{password}".encode()).decode()
+            req = urllib.request.Request(f"http://{host}/token?service=platform-registry", headers={"Authorization": f"Basic {basic}"})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                token, token_at = json.load(r)["token"], time.time()
+        headers["Authorization"] = f"Bearer {token}"
+    with urllib.request.urlopen(urllib.request.Request(f"http://{host}{path}", headers=headers), timeout=10) as r:
         return json.load(r)
 pending = [(n, b["digest"]) for n in names for b in get(f"/api/v1/repositories/{n}")["blobs"]]
 while pending and time.time() - start < 600:
@@ -164,6 +178,8 @@ wait_all() { local rc=0 p; for p in $(jobs -p); do [[ $p == "${RSS_PID:-}" || $p
 
 # Warm both up (the platform's first requests JIT-compile their code paths) with one small image each.
 for host in "$REFERENCE" "$PLATFORM"; do
+    CREDS=()
+    [[ $host == "$PLATFORM" && -n $ADMIN_PASSWORD ]] && CREDS=(--src-creds "admin:$ADMIN_PASSWORD" --dest-creds "admin:$ADMIN_PASSWORD")
     skopeo_copy "oci:$WORK/layouts/small-0:v1" "docker://$host/bench/warmup:v1"
     skopeo_copy "docker://$host/bench/warmup:v1" "oci:$WORK/warmup:v1"
     rm -rf "$WORK/warmup"
@@ -177,8 +193,21 @@ pin_lag() {
     python3 - "$PLATFORM" "${RESULT[platform.repo]}" "$SMALL_COUNT" <<'PY'
 import json, sys, time, urllib.request
 host, repo, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+import base64, os
+password = os.environ.get("BENCH_ADMIN_PASSWORD")
+token, token_at = None, 0.0
 def get(path):
-    with urllib.request.urlopen(f"http://{host}{path}", timeout=10) as r:
+    # The platform API wants a token (the admin's, from /token, renewed well before its 5 minutes are up).
+    global token, token_at
+    headers = {}
+    if password:
+        if token is None or time.time() - token_at > 120:
+            basic = base64.b64encode(f"admin:{password}".encode()).decode()
+            req = urllib.request.Request(f"http://{host}/token?service=platform-registry", headers={"Authorization": f"Basic {basic}"})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                token, token_at = json.load(r)["token"], time.time()
+        headers["Authorization"] = f"Bearer {token}"
+    with urllib.request.urlopen(urllib.request.Request(f"http://{host}{path}", headers=headers), timeout=10) as r:
         return json.load(r)
 lags = []
 deadline = time.time() + 120

@@ -23,8 +23,27 @@ public sealed class AccessAudit(ILogger<AccessAudit> logger)
     public void LoginFailed(HttpContext context, string account, string reason) =>
         Enqueue(new LoginFailedV1(Meta(context, account.Length > 0 ? account : Caller.AnonymousName), account, reason));
 
-    public void ManifestPulled(HttpContext context, string repository, string reference, string? digest) =>
-        Enqueue(new ManifestPulledV1(Meta(context, context.GetCaller().ActorName), repository, reference, digest));
+    /// <summary>
+    /// Records a manifest pull, once per caller, client address and manifest per <see cref="PullWindow"/>: the log
+    /// says who pulled what, without one entry (and one hash-chained append) per request when a CI farm or a
+    /// retrying client pulls the same manifest in a loop.
+    /// </summary>
+    public void ManifestPulled(HttpContext context, string repository, string reference, string? digest)
+    {
+        var actor = context.GetCaller().ActorName;
+        var now = Environment.TickCount64;
+        var key = $"{actor}|{context.ClientAddress()}|{repository}|{digest ?? reference}";
+        if (_recentPulls.TryGetValue(key, out var at) && now - at < (long)PullWindow.TotalMilliseconds)
+            return;
+        _recentPulls[key] = now;
+        if (_recentPulls.Count > 100_000)
+            foreach (var stale in _recentPulls.Where(p => now - p.Value >= (long)PullWindow.TotalMilliseconds).Select(p => p.Key).ToList())
+                _recentPulls.TryRemove(stale, out _);
+        Enqueue(new ManifestPulledV1(Meta(context, actor), repository, reference, digest));
+    }
+
+    public static readonly TimeSpan PullWindow = TimeSpan.FromSeconds(60);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _recentPulls = new(StringComparer.Ordinal);
 
     private void Enqueue(IPlatformEvent e)
     {
