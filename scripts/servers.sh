@@ -36,7 +36,7 @@ pg_start() {
     # setsid: the postmaster must not share our process group (a Ctrl-C of a later command must not reach it).
     local -a as_pg=(); [[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
     if ! (cd / && setsid -w "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$dir/data" -l "$logfile" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null); then
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400" start >/dev/null); then
         tail_log "$logfile"; die "PostgreSQL did not start"
     fi
     wait_port "$port" 30 PostgreSQL || { tail_log "$logfile"; die "PostgreSQL did not start"; }

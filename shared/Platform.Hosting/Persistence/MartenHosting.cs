@@ -21,7 +21,16 @@ public static class MartenHosting
         this WebApplicationBuilder builder, Action<StoreOptions> configure)
     {
         builder.Services.AddSingleton(sp =>
-            new NpgsqlDataSourceBuilder(RequireConnectionString(sp.GetRequiredService<IConfiguration>())).Build());
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var source = new NpgsqlDataSourceBuilder(RequireConnectionString(configuration));
+            // Six services share one server: each pool is capped (Npgsql's default is 100 each) so that a burst
+            // on one service waits for a connection instead of exhausting the server's max_connections for all.
+            // An explicit "Maximum Pool Size" in the connection string wins.
+            if (!RequireConnectionString(configuration).Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+                source.ConnectionStringBuilder.MaxPoolSize = configuration.GetValue("Postgres:MaxPoolSize", 40);
+            return source.Build();
+        });
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [PlatformDefaults.ReadyTag]);
