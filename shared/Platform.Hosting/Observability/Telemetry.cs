@@ -20,7 +20,10 @@ public static class Telemetry
     /// </summary>
     public static WebApplicationBuilder AddPlatformTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
-        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        // Without a collector, instrumentation would still create and fill an activity per request and query for
+        // nobody: measurable on the manifest GET path. Telemetry is all or nothing.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            return builder;
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName: $"platform-{serviceName}", serviceNamespace: "platform"))
@@ -39,8 +42,7 @@ public static class Telemetry
                     .AddRuntimeInstrumentation();
             });
 
-        if (otlp)
-            telemetry.UseOtlpExporter();
+        telemetry.UseOtlpExporter();
 
         return builder;
     }
