@@ -109,7 +109,7 @@ measure() { # measure TARGET_NAME HOST
 
     # The platform pins every pushed blob on IPFS in the background; let that finish before measuring pulls
     # (steady state), and report how long it took.
-    [[ $name == platform ]] && RESULT[platform.pin_big]=$(wait_pinned "$repo/big")
+    if [[ $name == platform ]]; then RESULT[platform.pin_big]=$(wait_pinned "$repo/big"); wait_quiet; fi
     log "[$name] pull ${BIG_MIB} MiB"
     rm -rf "$WORK/pulled"; forget_blobs
     t0=$(now); skopeo_copy "docker://$host/$repo/big:v1" "oci:$WORK/pulled:v1"; t1=$(now)
@@ -130,6 +130,7 @@ measure() { # measure TARGET_NAME HOST
     if [[ $name == platform ]]; then
         local names=(); for ((i = 0; i < SMALL_COUNT; i++)); do names+=("$repo/small-$i"); done
         wait_pinned "${names[@]}" >/dev/null
+        wait_quiet
     fi
     log "[$name] pull $SMALL_COUNT small images at once"
     forget_blobs
@@ -182,6 +183,18 @@ while pending and time.time() - start < 600:
         time.sleep(0.2)
 print(f"{time.time() - start:.3f}" if not pending else "timeout")
 PY
+}
+
+# wait_quiet: after pinning, the IPFS node and the consumers still write and compact for a few seconds; pulls
+# are measured once the platform's background processes use under 15% of a core (at most 60 s of waiting).
+wait_quiet() {
+    local pids=() s ticks before after i
+    for s in ipfs pinning audit; do [[ -f $PLATFORM_RUN/$s.pid ]] && pids+=("$(cat "$PLATFORM_RUN/$s.pid")"); done
+    ticks() { local t=0 p; for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+    for ((i = 0; i < 60; i++)); do
+        before=$(ticks); sleep 1; after=$(ticks)
+        (( after - before < 15 )) && return 0   # clock ticks are 1/100 s: 15 ticks in 1 s = 15% of a core
+    done
 }
 
 wait_all() { local rc=0 p; for p in $(jobs -p); do [[ $p == "${RSS_PID:-}" || $p == "$REF_PID" ]] && continue; wait "$p" || rc=1; done; return $rc; }
