@@ -155,35 +155,7 @@ measure() { # measure TARGET_NAME HOST
 }
 
 # wait_pinned REPO...: waits until every blob of the repositories has a CID; prints the seconds waited.
-wait_pinned() {
-    python3 - "$PLATFORM" "$@" <<'PY'
-import json, sys, time, urllib.request
-host, names = sys.argv[1], sys.argv[2:]
-start = time.time()
-import base64, os
-password = os.environ.get("BENCH_ADMIN_PASSWORD")
-token, token_at = None, 0.0
-def get(path):
-    # The platform API wants a token (the admin's, from /token, renewed well before its 5 minutes are up).
-    global token, token_at
-    headers = {}
-    if password:
-        if token is None or time.time() - token_at > 120:
-            basic = base64.b64encode(f"admin:{password}".encode()).decode()
-            req = urllib.request.Request(f"http://{host}/token?service=platform-registry", headers={"Authorization": f"Basic {basic}"})
-            with urllib.request.urlopen(req, timeout=10) as r:
-                token, token_at = json.load(r)["token"], time.time()
-        headers["Authorization"] = f"Bearer {token}"
-    with urllib.request.urlopen(urllib.request.Request(f"http://{host}{path}", headers=headers), timeout=10) as r:
-        return json.load(r)
-pending = [(n, b["digest"]) for n in names for b in get(f"/api/v1/repositories/{n}")["blobs"]]
-while pending and time.time() - start < 600:
-    pending = [(n, d) for n, d in pending if not get(f"/api/v1/repositories/{n}/blobs/{d}").get("cid")]
-    if pending:
-        time.sleep(0.2)
-print(f"{time.time() - start:.3f}" if not pending else "timeout")
-PY
-}
+wait_pinned() { python3 "$ROOT/bench/pins.py" wait "$PLATFORM" "$@"; }
 
 # wait_quiet: after pinning, the IPFS node and the consumers still write and compact for a few seconds; pulls
 # are measured once the platform's background processes use under 15% of a core (at most 60 s of waiting).
@@ -213,55 +185,9 @@ measure platform "$PLATFORM"
 
 # --- pinning lag: from each small image's manifest PUT to its last blob pinned -------------------------------
 pin_lag() {
-    python3 - "$PLATFORM" "${RESULT[platform.repo]}" "$SMALL_COUNT" <<'PY'
-import json, sys, time, urllib.request
-host, repo, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-import base64, os
-password = os.environ.get("BENCH_ADMIN_PASSWORD")
-token, token_at = None, 0.0
-def get(path):
-    # The platform API wants a token (the admin's, from /token, renewed well before its 5 minutes are up).
-    global token, token_at
-    headers = {}
-    if password:
-        if token is None or time.time() - token_at > 120:
-            basic = base64.b64encode(f"admin:{password}".encode()).decode()
-            req = urllib.request.Request(f"http://{host}/token?service=platform-registry", headers={"Authorization": f"Basic {basic}"})
-            with urllib.request.urlopen(req, timeout=10) as r:
-                token, token_at = json.load(r)["token"], time.time()
-        headers["Authorization"] = f"Bearer {token}"
-    with urllib.request.urlopen(urllib.request.Request(f"http://{host}{path}", headers=headers), timeout=10) as r:
-        return json.load(r)
-lags = []
-deadline = time.time() + 120
-for i in range(count):
-    name = f"{repo}/small-{i}"
-    try:
-        info = get(f"/api/v1/repositories/{name}")
-    except Exception as e:
-        print(f"unavailable ({e})"); sys.exit(0)
-    pushed = max(m["pushedAt"] for m in info.get("manifests", []))
-    blobs = info.get("blobs", [])
-    last = None
-    for b in blobs:
-        while True:
-            blob = get(f"/api/v1/repositories/{name}/blobs/{b['digest']}")
-            if blob.get("pinnedAt"):
-                break
-            if time.time() > deadline:
-                print("timeout"); sys.exit(0)
-            time.sleep(0.2)
-        at = blob["pinnedAt"]
-        last = at if last is None or at > last else last
-    from datetime import datetime
-    p = datetime.fromisoformat(pushed.replace("Z", "+00:00")).timestamp()
-    l = datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp()
-    lags.append(l - p)
-lags.sort()
-p50 = lags[len(lags) // 2]
-p95 = lags[min(len(lags) - 1, int(round(0.95 * (len(lags) - 1))))]
-print(f"{p50:.3f} {p95:.3f}")
-PY
+    # The lag is read after the fact from the recorded times (manifest pushedAt, blob pinnedAt); the small images
+    # were all pinned before their pull was measured.
+    python3 "$ROOT/bench/pins.py" lag "$PLATFORM" "${RESULT[platform.repo]}" "$SMALL_COUNT"
 }
 RESULT[platform.pin_lag]=$(pin_lag || echo unavailable)
 
