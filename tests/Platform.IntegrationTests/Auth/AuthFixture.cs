@@ -19,6 +19,7 @@ public sealed class AuthFixture : IAsyncLifetime
     public const string InternalKey = "internal-key-for-tests-0123456789";
     private WebApplicationFactory<Platform.Ingest.IngestService>? _ingest;
     private WebApplicationFactory<Platform.Metadata.MetadataService>? _metadata;
+    private WebApplicationFactory<Platform.Audit.AuditService>? _audit;
     private WebApplicationFactory<Platform.Gateway.GatewayService>? _gateway;
     private readonly List<IAsyncDisposable> _extra = [];
 
@@ -28,6 +29,7 @@ public sealed class AuthFixture : IAsyncLifetime
     public int IngestPort { get; } = ThrowawayPostgres.FreePort();
     public int MetadataPort { get; } = ThrowawayPostgres.FreePort();
     public int GatewayPort { get; } = ThrowawayPostgres.FreePort();
+    public int AuditPort { get; } = ThrowawayPostgres.FreePort();
     public Uri GatewayUrl => new($"http://127.0.0.1:{GatewayPort}");
     public string RegistryHost => $"127.0.0.1:{GatewayPort}";
     public HttpClient Anonymous { get; private set; } = null!;
@@ -40,6 +42,8 @@ public sealed class AuthFixture : IAsyncLifetime
         Directory.CreateDirectory(StorageRoot);
         _ingest = Backend<Platform.Ingest.IngestService>(IngestPort);
         _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
+        // The only audit consumer on the shared test broker (the event-driven stacks have brokers of their own).
+        _audit = Backend<Platform.Audit.AuditService>(AuditPort);
         _gateway = Gateway(b => b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}"));
         _gateway.UseKestrel();
         _gateway.StartServer();
@@ -60,7 +64,8 @@ public sealed class AuthFixture : IAsyncLifetime
             b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
             b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
             b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
-            foreach (var other in new[] { "Pinning", "Audit", "Scaler" })
+            b.UseSetting("Services:Audit", $"http://127.0.0.1:{AuditPort}");
+            foreach (var other in new[] { "Pinning", "Scaler" })
                 b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
             configure?.Invoke(b);
         });
@@ -148,7 +153,7 @@ public sealed class AuthFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Anonymous?.Dispose();
-        foreach (var f in _extra.Concat(new IAsyncDisposable?[] { _gateway, _ingest, _metadata }.OfType<IAsyncDisposable>()))
+        foreach (var f in _extra.Concat(new IAsyncDisposable?[] { _gateway, _ingest, _metadata, _audit }.OfType<IAsyncDisposable>()))
             try { await f.DisposeAsync(); } catch (Exception) { }
         try { Directory.Delete(StorageRoot, recursive: true); } catch (IOException) { }
         try { Directory.Delete(KeyDirectory, recursive: true); } catch (IOException) { }
