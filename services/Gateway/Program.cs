@@ -1,4 +1,5 @@
 using Platform.Gateway.Auth;
+using Platform.Gateway.Content;
 using Platform.Gateway.Distribution;
 using Platform.Gateway.Routing;
 using Platform.Hosting;
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("gateway");
 builder.AddBackendRouting();
 builder.AddGatewayAuth();
+BlobAcceleration.AddBlobAcceleration(builder);
 
 var app = builder.Build();
 // The gateway is the door: it authenticates callers itself instead of trusting a signed actor header.

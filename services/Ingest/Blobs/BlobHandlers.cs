@@ -1,4 +1,5 @@
 using Marten;
+using Platform.Hosting.Content;
 using Platform.Hosting.Persistence;
 using Platform.Ipfs;
 using Platform.Registry;
@@ -36,6 +37,16 @@ public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore
         http.Response.Headers["Docker-Content-Digest"] = key;
         http.Response.Headers.ETag = $"\"{key}\"";
         http.Response.Headers.CacheControl = "max-age=31536000";
+
+        // The gateway reads the content store too: tell it which file to send rather than streaming it through.
+        if (HttpMethods.IsGet(http.Request.Method)
+            && http.Request.Headers[ContentAcceleration.RequestHeader] == ContentAcceleration.RequestValue)
+        {
+            http.Response.Headers[ContentAcceleration.PathHeader] = ContentStore.ContentStore.RelativeBlobPath(key);
+            http.Response.Headers[ContentAcceleration.LengthHeader] = new FileInfo(path).Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.ContentType = "application/octet-stream";
+            return Results.Ok();
+        }
         // The file result streams from disk and answers Range (206 with Content-Range, or 416) by itself.
         return Results.File(path, "application/octet-stream", enableRangeProcessing: true);
     }

@@ -38,6 +38,13 @@ public sealed class ContentStore
 
     public bool BlobExists(string digest) => File.Exists(BlobPath(digest));
 
+    /// <summary>The blob's path below the store's root, as the gateway names it in its read-only view.</summary>
+    public static string RelativeBlobPath(string digest)
+    {
+        var (algorithm, hex) = Split(digest);
+        return $"blobs/{algorithm}/{hex[..2]}/{hex}";
+    }
+
     public string UploadPath(Guid sessionId) => Path.Combine(_uploads, sessionId.ToString("N"));
 
     /// <summary>

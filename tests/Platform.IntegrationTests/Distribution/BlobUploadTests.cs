@@ -57,6 +57,29 @@ public sealed class BlobUploadTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Accelerated_downloads_send_the_same_bytes_and_never_leak_their_internal_headers()
+    {
+        var repo = UniqueRepo("accel");
+        var bytes = RandomBytes(2_000_000, 12);
+        var digest = await _client.PushBlobAsync(repo, bytes);
+
+        // A client cannot ask Ingest for the file's place itself: the gateway strips its header.
+        using var plain = await _client.SendAsync(HttpMethod.Get, $"/v2/{repo}/blobs/{digest}",
+            configure: r => r.Headers.TryAddWithoutValidation("X-Platform-Accel", "content-store"));
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(bytes.Length, plain.Content.Headers.ContentLength);
+        Assert.Equal(digest, plain.Headers.GetValues("Docker-Content-Digest").Single());
+        Assert.Equal(bytes, await plain.Content.ReadAsByteArrayAsync());
+        Assert.DoesNotContain(plain.Headers.Concat(plain.Content.Headers), h => h.Key.StartsWith("X-Platform-Accel", StringComparison.OrdinalIgnoreCase));
+
+        // Ranges still go through Ingest.
+        using var range = await _client.SendAsync(HttpMethod.Get, $"/v2/{repo}/blobs/{digest}",
+            configure: r => r.Headers.Range = new RangeHeaderValue(10, 19));
+        Assert.Equal(HttpStatusCode.PartialContent, range.StatusCode);
+        Assert.Equal(bytes[10..20], await range.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Post_then_put_with_the_whole_body_completes_an_upload()
     {
         var repo = UniqueRepo("blobs");

@@ -45,6 +45,8 @@ public sealed class RegistryFixture : IAsyncLifetime
             b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
             foreach (var other in new[] { "Pinning", "Audit", "Scaler" })
                 b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
+            // The gateway reads the content store too: plain blob GETs take the accelerated path.
+            b.UseSetting("Storage:Root", StorageRoot);
             b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}");
             TestLogging.Quiet(b);
         });
