@@ -19,6 +19,7 @@ public static class OciWriteEndpoints
         builder.Services.AddSingleton<ContentStore.ContentStore>();
         builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddSingleton<UploadLocks>();
+        builder.Services.AddSingleton<RepositoryLocks>();
         builder.Services.AddScoped<BlobLinker>();
         builder.Services.AddScoped<UploadHandlers>();
         builder.Services.AddScoped<BlobHandlers>();

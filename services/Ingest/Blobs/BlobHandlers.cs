@@ -10,7 +10,8 @@ using Platform.Registry.ReadModels;
 namespace Platform.Ingest.Blobs;
 
 /// <summary>Blob bytes out (GET/HEAD with Range) and blob unlinking (DELETE), always per repository.</summary>
-public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore content, KuboClient ipfs, ILogger<BlobHandlers> logger)
+public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore content, ContentStore.RepositoryLocks locks, KuboClient ipfs,
+    ILogger<BlobHandlers> logger)
 {
     // GET|HEAD /v2/<name>/blobs/<digest>
     public async Task<IResult> GetAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -58,6 +59,7 @@ public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore
             return OciResults.Error(OciErrorCode.DigestInvalid, "digest is invalid", new { digest = reference });
         var key = digest.ToString();
 
+        using var held = await locks.AcquireAsync(name, ct);
         var removed = await ConcurrencyRetry.RunAsync(async () =>
         {
             await using var session = store.OpenEventSession(http);

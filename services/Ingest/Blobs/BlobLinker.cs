@@ -7,11 +7,13 @@ using Platform.Registry.ReadModels;
 namespace Platform.Ingest.Blobs;
 
 /// <summary>Records that verified bytes are stored, and links a blob into a repository, in one transaction.</summary>
-public sealed class BlobLinker(IDocumentStore store)
+public sealed class BlobLinker(IDocumentStore store, ContentStore.RepositoryLocks locks)
 {
-    public Task CompleteUploadAsync(string repository, Guid sessionId, string digest, long size, HttpContext http,
-        CancellationToken ct, (long Offset, long Length)? chunk = null) =>
-        ConcurrencyRetry.RunAsync(async () =>
+    public async Task CompleteUploadAsync(string repository, Guid sessionId, string digest, long size, HttpContext http,
+        CancellationToken ct, (long Offset, long Length)? chunk = null)
+    {
+        using var held = await locks.AcquireAsync(repository, ct);
+        await ConcurrencyRetry.RunAsync(async () =>
         {
             await using var session = store.OpenEventSession(http);
             var uploadKey = StreamKeys.Upload(sessionId);
@@ -22,15 +24,19 @@ public sealed class BlobLinker(IDocumentStore store)
             await session.SaveChangesAsync(ct);
             return true;
         }, ct);
+    }
 
-    public Task LinkAsync(string repository, string digest, long size, string how, HttpContext http, CancellationToken ct) =>
-        ConcurrencyRetry.RunAsync(async () =>
+    public async Task LinkAsync(string repository, string digest, long size, string how, HttpContext http, CancellationToken ct)
+    {
+        using var held = await locks.AcquireAsync(repository, ct);
+        await ConcurrencyRetry.RunAsync(async () =>
         {
             await using var session = store.OpenEventSession(http);
             await AppendStoredAndLinkedAsync(session, repository, digest, size, how, ct);
             await session.SaveChangesAsync(ct);
             return true;
         }, ct);
+    }
 
     private static async Task AppendStoredAndLinkedAsync(IDocumentSession session, string repository, string digest, long size,
         string how, CancellationToken ct)

@@ -56,3 +56,27 @@ public sealed class UploadLocks
         public void Dispose() => gate.Release();
     }
 }
+
+/// <summary>
+/// Serialises this process's writes to one repository stream. Optimistic concurrency would make the losers of a
+/// race retry anyway, but every lost race rolls back a transaction and leaves a gap in the event sequence, and
+/// the relay waits on each gap before it can be sure no commit is missing. Layers of one image arrive together,
+/// so without this a burst of pushes is a burst of gaps. Across Ingest instances optimistic concurrency remains
+/// the guard.
+/// </summary>
+public sealed class RepositoryLocks
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    public async Task<IDisposable> AcquireAsync(string repository, CancellationToken ct)
+    {
+        var gate = _locks.GetOrAdd(repository, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+}

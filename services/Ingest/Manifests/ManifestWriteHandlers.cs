@@ -8,7 +8,7 @@ using Platform.Registry.ReadModels;
 namespace Platform.Ingest.Manifests;
 
 /// <summary>Manifest PUT (by tag or by digest) and DELETE: validated, then recorded as repository events.</summary>
-public sealed class ManifestWriteHandlers(IDocumentStore store)
+public sealed class ManifestWriteHandlers(IDocumentStore store, ContentStore.RepositoryLocks locks)
 {
     // PUT /v2/<name>/manifests/<reference>
     public async Task<IResult> PutAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -33,6 +33,7 @@ public sealed class ManifestWriteHandlers(IDocumentStore store)
             return OciResults.Error(invalid!);
 
         var digestText = digest.ToString();
+        using var held = await locks.AcquireAsync(name, ct);
         var outcome = await ConcurrencyRetry.RunAsync(async () =>
         {
             await using var session = store.OpenEventSession(http);
@@ -78,6 +79,7 @@ public sealed class ManifestWriteHandlers(IDocumentStore store)
         var byDigest = parsed.IsDigest;
         var key = parsed.Digest?.ToString();
 
+        using var held = await locks.AcquireAsync(name, ct);
         var found = await ConcurrencyRetry.RunAsync(async () =>
         {
             await using var session = store.OpenEventSession(http);
