@@ -14,8 +14,6 @@ builder.AddPlatformDefaults("pinning");
 builder.AddPlatformMarten(options => options.AddRegistry());
 builder.Services.AddKuboClient(builder.Configuration);
 IngestContent.Register(builder.Services, builder.Configuration);
-builder.Services.AddSingleton<PinBatcher>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<PinBatcher>());
 builder.Services.AddScoped<BlobPinner>();
 builder.Services.Configure<PinningOptions>(builder.Configuration.GetSection(PinningOptions.Section));
 builder.Services.AddSingleton<PinReconciler>();

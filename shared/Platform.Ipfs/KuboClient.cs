@@ -60,38 +60,6 @@ public sealed class KuboClient
     }
 
     /// <summary>
-    /// Adds several files in one request (one multipart part each, streamed in order), as <see cref="AddAsync"/>
-    /// does for one: the node's per-request cost is paid once, which is most of the cost of small files. Names must
-    /// be unique; the results come back in the order of <paramref name="files"/>.
-    /// </summary>
-    public async Task<IReadOnlyList<IpfsAddResult>> AddManyAsync(IReadOnlyList<(Stream Content, string FileName)> files, bool pin,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        if (files.Count == 0)
-            return [];
-        if (files.Select(f => f.FileName).Distinct(StringComparer.Ordinal).Count() != files.Count)
-            throw new ArgumentException("file names must be unique", nameof(files));
-
-        using var form = new MultipartFormDataContent();
-        foreach (var (content, fileName) in files)
-        {
-            var part = new StreamContent(new NonDisposingStream(content), 81920);
-            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            part.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data")
-            {
-                Name = "\"file\"",
-                FileName = "\"" + Uri.EscapeDataString(fileName) + "\"",
-            };
-            form.Add(part);
-        }
-        var query = $"add?pin={Bool(pin)}&cid-version=0&progress=false";
-        using var response = await SendAsync(query, form, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        var body = await ReadSuccessBodyAsync("add", response, cancellationToken);
-        return KuboResponses.ParseAddMany(body, [.. files.Select(f => f.FileName)]);
-    }
-
-    /// <summary>
     /// The content of a UnixFS file, streamed (dispose the returned stream). Null when the node does not have the
     /// CID within <see cref="KuboOptions.ReadTimeout"/>. <paramref name="offset"/> and <paramref name="length"/>
     /// select a byte range (Kubo's cat options of the same names).

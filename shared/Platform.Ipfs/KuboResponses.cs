@@ -38,29 +38,6 @@ internal static class KuboResponses
             ?? throw new KuboException("add", HttpStatusCode.OK, $"add returned no CID: {Truncate(body)}");
     }
 
-    /// <summary>
-    /// The answer to an add of several files: one object per file, matched to the files by name (both Kubo and
-    /// js-ipfs name each file's object after the multipart part's file name when several are added).
-    /// </summary>
-    public static IReadOnlyList<IpfsAddResult> ParseAddMany(string body, IReadOnlyList<string> fileNames)
-    {
-        var byName = new Dictionary<string, IpfsAddResult>(StringComparer.Ordinal);
-        foreach (var line in body.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) continue;
-            if (GetString(root, "Type") == "error" && GetString(root, "Message") is { } error)
-                throw new KuboException("add", HttpStatusCode.OK, error, GetInt64(root, "Code") is { } c ? (int)c : null);
-            if (GetString(root, "Hash") is { Length: > 0 } hash && GetString(root, "Name") is { Length: > 0 } name)
-                byName[name] = new IpfsAddResult(hash, GetInt64(root, "Size") ?? 0, name);
-        }
-        return fileNames.Select(n => byName.TryGetValue(n, out var r)
-                ? r
-                : throw new KuboException("add", HttpStatusCode.OK, $"add returned no CID for {n}: {Truncate(body)}"))
-            .ToList();
-    }
-
     public static IpfsNodeId ParseId(string body)
     {
         using var doc = JsonDocument.Parse(body);

@@ -21,7 +21,7 @@ public sealed record PinCause(string? RequestId, Guid? CausationEventId)
 /// CID is part of the history. Every operation is idempotent: it looks at the blob's state first, so a message
 /// seen twice, or a reconciliation racing a consumer, changes nothing the second time.
 /// </summary>
-public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestContent ingest, PinBatcher batcher, ILogger<BlobPinner> logger)
+public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestContent ingest, ILogger<BlobPinner> logger)
 {
     public const string Actor = "system:pinning";
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new();
@@ -49,20 +49,6 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
 
         if (!Digest.TryParse(digest, out var parsed, out _))
             throw new InvalidOperationException($"blob record with an invalid digest: {digest}");
-
-        if (record.Size <= PinBatcher.MaxBlobSize)
-        {
-            var cid = await batcher.AddAsync(digest, parsed, record.Size, ct);
-            if (cid is null)
-            {
-                logger.LogWarning("blob {Digest} has no local copy to pin and IPFS does not have it", digest);
-                return Outcome.NoContent;
-            }
-            await RecordAsync(digest, new BlobPinned(digest, cid, record.Size), cause, ct);
-            logger.LogInformation("pinned {Digest} as {Cid}", digest, cid);
-            return Outcome.Pinned;
-        }
-
         using var response = await ingest.OpenAsync(digest, ct);
         if (response is null)
         {

@@ -114,16 +114,4 @@ public sealed class KuboResponsesTests
     {
         Assert.Equal(expected, KuboClient.Duration(TimeSpan.FromMilliseconds(ms)));
     }
-
-    [Fact]
-    public void Add_of_several_files_matches_results_to_files_by_name_whatever_their_order()
-    {
-        const string body = """
-            {"Name":"bbb","Hash":"QmB","Size":"12"}
-            {"Name":"aaa","Hash":"QmA","Size":12,"Mode":"0644"}
-            """;
-        var results = KuboResponses.ParseAddMany(body, ["aaa", "bbb"]);
-        Assert.Equal(["QmA", "QmB"], results.Select(r => r.Cid));
-        Assert.Throws<KuboException>(() => KuboResponses.ParseAddMany(body, ["aaa", "ccc"]));
-    }
 }
