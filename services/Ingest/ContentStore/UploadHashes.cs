@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Platform.Hosting.Concurrency;
 
 namespace Platform.Ingest.ContentStore;
 
@@ -40,22 +41,7 @@ public sealed class UploadHashes
 }
 
 /// <summary>One request at a time per upload session in this process; the event stream's version guards across processes.</summary>
-public sealed class UploadLocks
-{
-    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _locks = new();
-
-    public async Task<IDisposable> AcquireAsync(Guid sessionId, CancellationToken ct)
-    {
-        var gate = _locks.GetOrAdd(sessionId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        return new Releaser(gate);
-    }
-
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
-    }
-}
+public sealed class UploadLocks : KeyedLock<Guid>;
 
 /// <summary>
 /// Serialises this process's writes to one repository stream. Optimistic concurrency would make the losers of a
@@ -64,19 +50,4 @@ public sealed class UploadLocks
 /// so without this a burst of pushes is a burst of gaps. Across Ingest instances optimistic concurrency remains
 /// the guard.
 /// </summary>
-public sealed class RepositoryLocks
-{
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-
-    public async Task<IDisposable> AcquireAsync(string repository, CancellationToken ct)
-    {
-        var gate = _locks.GetOrAdd(repository, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        return new Releaser(gate);
-    }
-
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
-    }
-}
+public sealed class RepositoryLocks() : KeyedLock<string>(StringComparer.Ordinal);

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Marten;
+using Platform.Hosting.Concurrency;
 using Platform.Ipfs;
 using Platform.Pinning.Content;
 using Platform.Registry;
@@ -24,14 +24,14 @@ public sealed record PinCause(string? RequestId, Guid? CausationEventId)
 public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestContent ingest, ILogger<BlobPinner> logger)
 {
     public const string Actor = "system:pinning";
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new();
+    private static readonly KeyedLock<string> Locks = new(StringComparer.Ordinal);
 
     public enum Outcome { AlreadyPinned, Pinned, NoContent, NotLinked, Unpinned }
 
     /// <param name="verifyNode">Re-check the node even when the blob is recorded as pinned (reconciliation).</param>
     public async Task<Outcome> EnsurePinnedAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode = false)
     {
-        using var held = await LockAsync(digest, ct);
+        using var held = await Locks.AcquireAsync(digest, ct);
         var record = await LoadAsync(digest, ct);
         if (record is null)
             return Outcome.NoContent;
@@ -77,7 +77,7 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
     /// <summary>Unpins a blob when no repository links it any more (it may have been linked again meanwhile).</summary>
     public async Task<Outcome> UnpinIfUnlinkedAsync(string digest, PinCause cause, CancellationToken ct)
     {
-        using var held = await LockAsync(digest, ct);
+        using var held = await Locks.AcquireAsync(digest, ct);
         await using (var query = store.QuerySession())
         {
             if (await query.Query<RepositoryState>().AnyAsync(r => r.Blobs.ContainsKey(digest), ct))
@@ -121,16 +121,4 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
             await session.SaveChangesAsync(ct);
             return true;
         }, ct);
-
-    private static async Task<IDisposable> LockAsync(string digest, CancellationToken ct)
-    {
-        var gate = Locks.GetOrAdd(digest, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        return new Release(gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
-    }
 }
