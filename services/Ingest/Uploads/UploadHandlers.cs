@@ -145,14 +145,14 @@ public sealed class UploadHandlers(
             session.Events.StartStream(StreamKeys.Upload(sessionId), new UploadStarted(sessionId, name));
             await session.SaveChangesAsync(ct);
         }
-        using var hash = IncrementalHash.CreateHash(HashFor(digest));
+        using var hash = IncrementalHash.CreateHash(digest.HashAlgorithm);
         var result = await content.AppendAsync(sessionId, 0, http.Request.Body, hash, DeclaredLength(http), ct);
         if (result.Interrupted || result.TooLong || (DeclaredLength(http) is { } declared && declared != result.Written))
         {
             await CancelSilentlyAsync(name, sessionId, http);
             return OciResults.Error(OciErrorCode.SizeInvalid, "the body is not as long as its Content-Length");
         }
-        var computed = $"{digest.Algorithm}:{Convert.ToHexStringLower(hash.GetHashAndReset())}";
+        var computed = Digest.FromHash(digest.Algorithm, hash).ToString();
         if (computed != digest.ToString())
         {
             await CancelSilentlyAsync(name, sessionId, http);
@@ -233,15 +233,12 @@ public sealed class UploadHandlers(
 
     private async Task<string> FinishHashAsync(Guid sessionId, long offset, Digest digest, CancellationToken ct)
     {
-        var algorithm = HashFor(digest);
+        var algorithm = digest.HashAlgorithm;
         var hash = algorithm == HashAlgorithmName.SHA256 ? hashes.Take(sessionId, offset) : null;
         hash ??= await content.RehashAsync(sessionId, offset, algorithm, ct);
         using (hash)
-            return $"{digest.Algorithm}:{Convert.ToHexStringLower(hash.GetHashAndReset())}";
+            return Digest.FromHash(digest.Algorithm, hash).ToString();
     }
-
-    private static HashAlgorithmName HashFor(Digest digest) =>
-        digest.Algorithm == "sha512" ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256;
 
     private static long? DeclaredLength(HttpContext http) => http.Request.ContentLength;
 

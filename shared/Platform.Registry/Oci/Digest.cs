@@ -54,6 +54,10 @@ public readonly partial record struct Digest(string Algorithm, string Encoded)
 
     public static Digest Compute(byte[] content, string algorithm) => Compute(content.AsSpan(), algorithm);
 
+    /// <summary>The digest a finished incremental hash of <paramref name="algorithm"/> stands for (it resets the hash).</summary>
+    public static Digest FromHash(string algorithm, IncrementalHash hash) =>
+        new(algorithm, Convert.ToHexStringLower(hash.GetHashAndReset()));
+
     public HashAlgorithmName HashAlgorithm => Algorithm == Sha512 ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256;
 
     public override string ToString() => $"{Algorithm}:{Encoded}";
