@@ -18,23 +18,18 @@ public sealed class StorageOptions
 public sealed class ContentStore
 {
     private const int BufferSize = 1 << 20;
-    private readonly string _blobs;
+    private readonly string _root;
     private readonly string _uploads;
 
     public ContentStore(IOptions<StorageOptions> options)
     {
-        var root = Path.GetFullPath(options.Value.Root);
-        _blobs = Path.Combine(root, "blobs");
-        _uploads = Path.Combine(root, "uploads");
-        Directory.CreateDirectory(_blobs);
+        _root = Path.GetFullPath(options.Value.Root);
+        _uploads = Path.Combine(_root, "uploads");
+        Directory.CreateDirectory(Path.Combine(_root, "blobs"));
         Directory.CreateDirectory(_uploads);
     }
 
-    public string BlobPath(string digest)
-    {
-        var (algorithm, hex) = Split(digest);
-        return Path.Combine(_blobs, algorithm, hex[..2], hex);
-    }
+    public string BlobPath(string digest) => Path.Combine(_root, RelativeBlobPath(digest));
 
     public bool BlobExists(string digest) => File.Exists(BlobPath(digest));
 
