@@ -23,11 +23,12 @@ public static class MartenHosting
         builder.Services.AddSingleton(sp =>
         {
             var configuration = sp.GetRequiredService<IConfiguration>();
-            var source = new NpgsqlDataSourceBuilder(RequireConnectionString(configuration));
+            var connectionString = RequireConnectionString(configuration);
+            var source = new NpgsqlDataSourceBuilder(connectionString);
             // Six services share one server: each pool is capped (Npgsql's default is 100 each) so that a burst
             // on one service waits for a connection instead of exhausting the server's max_connections for all.
             // An explicit "Maximum Pool Size" in the connection string wins.
-            if (!RequireConnectionString(configuration).Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+            if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
                 source.ConnectionStringBuilder.MaxPoolSize = configuration.GetValue("Postgres:MaxPoolSize", 40);
             return source.Build();
         });
