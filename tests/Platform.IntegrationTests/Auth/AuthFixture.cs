@@ -74,20 +74,14 @@ public sealed class AuthFixture : IAsyncLifetime
         return factory;
     }
 
-    private WebApplicationFactory<T> Backend<T>(int port) where T : class
-    {
-        var factory = new WebApplicationFactory<T>().WithWebHostBuilder(b =>
+    private WebApplicationFactory<T> Backend<T>(int port) where T : class =>
+        InProcessService.Start<T>(port, b =>
         {
             b.UseSetting("ConnectionStrings:Postgres", Database);
             b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
             b.UseSetting("Storage:Root", StorageRoot);
             b.UseSetting("Auth:InternalKey", InternalKey);
-            b.UseSetting("urls", $"http://127.0.0.1:{port}");
         });
-        factory.UseKestrel();
-        factory.StartServer();
-        return factory;
-    }
 
     // ---- helpers
 

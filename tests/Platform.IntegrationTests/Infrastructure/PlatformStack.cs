@@ -68,7 +68,7 @@ public sealed class PlatformStack : IAsyncDisposable
         await Pinning.StartAsync();
         _owned.Add(Pinning);
 
-        _gateway = new WebApplicationFactory<Platform.Gateway.GatewayService>().WithWebHostBuilder(b =>
+        _gateway = InProcessService.Start<Platform.Gateway.GatewayService>(GatewayPort, b =>
         {
             // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
             b.UseSetting("Auth:Enabled", "false");
@@ -77,29 +77,18 @@ public sealed class PlatformStack : IAsyncDisposable
             b.UseSetting("Services:Audit", $"http://127.0.0.1:{AuditPort}");
             b.UseSetting("Services:Pinning", Pinning.Url);
             b.UseSetting("Services:Scaler", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
-            b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}");
-            TestLogging.Quiet(b);
         });
-        _gateway.UseKestrel();
-        _gateway.StartServer();
         Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
     }
 
-    private WebApplicationFactory<T> Backend<T>(int port) where T : class
-    {
-        var factory = new WebApplicationFactory<T>().WithWebHostBuilder(b =>
+    private WebApplicationFactory<T> Backend<T>(int port) where T : class =>
+        InProcessService.Start<T>(port, b =>
         {
             b.UseSetting("ConnectionStrings:Postgres", Database);
             b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
             b.UseSetting("Storage:Root", StorageRoot);
             b.UseSetting("Ipfs:ApiUrl", IpfsUrl);
-            b.UseSetting("urls", $"http://127.0.0.1:{port}");
-            TestLogging.Quiet(b);
         });
-        factory.UseKestrel();
-        factory.StartServer();
-        return factory;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -37,7 +37,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         Directory.CreateDirectory(StorageRoot);
         StartIngest();
         _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
-        _gateway = new WebApplicationFactory<Platform.Gateway.GatewayService>().WithWebHostBuilder(b =>
+        _gateway = InProcessService.Start<Platform.Gateway.GatewayService>(GatewayPort, b =>
         {
             // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
             b.UseSetting("Auth:Enabled", "false");
@@ -47,11 +47,7 @@ public sealed class RegistryFixture : IAsyncLifetime
                 b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
             // The gateway reads the content store too: plain blob GETs take the accelerated path.
             b.UseSetting("Storage:Root", StorageRoot);
-            b.UseSetting("urls", $"http://127.0.0.1:{GatewayPort}");
-            TestLogging.Quiet(b);
         });
-        _gateway.UseKestrel();
-        _gateway.StartServer();
         Gateway = new HttpClient { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromMinutes(5) };
         await Task.CompletedTask;
     }
@@ -66,20 +62,13 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     private void StartIngest() => _ingest = Backend<Platform.Ingest.IngestService>(IngestPort);
 
-    private WebApplicationFactory<T> Backend<T>(int port) where T : class
-    {
-        var factory = new WebApplicationFactory<T>().WithWebHostBuilder(b =>
+    private WebApplicationFactory<T> Backend<T>(int port) where T : class =>
+        InProcessService.Start<T>(port, b =>
         {
             b.UseSetting("ConnectionStrings:Postgres", Database);
             b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
             b.UseSetting("Storage:Root", StorageRoot);
-            b.UseSetting("urls", $"http://127.0.0.1:{port}");
-            TestLogging.Quiet(b);
         });
-        factory.UseKestrel();
-        factory.StartServer();
-        return factory;
-    }
 
     public async Task DisposeAsync()
     {

@@ -38,21 +38,7 @@ public sealed class ServiceProcess(string project, int port, IReadOnlyDictionary
 
         // Backends speak h2c only: probe /healthz with HTTP/2 prior knowledge.
         using var http = new HttpClient { DefaultRequestVersion = new Version(2, 0), DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"{project} exited with {_process.ExitCode}:\n{Output}");
-            try
-            {
-                using var response = await http.GetAsync($"{Url}/readyz");
-                if (response.IsSuccessStatusCode)
-                    return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"{project} was not ready within 90 s:\n{Output}");
+        await Readiness.WaitAsync(_process, project, TimeSpan.FromSeconds(90), () => http.GetAsync($"{Url}/readyz"), () => Output);
     }
 
     /// <summary>SIGKILL: no graceful shutdown, in-flight work is lost as in a crash.</summary>

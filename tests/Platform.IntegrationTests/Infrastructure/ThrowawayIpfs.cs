@@ -36,21 +36,7 @@ public sealed class ThrowawayIpfs : IAsyncDisposable
         _node.BeginErrorReadLine();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_node.HasExited)
-                throw new InvalidOperationException($"the IPFS node exited with {_node.ExitCode}");
-            try
-            {
-                using var response = await http.PostAsync($"{ApiUrl}/api/v0/id", null);
-                if (response.IsSuccessStatusCode)
-                    return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"the IPFS node did not answer on {ApiUrl} within 60 s");
+        await Readiness.WaitAsync(_node, $"the IPFS node on {ApiUrl}", TimeSpan.FromSeconds(60), () => http.PostAsync($"{ApiUrl}/api/v0/id", null));
     }
 
     /// <summary>Kills the node (SIGKILL: a crash, not a shutdown).</summary>
