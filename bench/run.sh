@@ -67,6 +67,22 @@ skopeo_copy() { skopeo --insecure-policy copy -q --preserve-digests --src-tls-ve
 ADMIN_PASSWORD=$(cat "$PLATFORM_DIR/admin-password" 2>/dev/null || true)
 export BENCH_ADMIN_PASSWORD=$ADMIN_PASSWORD
 CREDS=()
+# use_creds_for HOST: the platform is used as its admin, the reference anonymously.
+use_creds_for() {
+    CREDS=()
+    if [[ $1 == "$PLATFORM" && -n $ADMIN_PASSWORD ]]; then
+        CREDS=(--src-creds "admin:$ADMIN_PASSWORD" --dest-creds "admin:$ADMIN_PASSWORD")
+    fi
+}
+# copy_small_all FROM TO: copies all the small images at once; FROM and TO have %d where the index goes.
+copy_small_all() {
+    local i
+    for ((i = 0; i < SMALL_COUNT; i++)); do
+        # shellcheck disable=SC2059
+        skopeo_copy "$(printf "$1" "$i")" "$(printf "$2" "$i")" &
+    done
+    wait_all
+}
 
 # peak_rss_start PIDS...: samples the summed RSS and PSS (KiB) of the PIDs every 100 ms until stopped. RSS counts
 # the framework's shared pages once per process; PSS splits them, so it is what the two use together.
@@ -92,10 +108,7 @@ peak_rss_stop() {
 declare -A RESULT
 measure() { # measure TARGET_NAME HOST
     local name=$1 host=$2 repo="bench/run$RANDOM$RANDOM" t0 t1 i auth_header=()
-    CREDS=()
-    if [[ $name == platform && -n $ADMIN_PASSWORD ]]; then
-        CREDS=(--src-creds "admin:$ADMIN_PASSWORD" --dest-creds "admin:$ADMIN_PASSWORD")
-    fi
+    use_creds_for "$host"
     log "[$name] push ${BIG_MIB} MiB"
     forget_blobs
     if [[ $name == platform ]]; then
@@ -118,13 +131,7 @@ measure() { # measure TARGET_NAME HOST
 
     log "[$name] push $SMALL_COUNT small images at once"
     forget_blobs
-    date +%s.%N >"$WORK/$name.small_pushed_at"
-    t0=$(now)
-    for ((i = 0; i < SMALL_COUNT; i++)); do
-        skopeo_copy "oci:$WORK/layouts/small-$i:v1" "docker://$host/$repo/small-$i:v1" &
-    done
-    wait_all
-    t1=$(now)
+    t0=$(now); copy_small_all "oci:$WORK/layouts/small-%d:v1" "docker://$host/$repo/small-%d:v1"; t1=$(now)
     RESULT[$name.push_small]=$(elapsed "$t0" "$t1")
 
     if [[ $name == platform ]]; then
@@ -134,12 +141,7 @@ measure() { # measure TARGET_NAME HOST
     fi
     log "[$name] pull $SMALL_COUNT small images at once"
     forget_blobs
-    t0=$(now)
-    for ((i = 0; i < SMALL_COUNT; i++)); do
-        skopeo_copy "docker://$host/$repo/small-$i:v1" "oci:$WORK/pulled-$i:v1" &
-    done
-    wait_all
-    t1=$(now)
+    t0=$(now); copy_small_all "docker://$host/$repo/small-%d:v1" "oci:$WORK/pulled-%d:v1"; t1=$(now)
     RESULT[$name.pull_small]=$(elapsed "$t0" "$t1")
     rm -rf "$WORK"/pulled-*
 
@@ -173,8 +175,7 @@ wait_all() { local rc=0 p; for p in $(jobs -p); do [[ $p == "${RSS_PID:-}" || $p
 
 # Warm both up (the platform's first requests JIT-compile their code paths) with one small image each.
 for host in "$REFERENCE" "$PLATFORM"; do
-    CREDS=()
-    [[ $host == "$PLATFORM" && -n $ADMIN_PASSWORD ]] && CREDS=(--src-creds "admin:$ADMIN_PASSWORD" --dest-creds "admin:$ADMIN_PASSWORD")
+    use_creds_for "$host"
     skopeo_copy "oci:$WORK/layouts/small-0:v1" "docker://$host/bench/warmup:v1"
     skopeo_copy "docker://$host/bench/warmup:v1" "oci:$WORK/warmup:v1"
     rm -rf "$WORK/warmup"
