@@ -47,6 +47,10 @@ pg_start "$PLATFORM_DATA/postgres" "$PLATFORM_PG_PORT" "$PLATFORM_LOGS/postgres.
 pg_ensure_db "$PLATFORM_PG_PORT" "$PLATFORM_PG_DATABASE"
 rabbit_start "$PLATFORM_DATA/rabbitmq" "$PLATFORM_RABBITMQ_PORT" "$PLATFORM_RABBITMQ_DIST_PORT" \
     "$PLATFORM_RABBITMQ_NODE" "$PLATFORM_RUN/rabbitmq.pid" "$PLATFORM_LOGS/rabbitmq.log"
+# The audit log's queue was "audit-audit", bound to every contract's exchange, until it became the ordered
+# "audit-log" inbox; left in place, the old queue would keep collecting every published event. Gone if absent.
+rabbit_ctl "$PLATFORM_DATA/rabbitmq" "$PLATFORM_RABBITMQ_PORT" "$PLATFORM_RABBITMQ_DIST_PORT" "$PLATFORM_RABBITMQ_NODE" \
+    rabbitmqctl -q delete_queue audit-audit >/dev/null 2>&1 || true
 ipfs_start "$PLATFORM_IPFS_PORT" "$PLATFORM_DATA/ipfs" "$PLATFORM_RUN/ipfs.pid" "$PLATFORM_LOGS/ipfs.log"
 
 # ---- services

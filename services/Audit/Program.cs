@@ -1,6 +1,7 @@
 using Platform.Audit.Api;
 using Platform.Audit.Log;
 using Platform.Audit.Recording;
+using Platform.Contracts;
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
@@ -11,10 +12,14 @@ builder.AddPlatformDefaults("audit");
 builder.AddPlatformMarten(options => options.DatabaseSchemaName = "audit");
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddHostedService<AuditSchema>();
-// One message at a time: the log's order is the order events were committed (the relay publishes in sequence).
+// The audit log's inbox (AuditFeed): producers send to it in order, one message at a time is consumed, so the
+// log's order is the order events were committed. Not bound to the contracts' exchanges: what is published there
+// comes pipelined, out of order, and the same events arrive here through Ingest's ordered audit feed.
 builder.AddPlatformMessaging("audit", x => x.AddConsumer<AuditConsumer>()
     .Endpoint(e =>
     {
+        e.Name = AuditFeed.QueueName;
+        e.ConfigureConsumeTopology = false;
         e.ConcurrentMessageLimit = 1;
         e.PrefetchCount = 32;
     }));

@@ -21,11 +21,12 @@ builder.AddPlatformMarten(options =>
         // push-to-pin lag under bursts. Pushes commit in milliseconds; 1 s is still far above that.
         options.Projections.StaleSequenceThreshold = TimeSpan.FromSeconds(1);
     })
-    // The event store is the outbox: the relay publishes what was committed, from its checkpoint. Solo, not
-    // HotCold: HotCold's leader election needs Patched.DistributedLock.Postgres 1.3.3 (the stock 1.3.1 served here
-    // throws "Multiplexing is incompatible with DbDataSource"). Run one Ingest with the relay per deployment; a
+    // The event store is the outbox: the relay publishes what was committed, from its checkpoint, and the audit
+    // feed sends the same events, in commit order, to the audit log. Solo, not HotCold: HotCold's leader election needs Patched.DistributedLock.Postgres 1.3.3 (the stock 1.3.1 served here
+    // throws "Multiplexing is incompatible with DbDataSource"). Run one Ingest with the relays per deployment; a
     // second one would publish duplicates, which consumers already ignore.
     .AddSubscriptionWithServices<EventRelay>(ServiceLifetime.Singleton, o => o.Name = EventRelay.Name)
+    .AddSubscriptionWithServices<AuditFeedRelay>(ServiceLifetime.Singleton, o => o.Name = AuditFeedRelay.Name)
     .AddAsyncDaemon(DaemonMode.Solo);
 builder.AddPlatformMessaging("ingest");
 builder.AddOciWrites();

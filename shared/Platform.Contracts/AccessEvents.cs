@@ -1,7 +1,7 @@
 namespace Platform.Contracts;
 
-// Published by the gateway (not from the event store): what happened at the door. Sequence is 0, the event id is
-// minted by the gateway.
+// Sent by the gateway to the audit log (AuditFeed), not from the event store: what happened at the door.
+// Sequence is 0, the event id is minted by the gateway.
 
 /// <summary>An authenticated caller was refused (403) an action on a repository or an admin API.</summary>
 public sealed record AccessDeniedV1(EventMetadata Meta, string? Repository, string Action, string Method, string Path) : IPlatformEvent;

@@ -59,23 +59,24 @@ public sealed class AccessAudit(ILogger<AccessAudit> logger)
     }
 }
 
-/// <summary>Publishes what <see cref="AccessAudit"/> queued.</summary>
+/// <summary>Sends what <see cref="AccessAudit"/> queued to the audit log's inbox (<see cref="AuditFeed"/>).</summary>
 public sealed class AccessAuditPublisher(AccessAudit audit, IServiceProvider services, ILogger<AccessAuditPublisher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var bus = services.GetRequiredService<IBus>();
+        var auditLog = await bus.GetSendEndpoint(AuditFeed.Address);
         await foreach (var e in audit.Reader.ReadAllAsync(stoppingToken))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             try
             {
-                await bus.Publish(e, e.GetType(), ctx => ctx.MessageId = e.Meta.EventId, timeout.Token);
+                await auditLog.Send(e, e.GetType(), ctx => ctx.MessageId = e.Meta.EventId, timeout.Token);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(ex, "could not publish audit event {Event} {EventId}", e.GetType().Name, e.Meta.EventId);
+                logger.LogWarning(ex, "could not send audit event {Event} {EventId}", e.GetType().Name, e.Meta.EventId);
             }
         }
     }

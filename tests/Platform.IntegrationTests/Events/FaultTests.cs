@@ -90,16 +90,21 @@ public sealed class FaultTests
         await probe.WaitPinnedAsync(blobs, TimeSpan.FromSeconds(10));
         var before = await probe.WaitAuditAsync(repo, e => e.Any(x => x.GetProperty("action").GetString() == "tag.moved"), TimeSpan.FromSeconds(15));
 
-        // Publish the relay's messages again, as an at-least-once relay may after a crash: same ids, same content.
+        // Hand the relays' messages over again, as at-least-once relays may after a crash: same ids, same content,
+        // published to the contracts' exchanges (Pinning) and sent to the audit log's inbox.
         var store = stack.IngestServices.GetRequiredService<IDocumentStore>();
         var bus = stack.IngestServices.GetRequiredService<IBus>();
+        var auditLog = await bus.GetSendEndpoint(AuditFeed.Address);
         await using (var query = store.QuerySession())
         {
             var events = await query.Events.FetchStreamAsync($"repo:{repo}");
             var stored = await query.Events.FetchStreamAsync($"blob:{blobs[0]}");
             foreach (var e in events.Concat(stored))
                 if (Platform.Ingest.Relay.IntegrationEvents.From(e) is { } message)
+                {
                     await bus.Publish(message, message.GetType(), c => c.MessageId = e.Id);
+                    await auditLog.Send(message, message.GetType(), c => c.MessageId = e.Id);
+                }
         }
         // And a marker published after them: once it is audited, the duplicates before it were consumed.
         var marker = RegistryClient.UniqueRepo("twice-marker");
