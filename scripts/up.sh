@@ -64,6 +64,11 @@ export Services__Pinning="http://127.0.0.1:$PLATFORM_PINNING_PORT"
 export Services__Audit="http://127.0.0.1:$PLATFORM_AUDIT_PORT"
 export Services__Scaler="http://127.0.0.1:$PLATFORM_SCALER_PORT"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+# The GC's smallest gen0 budget (hex bytes; an environment-only runtime knob, not a runtimeconfig one). By default
+# it is sized to the CPU's cache, and a service then carries up to ~20 MiB of garbage between collections.
+# The services allocate little per request (blob bodies stream through pooled buffers): 2 MiB is plenty, and
+# Gateway + Ingest together use 10-20 MiB less during a big push (bench/). docker-compose.yml sets the same.
+export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x200000}
 
 # ---- auth: secrets generated once and kept (see scripts/secrets.sh). Every service checks the gateway's
 # signature on the actor it forwards; only the gateway gets the admin password, the key directory and TLS.
