@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Marten;
 
 namespace Platform.Gateway.Auth;
 
@@ -31,91 +30,76 @@ public static partial class AdminEndpoints
         var api = app.MapGroup("/api/v1").AddEndpointFilter(Authenticate);
         var admin = api.MapGroup("").AddEndpointFilter(RequireAdmin);
 
-        admin.MapGet("/users", async (IQuerySession s, CancellationToken ct) =>
-            (await s.Query<Account>().Where(a => a.Kind == AccountKind.User).OrderBy(a => a.Id).ToListAsync(ct))
+        admin.MapGet("/users", async (IdentityStore s, CancellationToken ct) =>
+            (await s.AccountsAsync(AccountKind.User, ct))
                 .Select(a => new { name = a.Id, admin = a.IsAdmin, createdAt = a.CreatedAt }));
-        admin.MapPost("/users", async (CreateUser body, IDocumentSession s, CancellationToken ct) =>
+        admin.MapPost("/users", async (CreateUser body, IdentityStore s, CancellationToken ct) =>
         {
             if (body.Name is null || !AccountName().IsMatch(body.Name))
                 return Invalid("name", "lower-case letters, digits, '.', '_' and '-', at most 63 characters, starting with a letter or digit");
             if (!GoodPassword(body.Password))
                 return Invalid("password", "at least 8 characters");
-            if (await s.LoadAsync<Account>(body.Name, ct) is not null)
+            var user = new Account { Id = body.Name, Kind = AccountKind.User, IsAdmin = body.Admin, SecretHash = IdentityDirectory.Hash(body.Password!), CreatedAt = DateTimeOffset.UtcNow };
+            if (!await s.TryAddAccountAsync(user, ct))
                 return Results.Problem(statusCode: 409, title: $"account {body.Name} exists");
-            s.Insert(new Account { Id = body.Name, Kind = AccountKind.User, IsAdmin = body.Admin, SecretHash = IdentityDirectory.Hash(body.Password!), CreatedAt = DateTimeOffset.UtcNow });
-            await s.SaveChangesAsync(ct);
             return Results.Created($"/api/v1/users/{body.Name}", new { name = body.Name, admin = body.Admin });
         });
-        admin.MapDelete("/users/{name}", (string name, HttpContext http, IDocumentSession s, CancellationToken ct) => DeleteAccountAsync(name, AccountKind.User, http, s, ct));
-        admin.MapPut("/users/{name}/password", async (string name, SetPassword body, IDocumentSession s, CancellationToken ct) =>
+        admin.MapDelete("/users/{name}", (string name, HttpContext http, IdentityStore s, CancellationToken ct) => DeleteAccountAsync(name, AccountKind.User, http, s, ct));
+        admin.MapPut("/users/{name}/password", async (string name, SetPassword body, IdentityStore s, CancellationToken ct) =>
         {
             if (!GoodPassword(body.Password))
                 return Invalid("password", "at least 8 characters");
-            var account = await s.LoadAsync<Account>(name, ct);
-            if (account is null || account.Kind != AccountKind.User)
-                return Results.Problem(statusCode: 404, title: $"no user {name}");
-            account.SecretHash = IdentityDirectory.Hash(body.Password!);
-            account.SecurityStamp = Guid.NewGuid().ToString("N");
-            s.Store(account);
-            await s.SaveChangesAsync(ct);
-            return Results.NoContent();
+            return await s.SetSecretAsync(name, AccountKind.User, IdentityDirectory.Hash(body.Password!), ct)
+                ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: $"no user {name}");
         });
 
-        admin.MapGet("/robots", async (IQuerySession s, CancellationToken ct) =>
-            (await s.Query<Account>().Where(a => a.Kind == AccountKind.Robot).OrderBy(a => a.Id).ToListAsync(ct))
+        admin.MapGet("/robots", async (IdentityStore s, CancellationToken ct) =>
+            (await s.AccountsAsync(AccountKind.Robot, ct))
                 .Select(a => new { name = a.Id, createdAt = a.CreatedAt }));
-        admin.MapPost("/robots", async (CreateRobot body, IDocumentSession s, CancellationToken ct) =>
+        admin.MapPost("/robots", async (CreateRobot body, IdentityStore s, CancellationToken ct) =>
         {
             var shortName = body.Name?.StartsWith(Account.RobotPrefix, StringComparison.Ordinal) == true ? body.Name[Account.RobotPrefix.Length..] : body.Name;
             if (shortName is null || !AccountName().IsMatch(shortName))
                 return Invalid("name", "lower-case letters, digits, '.', '_' and '-', at most 63 characters");
             var name = Account.RobotPrefix + shortName;
-            if (await s.LoadAsync<Account>(name, ct) is not null)
-                return Results.Problem(statusCode: 409, title: $"account {name} exists");
             var secret = IdentityDirectory.NewSecret();
-            s.Insert(new Account { Id = name, Kind = AccountKind.Robot, SecretHash = IdentityDirectory.Hash(secret), CreatedAt = DateTimeOffset.UtcNow });
-            await s.SaveChangesAsync(ct);
+            var robot = new Account { Id = name, Kind = AccountKind.Robot, SecretHash = IdentityDirectory.Hash(secret), CreatedAt = DateTimeOffset.UtcNow };
+            if (!await s.TryAddAccountAsync(robot, ct))
+                return Results.Problem(statusCode: 409, title: $"account {name} exists");
             // The secret is shown once: only its hash is kept.
             return Results.Created($"/api/v1/robots/{name}", new { name, secret });
         });
-        admin.MapDelete("/robots/{name}", (string name, HttpContext http, IDocumentSession s, CancellationToken ct) =>
+        admin.MapDelete("/robots/{name}", (string name, HttpContext http, IdentityStore s, CancellationToken ct) =>
             DeleteAccountAsync(name.StartsWith(Account.RobotPrefix, StringComparison.Ordinal) ? name : Account.RobotPrefix + name, AccountKind.Robot, http, s, ct));
 
-        admin.MapGet("/namespaces", async (IQuerySession s, CancellationToken ct) =>
-            (await s.Query<RegistryNamespace>().OrderBy(n => n.Id).ToListAsync(ct)).Select(n => new { name = n.Id, @public = n.Public, createdAt = n.CreatedAt }));
-        admin.MapPost("/namespaces", async (CreateNamespace body, IDocumentSession s, CancellationToken ct) =>
+        admin.MapGet("/namespaces", async (IdentityStore s, CancellationToken ct) =>
+            (await s.NamespacesAsync(ct)).Select(n => new { name = n.Id, @public = n.Public, createdAt = n.CreatedAt }));
+        admin.MapPost("/namespaces", async (CreateNamespace body, IdentityStore s, CancellationToken ct) =>
         {
             if (body.Name is null || body.Name.Length > 255 || !NamespaceName().IsMatch(body.Name))
                 return Invalid("name", "an OCI repository path component: [a-z0-9]+ separated by '.', '_', '__' or dashes");
-            if (await s.LoadAsync<RegistryNamespace>(body.Name, ct) is not null)
+            if (!await s.TryAddNamespaceAsync(new RegistryNamespace { Id = body.Name, Public = body.Public, CreatedAt = DateTimeOffset.UtcNow }, ct))
                 return Results.Problem(statusCode: 409, title: $"namespace {body.Name} exists");
-            s.Insert(new RegistryNamespace { Id = body.Name, Public = body.Public, CreatedAt = DateTimeOffset.UtcNow });
-            await s.SaveChangesAsync(ct);
             return Results.Created($"/api/v1/namespaces/{body.Name}", new { name = body.Name, @public = body.Public });
         });
-        admin.MapGet("/namespaces/{ns}/members", async (string ns, IQuerySession s, CancellationToken ct) =>
-            (await s.Query<Membership>().Where(m => m.Namespace == ns).OrderBy(m => m.Account).ToListAsync(ct))
+        admin.MapGet("/namespaces/{ns}/members", async (string ns, IdentityStore s, CancellationToken ct) =>
+            (await s.MembersAsync(ns, ct))
                 .Select(m => new { account = m.Account, role = m.Role.ToString().ToLowerInvariant() }));
-        admin.MapPut("/namespaces/{ns}/members/{account}", async (string ns, string account, SetMembership body, IDocumentSession s, CancellationToken ct) =>
+        admin.MapPut("/namespaces/{ns}/members/{account}", async (string ns, string account, SetMembership body, IdentityStore s, CancellationToken ct) =>
         {
             if (!RolePolicy.TryParseRole(body.Role, out var role))
                 return Invalid("role", "owner, maintainer, developer or reader");
-            if (await s.LoadAsync<RegistryNamespace>(ns, ct) is null)
-                return Results.Problem(statusCode: 404, title: $"no namespace {ns}");
-            if (await s.LoadAsync<Account>(account, ct) is null)
-                return Results.Problem(statusCode: 404, title: $"no account {account}");
-            s.Store(new Membership { Id = Membership.IdOf(ns, account), Namespace = ns, Account = account, Role = role });
-            await s.SaveChangesAsync(ct);
+            if (!await s.SetMembershipAsync(ns, account, role, ct))
+                return await s.NamespaceExistsAsync(ns, ct)
+                    ? Results.Problem(statusCode: 404, title: $"no account {account}")
+                    : Results.Problem(statusCode: 404, title: $"no namespace {ns}");
             return Results.Ok(new { @namespace = ns, account, role = role.ToString().ToLowerInvariant() });
         });
-        admin.MapDelete("/namespaces/{ns}/members/{account}", async (string ns, string account, IDocumentSession s, CancellationToken ct) =>
-        {
-            if (await s.LoadAsync<Membership>(Membership.IdOf(ns, account), ct) is null)
-                return Results.Problem(statusCode: 404, title: $"{account} is no member of {ns}");
-            s.Delete<Membership>(Membership.IdOf(ns, account));
-            await s.SaveChangesAsync(ct);
-            return Results.NoContent();
-        });
+        admin.MapDelete("/namespaces/{ns}/members/{account}", async (string ns, string account, IdentityStore s, CancellationToken ct) =>
+            await s.RemoveMembershipAsync(ns, account, ct)
+                ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: $"{account} is no member of {ns}"));
 
         admin.MapGet("/admin/keys", (SigningKeys keys) =>
             keys.All.Select(k => new { kid = k.Kid, createdAt = k.CreatedUtc, current = k.Kid == keys.Current.Kid }));
@@ -124,10 +108,10 @@ public static partial class AdminEndpoints
             keys.Remove(kid) ? Results.NoContent() : Results.Problem(statusCode: 409, title: "unknown key, or the current signing key (rotate first)"));
 
         // Personal access tokens: every user manages his own.
-        api.MapGet("/tokens", async (HttpContext http, IQuerySession s, CancellationToken ct) =>
+        api.MapGet("/tokens", async (HttpContext http, IdentityStore s, CancellationToken ct) =>
         {
             var me = Me(http);
-            return (await s.Query<PersonalAccessToken>().Where(p => p.Owner == me.Id).OrderBy(p => p.CreatedAt).ToListAsync(ct))
+            return (await s.TokensOfAsync(me.Id, ct))
                 .Select(p => new { id = p.Id, name = p.Name, createdAt = p.CreatedAt, expiresAt = p.ExpiresAt, revokedAt = p.RevokedAt });
         });
         api.MapPost("/tokens", async (CreateToken body, HttpContext http, IdentityDirectory directory, CancellationToken ct) =>
@@ -154,18 +138,14 @@ public static partial class AdminEndpoints
     private static IResult Invalid(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    private static async Task<IResult> DeleteAccountAsync(string name, AccountKind kind, HttpContext http, IDocumentSession s, CancellationToken ct)
+    private static async Task<IResult> DeleteAccountAsync(string name, AccountKind kind, HttpContext http, IdentityStore s, CancellationToken ct)
     {
-        var account = await s.LoadAsync<Account>(name, ct);
-        if (account is null || account.Kind != kind)
-            return Results.Problem(statusCode: 404, title: $"no {kind.ToString().ToLowerInvariant()} {name}");
-        if (account.Id == Me(http).Id)
+        if (name == Me(http).Id)
             return Results.Problem(statusCode: 409, title: "you cannot delete yourself");
-        s.Delete<Account>(name);
-        s.DeleteWhere<Membership>(m => m.Account == name);
-        s.DeleteWhere<PersonalAccessToken>(p => p.Owner == name);
-        await s.SaveChangesAsync(ct);
-        return Results.NoContent();
+        // Its memberships and personal access tokens go with it.
+        return await s.DeleteAccountAsync(name, kind, ct)
+            ? Results.NoContent()
+            : Results.Problem(statusCode: 404, title: $"no {kind.ToString().ToLowerInvariant()} {name}");
     }
 
     // Bearer token (from /token) or Basic credentials (password or personal access token, with the login throttle).

@@ -1,4 +1,3 @@
-using Marten;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -24,15 +23,9 @@ public static class AuthHosting
             return builder;
 
         var options = section.Get<AuthOptions>() ?? new AuthOptions();
-        builder.AddPlatformMarten(o =>
-        {
-            // Accounts live in their own schema: only the gateway reads and writes them.
-            o.DatabaseSchemaName = "identity";
-            o.Schema.For<Account>();
-            o.Schema.For<RegistryNamespace>();
-            o.Schema.For<Membership>().Index(m => m.Account).Index(m => m.Namespace);
-            o.Schema.For<PersonalAccessToken>().Index(p => p.Owner);
-        });
+        // Accounts live in their own schema, in plain tables: only the gateway reads and writes them.
+        builder.AddPlatformPostgres();
+        builder.Services.AddSingleton<IdentityStore>();
         builder.AddPlatformMessaging("gateway");
 
         builder.Services.AddMemoryCache();
@@ -74,13 +67,14 @@ public static class AuthHosting
     }
 }
 
-/// <summary>At start: loads (or creates) the signing keys and creates the first admin if there is none.</summary>
-public sealed class AuthBootstrap(SigningKeys keys, IdentityDirectory directory, Microsoft.Extensions.Options.IOptions<AuthOptions> options,
-    ILogger<AuthBootstrap> logger) : IHostedService
+/// <summary>At start: loads (or creates) the signing keys, the identity tables, and the first admin if there is none.</summary>
+public sealed class AuthBootstrap(SigningKeys keys, IdentityStore store, IdentityDirectory directory,
+    Microsoft.Extensions.Options.IOptions<AuthOptions> options, ILogger<AuthBootstrap> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
         logger.LogInformation("token signing keys in {Directory}; signing with {Kid}", keys.Location, keys.Current.Kid);
+        await store.EnsureSchemaAsync(ct);
         await directory.EnsureAdminAsync(options.Value.AdminPassword, ct);
     }
 

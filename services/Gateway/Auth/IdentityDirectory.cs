@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Marten;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -9,11 +8,11 @@ namespace Platform.Gateway.Auth;
 public sealed record AuthenticatedAccount(Account Account, string? PatId);
 
 /// <summary>
-/// Accounts, namespaces, memberships and personal access tokens in PostgreSQL (Marten documents, schema
-/// "identity"), and the questions the gateway asks them: does this secret belong to that account, what may an
+/// Accounts, namespaces, memberships and personal access tokens (<see cref="IdentityStore"/>), and the questions
+/// the gateway asks them: does this secret belong to that account, what may an
 /// account do on a repository, which namespaces may it pull from.
 /// </summary>
-public sealed class IdentityDirectory(IDocumentStore store, IMemoryCache cache, ILogger<IdentityDirectory> logger)
+public sealed class IdentityDirectory(IdentityStore store, IMemoryCache cache, ILogger<IdentityDirectory> logger)
 {
     public const string PatPrefix = "pat_";
     private static readonly PasswordHasher<object> Hasher = new();
@@ -33,8 +32,7 @@ public sealed class IdentityDirectory(IDocumentStore store, IMemoryCache cache, 
     /// <summary>The account whose password (users, robots) or personal access token (users) this is; null otherwise.</summary>
     public async Task<AuthenticatedAccount?> AuthenticateAsync(string name, string secret, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
-        var account = name.Length is > 0 and <= 128 ? await session.LoadAsync<Account>(name, ct) : null;
+        var account = name.Length is > 0 and <= 128 ? await store.FindAccountAsync(name, ct) : null;
         if (account is null)
         {
             Verify(DummyHash, secret);
@@ -43,7 +41,7 @@ public sealed class IdentityDirectory(IDocumentStore store, IMemoryCache cache, 
         if (account.Kind == AccountKind.User && secret.StartsWith(PatPrefix, StringComparison.Ordinal))
         {
             var parts = secret.Split('_', 3);
-            var pat = parts.Length == 3 ? await session.LoadAsync<PersonalAccessToken>(parts[1], ct) : null;
+            var pat = parts.Length == 3 ? await store.FindTokenAsync(parts[1], ct) : null;
             if (pat is null || pat.Owner != account.Id || !IsActive(pat) || !Verify(pat.SecretHash, parts[2]))
                 return null;
             return new AuthenticatedAccount(account, pat.Id);
@@ -59,8 +57,7 @@ public sealed class IdentityDirectory(IDocumentStore store, IMemoryCache cache, 
     {
         if (cache.TryGetValue(CacheKey(patId), out bool active))
             return active;
-        await using var session = store.QuerySession();
-        var pat = await session.LoadAsync<PersonalAccessToken>(patId, ct);
+        var pat = await store.FindTokenAsync(patId, ct);
         active = pat is not null && IsActive(pat);
         cache.Set(CacheKey(patId), active, PatCacheTtl);
         return active;
@@ -68,67 +65,40 @@ public sealed class IdentityDirectory(IDocumentStore store, IMemoryCache cache, 
 
     private static string CacheKey(string patId) => "pat:" + patId;
 
-    public async Task<Account?> FindAccountAsync(string name, CancellationToken ct)
-    {
-        await using var session = store.QuerySession();
-        return await session.LoadAsync<Account>(name, ct);
-    }
+    public Task<Account?> FindAccountAsync(string name, CancellationToken ct) => store.FindAccountAsync(name, ct);
 
     /// <summary>What <paramref name="accountName"/> (null: anonymous) may do on <paramref name="repository"/>.</summary>
     public async Task<IReadOnlySet<string>> AllowedActionsAsync(string? accountName, string repository, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
-        var ns = ScopeParser.NamespaceOf(repository);
-        var space = await session.LoadAsync<RegistryNamespace>(ns, ct);
-        Account? account = accountName is null ? null : await session.LoadAsync<Account>(accountName, ct);
-        Membership? membership = account is null ? null : await session.LoadAsync<Membership>(Membership.IdOf(ns, account.Id), ct);
-        return RolePolicy.Allowed(account?.IsAdmin == true, membership?.Role, space?.Public == true);
+        var (isAdmin, role, isPublic) = await store.StandingAsync(accountName, ScopeParser.NamespaceOf(repository), ct);
+        return RolePolicy.Allowed(isAdmin, role, isPublic);
     }
 
     /// <summary>The namespaces <paramref name="accountName"/> (null: anonymous) may pull from; null means all (admins).</summary>
     public async Task<IReadOnlySet<string>?> PullableNamespacesAsync(string? accountName, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
-        var account = accountName is null ? null : await session.LoadAsync<Account>(accountName, ct);
+        var account = accountName is null ? null : await store.FindAccountAsync(accountName, ct);
         if (account?.IsAdmin == true)
             return null;
-        var names = new HashSet<string>(await session.Query<RegistryNamespace>().Where(n => n.Public).Select(n => n.Id).ToListAsync(ct),
-            StringComparer.Ordinal);
-        if (account is not null)
-            names.UnionWith(await session.Query<Membership>().Where(m => m.Account == account.Id).Select(m => m.Namespace).ToListAsync(ct));
-        return names;
+        return new HashSet<string>(await store.PullableNamespacesAsync(account?.Id, ct), StringComparer.Ordinal);
     }
 
     /// <summary>Creates the first admin ("admin") when no admin account exists and a password is configured.</summary>
     public async Task EnsureAdminAsync(string? password, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
-        if (await session.Query<Account>().AnyAsync(a => a.IsAdmin, ct))
+        if (await store.AnyAdminAsync(ct))
             return;
         if (string.IsNullOrEmpty(password))
         {
             logger.LogWarning("no admin account exists and Auth:AdminPassword is not set: nobody can administer the registry");
             return;
         }
-        if (await session.LoadAsync<Account>("admin", ct) is { } existing)
-        {
-            existing.IsAdmin = true;
-            session.Store(existing);
-        }
-        else
-            session.Insert(new Account { Id = "admin", Kind = AccountKind.User, IsAdmin = true, SecretHash = Hash(password), CreatedAt = DateTimeOffset.UtcNow });
-        try
-        {
-            await session.SaveChangesAsync(ct);
+        // Another gateway may create it at the same moment: then the insert finds it, and it is made admin.
+        var admin = new Account { Id = "admin", Kind = AccountKind.User, IsAdmin = true, SecretHash = Hash(password), CreatedAt = DateTimeOffset.UtcNow };
+        if (await store.TryAddAccountAsync(admin, ct))
             logger.LogInformation("created the admin account \"admin\"");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Another gateway may have created it first (duplicate key); anything else is a real failure.
-            await using var check = store.QuerySession();
-            if (!await check.Query<Account>().AnyAsync(a => a.IsAdmin, ct))
-                throw;
-        }
+        else
+            await store.MakeAdminAsync("admin", ct);
     }
 
     /// <summary>Creates a personal access token for <paramref name="owner"/>; the returned string is shown once.</summary>
@@ -140,21 +110,14 @@ public sealed class IdentityDirectory(IDocumentStore store, IMemoryCache cache, 
         {
             Id = id, Owner = owner, Name = name, SecretHash = Hash(secret), CreatedAt = DateTimeOffset.UtcNow, ExpiresAt = expiresAt,
         };
-        await using var session = store.LightweightSession();
-        session.Insert(pat);
-        await session.SaveChangesAsync(ct);
+        await store.AddTokenAsync(pat, ct);
         return (pat, $"{PatPrefix}{id}_{secret}");
     }
 
     public async Task<bool> RevokePatAsync(string owner, string id, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
-        var pat = await session.LoadAsync<PersonalAccessToken>(id, ct);
-        if (pat is null || pat.Owner != owner)
+        if (!await store.RevokeTokenAsync(owner, id, ct))
             return false;
-        pat.RevokedAt ??= DateTimeOffset.UtcNow;
-        session.Store(pat);
-        await session.SaveChangesAsync(ct);
         cache.Set(CacheKey(id), false, PatCacheTtl);
         return true;
     }

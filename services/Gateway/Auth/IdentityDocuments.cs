@@ -6,7 +6,7 @@ public enum AccountKind
     Robot,
 }
 
-/// <summary>A user or robot account (Marten document in schema "identity"; the id is its name).</summary>
+/// <summary>A user or robot account (a row of identity.accounts, see <see cref="IdentityStore"/>; the id is its name).</summary>
 public sealed class Account
 {
     /// <summary>Robot names start with this, so they never clash with users: "robot$ci".</summary>
