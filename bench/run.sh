@@ -94,16 +94,19 @@ peak_rss_start() {
             read -r r s < <(awk '/^Rss:/ {r=$2} /^Pss:/ {s=$2} END {print r+0, s+0}' "/proc/$p/smaps_rollup" 2>/dev/null || echo "0 0")
             sum=$((sum + ${r:-0})); pss=$((pss + ${s:-0}))
         done
-        (( sum > peak )) && { peak=$sum; echo "$peak" >"$WORK/rss"; }
-        (( pss > peak_pss )) && { peak_pss=$pss; echo "$peak_pss" >"$WORK/pss"; }
+        # Written aside and renamed: the sampler is killed at any moment, and a half-written file reads as empty.
+        (( sum > peak )) && { peak=$sum; echo "$peak" >"$WORK/rss.new" && mv "$WORK/rss.new" "$WORK/rss"; }
+        (( pss > peak_pss )) && { peak_pss=$pss; echo "$peak_pss" >"$WORK/pss.new" && mv "$WORK/pss.new" "$WORK/pss"; }
         sleep 0.1
     done ) &
     RSS_PID=$!
 }
 peak_rss_stop() {
     kill "$RSS_PID" 2>/dev/null; wait "$RSS_PID" 2>/dev/null || true
-    RESULT[platform.pss]=$(( $(cat "$WORK/pss" 2>/dev/null || echo 0) / 1024 ))
-    RSS_MIB=$(( $(cat "$WORK/rss" 2>/dev/null || echo 0) / 1024 ))
+    local rss pss
+    rss=$(cat "$WORK/rss" 2>/dev/null || true); pss=$(cat "$WORK/pss" 2>/dev/null || true)
+    RESULT[platform.pss]=$(( ${pss:-0} / 1024 ))
+    RSS_MIB=$(( ${rss:-0} / 1024 ))
 }
 
 declare -A RESULT
