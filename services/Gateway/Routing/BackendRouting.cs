@@ -20,6 +20,13 @@ public static class BackendRouting
             .LoadFromMemory(GatewayRoutes.All, backends.All.Select(b => Cluster(b.Key, b.Value)).ToArray())
             // Blob downloads come back over h2c: start the receive window at a few MiB instead of 64 KiB.
             .ConfigureHttpClient((_, handler) => handler.InitialHttp2StreamWindowSize = 4 * 1024 * 1024);
+        // YARP registers ASP.NET Core Data Protection for session-affinity cookies. The gateway configures no
+        // affinity, so nothing is ever protected, but Data Protection's hosted service would still read (on a first
+        // start: create) a key ring at start-up, loading the XML stack: a few MiB of the gateway's memory for nothing.
+        // Without the warm-up the key ring is only loaded if something ever asks for a protector.
+        foreach (var keyRingWarmUp in builder.Services.Where(d => d.ServiceType == typeof(IHostedService)
+                     && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService").ToList())
+            builder.Services.Remove(keyRingWarmUp);
 
         builder.Services.AddHttpClient(BackendHealthCheck.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddHealthChecks().AddCheck<BackendHealthCheck>("backends", tags: [PlatformDefaults.ReadyTag]);
