@@ -47,47 +47,88 @@ public sealed class ContentStore
     /// fsyncs before returning. Bytes past <paramref name="offset"/> (left by a crash before their chunk was
     /// recorded) are cut first. A client that disconnects mid-body keeps what arrived: it is fsynced and counted,
     /// so the status GET can tell the client where to resume.
+    /// <para>
+    /// Two buffers take turns: one fills from the request while the other is written and hashed on a pool thread,
+    /// so waiting for the network and the disk and hash work overlap instead of adding up. One after the other, a
+    /// 512 MiB upload spent about 0.8 s waiting for bytes, 0.8 s writing and 0.5 s hashing.
+    /// </para>
     /// </summary>
     public async Task<AppendResult> AppendAsync(Guid sessionId, long offset, Stream body, IncrementalHash? hash, long? limit, CancellationToken ct)
     {
-        await using var file = new FileStream(UploadPath(sessionId), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read,
-            BufferSize, FileOptions.Asynchronous);
+        // Unbuffered: every write is a whole 1 MiB buffer, and only the draining task touches the file until the end.
+        await using var file = new FileStream(UploadPath(sessionId), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0);
         if (file.Length != offset)
             file.SetLength(offset);
         file.Position = offset;
 
-        var buffer = new byte[BufferSize];
+        var filling = new byte[BufferSize];
+        var draining = new byte[BufferSize];
+        var drained = Task.CompletedTask;
         long written = 0;
         var interrupted = false;
+        var tooLong = false;
         try
         {
             while (true)
             {
-                int read;
-                try
+                var (count, ended) = await FillAsync(body, filling, ct);
+                interrupted = !ended && count < filling.Length;
+                // The previous buffer is written and hashed (in order) before this one starts, and is free again.
+                await drained;
+                if (limit is { } max && written + count > max)
                 {
-                    read = await body.ReadAsync(buffer, ct);
-                }
-                catch (Exception ex) when (ex is IOException or OperationCanceledException or Microsoft.AspNetCore.Http.BadHttpRequestException)
-                {
-                    interrupted = true;
+                    tooLong = true;
+                    interrupted = false;
                     break;
                 }
-                if (read == 0)
+                if (count > 0)
+                {
+                    (filling, draining) = (draining, filling);
+                    var chunk = draining;
+                    drained = Task.Run(() =>
+                    {
+                        file.Write(chunk, 0, count);
+                        hash?.AppendData(chunk, 0, count);
+                    }, CancellationToken.None);
+                    written += count;
+                }
+                if (ended || interrupted)
                     break;
-                if (limit is { } max && written + read > max)
-                    return new AppendResult(written, Interrupted: false, TooLong: true);
-                await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
-                hash?.AppendData(buffer, 0, read);
-                written += read;
             }
         }
         finally
         {
-            await file.FlushAsync(CancellationToken.None);
+            // Never leave a write running behind the fsync (or behind the caller's use of the hash).
+            await drained.ContinueWith(_ => { }, TaskScheduler.Default);
             file.Flush(flushToDisk: true);
         }
-        return new AppendResult(written, interrupted, TooLong: false);
+        await drained; // a failed write or hash surfaces here, after the fsync of what did reach the file
+        return new AppendResult(written, interrupted, tooLong);
+    }
+
+    /// <summary>
+    /// Reads into <paramref name="buffer"/> until it is full or the body ends. A client that goes away mid-body is
+    /// not an error here: what arrived is returned, with <c>Ended</c> false and the buffer not full.
+    /// </summary>
+    private static async Task<(int Count, bool Ended)> FillAsync(Stream body, byte[] buffer, CancellationToken ct)
+    {
+        var count = 0;
+        while (count < buffer.Length)
+        {
+            int read;
+            try
+            {
+                read = await body.ReadAsync(buffer.AsMemory(count), ct);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+            {
+                return (count, false);
+            }
+            if (read == 0)
+                return (count, true);
+            count += read;
+        }
+        return (count, false);
     }
 
     /// <summary>Hashes the first <paramref name="length"/> bytes of an upload file (after a restart lost the running hash).</summary>
