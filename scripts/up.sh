@@ -59,6 +59,7 @@ export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$PLATFORM_RABBI
 export Ipfs__ApiUrl="http://127.0.0.1:$PLATFORM_IPFS_PORT"
 export Storage__Root="$PLATFORM_DATA/blobs"
 export Services__Ingest="http://127.0.0.1:$PLATFORM_INGEST_PORT"
+export Services__IngestUploads="http://127.0.0.1:$PLATFORM_INGEST_UPLOAD_PORT"
 export Services__Metadata="http://127.0.0.1:$PLATFORM_METADATA_PORT"
 export Services__Pinning="http://127.0.0.1:$PLATFORM_PINNING_PORT"
 export Services__Audit="http://127.0.0.1:$PLATFORM_AUDIT_PORT"
@@ -86,6 +87,13 @@ gateway_env=(
     "Kestrel__Endpoints__Https__Certificate__Path=$PLATFORM_ABS_DIR/tls/gateway.crt"
     "Kestrel__Endpoints__Https__Certificate__KeyPath=$PLATFORM_ABS_DIR/tls/gateway.key"
 )
+# Ingest: h2c for everything, and HTTP/1.1 on a second port for the upload sessions the gateway forwards
+# (these replace --urls; the h2c one takes its protocol from appsettings.json).
+ingest_env=(
+    "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$PLATFORM_INGEST_PORT"
+    "Kestrel__Endpoints__Uploads__Url=http://127.0.0.1:$PLATFORM_INGEST_UPLOAD_PORT"
+    "Kestrel__Endpoints__Uploads__Protocols=Http1"
+)
 
 for entry in "${PLATFORM_SERVICES[@]}"; do
     IFS=: read -r name project portvar <<<"$entry"
@@ -99,6 +107,9 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
     if [[ $name == gateway ]]; then
         ensure_port_free "$PLATFORM_GATEWAY_TLS_PORT" "gateway (TLS)"
         extra_env=("${gateway_env[@]}")
+    elif [[ $name == ingest ]]; then
+        ensure_port_free "$PLATFORM_INGEST_UPLOAD_PORT" "ingest (uploads)"
+        extra_env=("${ingest_env[@]}")
     fi
     log "starting $name on 127.0.0.1:$port (log .platform/logs/$name.log)"
     # cwd = the publish directory: it is the content root, where appsettings.json is found.

@@ -1,6 +1,8 @@
 using Platform.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Platform.Gateway.Routing;
 
@@ -16,8 +18,16 @@ public static class BackendRouting
         var backends = builder.Configuration.GetSection(BackendOptions.Section).Get<BackendOptions>() ?? new BackendOptions();
 
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<OciServiceConstraint>(OciServiceConstraint.Name));
+        var routes = GatewayRoutes.All.ToList();
+        var clusters = backends.All.Select(b => Cluster(b.Key, b.Value)).ToList();
+        if (backends.IngestUploads.Length > 0)
+        {
+            routes.Add(GatewayRoutes.Uploads);
+            clusters.Add(UploadLaneCluster(backends.IngestUploads));
+            builder.Services.AddSingleton<ITransformProvider, UploadLaneTransforms>();
+        }
         builder.Services.AddReverseProxy()
-            .LoadFromMemory(GatewayRoutes.All, backends.All.Select(b => Cluster(b.Key, b.Value)).ToArray())
+            .LoadFromMemory(routes, clusters)
             // Blob downloads come back over h2c: start the receive window at a few MiB instead of 64 KiB.
             .ConfigureHttpClient((_, handler) => handler.InitialHttp2StreamWindowSize = 4 * 1024 * 1024);
         // YARP registers ASP.NET Core Data Protection for session-affinity cookies. The gateway configures no
@@ -33,8 +43,28 @@ public static class BackendRouting
         return builder;
     }
 
-    // The backends speak h2c: a backend that answers while it is still reading a request body (an early
-    // error on a blob upload) deadlocks an HTTP/1.1 proxy hop, because HttpClient sends the whole body first.
+    public const string UploadLane = "ingest-uploads";
+
+    // Blob bytes over HTTP/2 cost both ends a frame per 16 KiB (.NET's client never sends bigger DATA frames):
+    // 32,768 frames for 512 MiB, and about 0.7 s of Ingest's CPU. Upload sessions therefore take HTTP/1.1 to a
+    // listener of Ingest's own, where a body is one plain stream (a 512 MiB push: 2.5 -> 2.15 s, Ingest's CPU
+    // 1.8 -> 1.1 s). Everything else stays on h2c. Big bodies ask Ingest to continue first (UploadLaneTransforms),
+    // so a refusal before the body is read (unknown session, wrong range) does not cost the transfer.
+    private static ClusterConfig UploadLaneCluster(string address) => new()
+    {
+        ClusterId = UploadLane,
+        Destinations = new Dictionary<string, DestinationConfig> { [UploadLane] = new() { Address = address } },
+        HttpRequest = new ForwarderRequestConfig
+        {
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            ActivityTimeout = TimeSpan.FromMinutes(15),
+        },
+    };
+
+    // The backends speak h2c: a backend that streams its response while it is still reading the request body
+    // deadlocks an HTTP/1.1 proxy hop, because HttpClient sends the whole body first. (Upload sessions answer
+    // either before reading or after the whole body, which HTTP/1.1 handles: see the upload lane above.)
     // Blob transfers can idle longer than YARP's 100 s default while a slow client trickles bytes.
     private static ClusterConfig Cluster(string id, string address) => new()
     {
@@ -47,4 +77,31 @@ public static class BackendRouting
             ActivityTimeout = TimeSpan.FromMinutes(15),
         },
     };
+}
+
+/// <summary>
+/// Big or unsized bodies on the upload lane send `Expect: 100-continue`: Kestrel answers 100 when Ingest starts
+/// reading, so a refusal decided before that comes back without the bytes having crossed. Small bodies go at once
+/// (the extra round trip would cost more than sending them).
+/// </summary>
+public sealed class UploadLaneTransforms : ITransformProvider
+{
+    private const long SmallBody = 1 << 20;
+
+    public void ValidateRoute(TransformRouteValidationContext context) { }
+
+    public void ValidateCluster(TransformClusterValidationContext context) { }
+
+    public void Apply(TransformBuilderContext context)
+    {
+        if (context.Cluster?.ClusterId != BackendRouting.UploadLane)
+            return;
+        context.AddRequestTransform(transform =>
+        {
+            var request = transform.HttpContext.Request;
+            if (request.ContentLength is null ? request.Headers.TransferEncoding.Count > 0 : request.ContentLength > SmallBody)
+                transform.ProxyRequest.Headers.ExpectContinue = true;
+            return ValueTask.CompletedTask;
+        });
+    }
 }

@@ -19,4 +19,11 @@ public static class GatewayRoutes
         new() { RouteId = "api-repository", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories/{**rest}" } },
         new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
     ];
+
+    /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>
+    public static RouteConfig Uploads { get; } = new()
+    {
+        RouteId = "oci-uploads", ClusterId = BackendRouting.UploadLane, Order = -1,
+        Match = new() { Path = "/v2/{**path:oci(upload)}" },
+    };
 }

@@ -73,6 +73,9 @@ public readonly record struct OciRoute(OciRouteKind Kind, string Name, string Re
         _ => false,
     };
 
+    /// <summary>An upload session's request (start, chunk, status, finish, cancel): where blob bytes come in.</summary>
+    public bool IsUpload => Kind is OciRouteKind.UploadStart or OciRouteKind.UploadSession;
+
     private static bool HttpMethodsIsRead(string method) =>
         string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase) ||
         string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase);

@@ -191,6 +191,30 @@ public sealed class BlobUploadTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Big_chunks_that_ingest_refuses_before_reading_are_answered_and_the_connection_stays_usable()
+    {
+        // Uploads reach Ingest over HTTP/1.1 (the upload lane): a refusal before the body is read must come back
+        // at once instead of waiting for 32 MiB nobody reads, and the client's next request must work.
+        var repo = UniqueRepo("blobs");
+        var big = RandomBytes(32 << 20, 12);
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        using (var unknown = await Http.PatchAsync($"/v2/{repo}/blobs/uploads/{Guid.NewGuid():N}", Octets(big)))
+            await AssertErrorAsync(unknown, HttpStatusCode.NotFound, "BLOB_UPLOAD_UNKNOWN");
+
+        var location = await _client.StartUploadAsync(repo);
+        using (var gap = await _client.PatchAsync(location, big, 1000))
+            Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, gap.StatusCode);
+        Assert.True(timer.Elapsed < TimeSpan.FromSeconds(30), $"refusals took {timer.Elapsed}");
+
+        using (var status = await Http.GetAsync(location))
+            Assert.Equal("0-0", status.Headers.GetValues("Range").Single());
+        using (var chunk = await _client.PatchAsync(location, big, 0))
+            Assert.Equal(HttpStatusCode.Accepted, chunk.StatusCode);
+        using (var put = await _client.CompleteAsync(location, DigestOf(big)))
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+    }
+
+    [Fact]
     public async Task Cancelled_upload_is_gone()
     {
         var repo = UniqueRepo("blobs");

@@ -5,8 +5,10 @@ namespace Platform.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// Gateway, Ingest and Metadata running in this process on real Kestrel ports (the gateway proxies over real
-/// h2c connections), on a fresh database and a fresh content store, against the test RabbitMQ. Tests talk to
-/// <see cref="Gateway"/> exactly as a registry client would.
+/// h2c connections, and upload sessions over HTTP/1.1 to Ingest's upload listener, as `make up` runs them), on a
+/// fresh database and a fresh content store, against the test RabbitMQ. Tests talk to <see cref="Gateway"/>
+/// exactly as a registry client would. (The auth and event-driven fixtures leave the upload listener out, so
+/// uploads over h2c stay covered too.)
 /// </summary>
 public sealed class RegistryFixture : IAsyncLifetime
 {
@@ -17,6 +19,7 @@ public sealed class RegistryFixture : IAsyncLifetime
     public string Database { get; private set; } = "";
     public string StorageRoot { get; } = Path.Combine(Path.GetTempPath(), $"platform-store-{Guid.NewGuid():N}");
     public int IngestPort { get; } = ThrowawayPostgres.FreePort();
+    public int IngestUploadPort { get; } = ThrowawayPostgres.FreePort();
     public int MetadataPort { get; } = ThrowawayPostgres.FreePort();
     public int GatewayPort { get; } = ThrowawayPostgres.FreePort();
 
@@ -42,6 +45,7 @@ public sealed class RegistryFixture : IAsyncLifetime
             // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
             b.UseSetting("Auth:Enabled", "false");
             b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
+            b.UseSetting("Services:IngestUploads", $"http://127.0.0.1:{IngestUploadPort}");
             b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
             foreach (var other in new[] { "Pinning", "Audit", "Scaler" })
                 b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
@@ -60,14 +64,21 @@ public sealed class RegistryFixture : IAsyncLifetime
         StartIngest();
     }
 
-    private void StartIngest() => _ingest = Backend<Platform.Ingest.IngestService>(IngestPort);
+    // Two listeners, as scripts/up.sh configures them: h2c (protocol from appsettings.json) and HTTP/1.1 for uploads.
+    private void StartIngest() => _ingest = Backend<Platform.Ingest.IngestService>(IngestPort, b =>
+    {
+        b.UseSetting("Kestrel:Endpoints:Http:Url", $"http://127.0.0.1:{IngestPort}");
+        b.UseSetting("Kestrel:Endpoints:Uploads:Url", $"http://127.0.0.1:{IngestUploadPort}");
+        b.UseSetting("Kestrel:Endpoints:Uploads:Protocols", "Http1");
+    });
 
-    private WebApplicationFactory<T> Backend<T>(int port) where T : class =>
+    private WebApplicationFactory<T> Backend<T>(int port, Action<IWebHostBuilder>? configure = null) where T : class =>
         InProcessService.Start<T>(port, b =>
         {
             b.UseSetting("ConnectionStrings:Postgres", Database);
             b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
             b.UseSetting("Storage:Root", StorageRoot);
+            configure?.Invoke(b);
         });
 
     public async Task DisposeAsync()
