@@ -78,15 +78,16 @@ use_creds_for() {
         CREDS=(--src-creds "admin:$ADMIN_PASSWORD" --dest-creds "admin:$ADMIN_PASSWORD")
     fi
 }
-# copy_small_all FROM TO: copies all the small images at once; FROM and TO have %d where the index goes.
-copy_small_all() {
-    local i
-    for ((i = 0; i < SMALL_COUNT; i++)); do
+# copy_all COUNT FROM TO: copies COUNT images at once; FROM and TO have %d where the index goes.
+copy_all() {
+    local i count=$1
+    for ((i = 0; i < count; i++)); do
         # shellcheck disable=SC2059
-        skopeo_copy "$(printf "$1" "$i")" "$(printf "$2" "$i")" &
+        skopeo_copy "$(printf "$2" "$i")" "$(printf "$3" "$i")" &
     done
     wait_all
 }
+copy_small_all() { copy_all "$SMALL_COUNT" "$@"; }
 
 # peak_rss_start PIDS...: samples the summed RSS and PSS (KiB) of the PIDs every 100 ms until stopped. RSS counts
 # the framework's shared pages once per process; PSS splits them, so it is what the two use together.
@@ -196,13 +197,20 @@ wait_quiet() {
 
 wait_all() { local rc=0 p; for p in $(jobs -p); do [[ $p == "${RSS_PID:-}" || $p == "$REF_PID" ]] && continue; wait "$p" || rc=1; done; return $rc; }
 
-# Warm both up (the platform's first requests JIT-compile their code paths) with one small image each.
+# Warm both up the way they are measured, concurrently, with images of their own (the measured ones must be new
+# to the registry): a fresh platform JIT-compiles its code paths and opens its connection pools on first use, and
+# its first burst of pins is slower than any after it.
+WARM_COUNT=10
+python3 "$ROOT/bench/layouts.py" "$WORK/warm" 1 "$WARM_COUNT" "$SMALL_KIB"
 for host in "$REFERENCE" "$PLATFORM"; do
     use_creds_for "$host"
-    skopeo_copy "oci:$WORK/layouts/small-0:v1" "docker://$host/bench/warmup:v1"
-    skopeo_copy "docker://$host/bench/warmup:v1" "oci:$WORK/warmup:v1"
-    rm -rf "$WORK/warmup"
+    copy_all "$WARM_COUNT" "oci:$WORK/warm/small-%d:v1" "docker://$host/bench/warmup-%d:v1"
+    copy_all "$WARM_COUNT" "docker://$host/bench/warmup-%d:v1" "oci:$WORK/warmed-%d:v1"
+    rm -rf "$WORK"/warmed-*
 done
+warm_names=(); for ((i = 0; i < WARM_COUNT; i++)); do warm_names+=("bench/warmup-$i"); done
+wait_pinned "${warm_names[@]}" >/dev/null
+wait_quiet
 
 measure reference "$REFERENCE"
 measure platform "$PLATFORM"
