@@ -25,8 +25,8 @@ builder.AddPlatformMarten(options =>
     // feed sends the same events, in commit order, to the audit log. Solo, not HotCold: HotCold's leader election needs Patched.DistributedLock.Postgres 1.3.3 (the stock 1.3.1 served here
     // throws "Multiplexing is incompatible with DbDataSource"). Run one Ingest with the relays per deployment; a
     // second one would publish duplicates, which consumers already ignore.
-    .AddSubscriptionWithServices<EventRelay>(ServiceLifetime.Singleton, o => o.Name = EventRelay.Name)
-    .AddSubscriptionWithServices<AuditFeedRelay>(ServiceLifetime.Singleton, o => o.Name = AuditFeedRelay.Name)
+    .AddSubscriptionWithServices<EventRelay>(ServiceLifetime.Singleton, o => o.Name = EventRelay.SubscriptionName)
+    .AddSubscriptionWithServices<AuditFeedRelay>(ServiceLifetime.Singleton, o => o.Name = AuditFeedRelay.SubscriptionName)
     .AddAsyncDaemon(DaemonMode.Solo);
 builder.AddPlatformMessaging("ingest");
 builder.AddOciWrites();

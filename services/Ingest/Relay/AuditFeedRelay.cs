@@ -16,7 +16,7 @@ namespace Platform.Ingest.Relay;
 /// </summary>
 public sealed class AuditFeedRelay(IBus bus, ILogger<AuditFeedRelay> logger) : SubscriptionBase
 {
-    public const string Name = "audit-feed";
+    public const string SubscriptionName = "audit-feed";
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken ct)
@@ -28,7 +28,7 @@ public sealed class AuditFeedRelay(IBus bus, ILogger<AuditFeedRelay> logger) : S
                 continue;
             await BrokerRetry.UntilAcceptedAsync(
                 t => auditLog.Send(message, message.GetType(), context => context.MessageId = e.Id, t),
-                Name, e.Sequence, logger, ct);
+                SubscriptionName, e.Sequence, logger, ct);
         }
         return NullChangeListener.Instance;
     }

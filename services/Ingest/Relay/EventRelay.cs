@@ -21,7 +21,7 @@ namespace Platform.Ingest.Relay;
 /// </summary>
 public sealed class EventRelay(IBus bus, ILogger<EventRelay> logger) : SubscriptionBase
 {
-    public const string Name = "rabbitmq-relay";
+    public const string SubscriptionName = "rabbitmq-relay";
     private const int MaxInFlight = 64;
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
@@ -33,7 +33,7 @@ public sealed class EventRelay(IBus bus, ILogger<EventRelay> logger) : Subscript
         await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = MaxInFlight, CancellationToken = ct },
             (x, token) => new ValueTask(BrokerRetry.UntilAcceptedAsync(
                 t => bus.Publish(x.Message!, x.Message!.GetType(), context => context.MessageId = x.Event.Id, t),
-                Name, x.Event.Sequence, logger, token)));
+                SubscriptionName, x.Event.Sequence, logger, token)));
         if (page.Events.Count > 0)
             logger.LogDebug("published events up to sequence {Sequence}", page.SequenceCeiling);
         return NullChangeListener.Instance;

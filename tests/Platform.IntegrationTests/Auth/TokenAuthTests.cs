@@ -61,7 +61,7 @@ public sealed class TokenAuthTests(AuthFixture auth)
         var entry = Assert.Single(access.EnumerateArray());
         Assert.Equal("repository", entry.GetProperty("type").GetString());
         Assert.Equal($"{ns}/app", entry.GetProperty("name").GetString());
-        Assert.Equal(["pull", "push"], entry.GetProperty("actions").EnumerateArray().Select(a => a.GetString()).ToArray());
+        Assert.Equal(["pull", "push"], entry.GetProperty("actions").EnumerateArray().Select(a => a.GetString()!).ToArray());
     }
 
     [Fact]

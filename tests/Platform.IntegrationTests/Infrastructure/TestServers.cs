@@ -15,22 +15,21 @@ public static class TestServers
 {
     private static readonly Lazy<string> PostgresServer = new(() => FromEnvOrContainer("PLATFORM_TEST_POSTGRES", () =>
     {
-        var container = new PostgreSqlBuilder().WithImage("postgres:15").Build();
+        var container = new PostgreSqlBuilder("postgres:15").Build();
         Start(container);
         return container.GetConnectionString();
     }));
 
     private static readonly Lazy<string> RabbitMqServer = new(() => FromEnvOrContainer("PLATFORM_TEST_RABBITMQ", () =>
     {
-        var container = new RabbitMqBuilder().WithImage("rabbitmq:3.10-management").Build();
+        var container = new RabbitMqBuilder("rabbitmq:3.10-management").Build();
         Start(container);
         return container.GetConnectionString();
     }));
 
     private static readonly Lazy<string> IpfsServer = new(() => FromEnvOrContainer("PLATFORM_TEST_IPFS", () =>
     {
-        var container = new ContainerBuilder()
-            .WithImage("ipfs/kubo:latest")
+        var container = new ContainerBuilder("ipfs/kubo:latest")
             .WithPortBinding(5001, assignRandomHostPort: true)
             .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(5001).ForPath("/api/v0/id").WithMethod(HttpMethod.Post)))
             .Build();
