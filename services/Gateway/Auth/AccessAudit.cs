@@ -1,14 +1,13 @@
 using System.Threading.Channels;
-using MassTransit;
 using Platform.Contracts;
 using Platform.Hosting.Observability;
 
 namespace Platform.Gateway.Auth;
 
 /// <summary>
-/// Sends the gateway's audit events (denied access, failed logins, manifest pulls) to RabbitMQ without ever
+/// Sends the gateway's audit events (denied access, failed logins, manifest pulls) to the audit log without ever
 /// holding up a request: requests only drop the event into a bounded queue (full: the event is dropped and
-/// logged); a background loop publishes with a bounded wait per event and logs what fails.
+/// logged); <see cref="AccessAuditSender"/> hands them to RabbitMQ in order.
 /// </summary>
 public sealed class AccessAudit(ILogger<AccessAudit> logger)
 {
@@ -56,28 +55,5 @@ public sealed class AccessAudit(ILogger<AccessAudit> logger)
         var agent = context.Request.Headers.UserAgent.ToString();
         return new EventMetadata(Guid.NewGuid(), 0, DateTimeOffset.UtcNow, actor, context.ClientAddress(),
             agent.Length > 256 ? agent[..256] : agent.Length == 0 ? null : agent, context.GetRequestId());
-    }
-}
-
-/// <summary>Sends what <see cref="AccessAudit"/> queued to the audit log's inbox (<see cref="AuditFeed"/>).</summary>
-public sealed class AccessAuditPublisher(AccessAudit audit, IServiceProvider services, ILogger<AccessAuditPublisher> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var bus = services.GetRequiredService<IBus>();
-        var auditLog = await bus.GetSendEndpoint(AuditFeed.Address);
-        await foreach (var e in audit.Reader.ReadAllAsync(stoppingToken))
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            try
-            {
-                await auditLog.Send(e, e.GetType(), ctx => ctx.MessageId = e.Meta.EventId, timeout.Token);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "could not send audit event {Event} {EventId}", e.GetType().Name, e.Meta.EventId);
-            }
-        }
     }
 }

@@ -1,4 +1,3 @@
-using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -26,7 +25,6 @@ public static class AuthHosting
         // Accounts live in their own schema, in plain tables: only the gateway reads and writes them.
         builder.AddPlatformPostgres();
         builder.Services.AddSingleton<IdentityStore>();
-        builder.AddPlatformMessaging("gateway");
 
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -36,7 +34,7 @@ public static class AuthHosting
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<AccessAudit>();
         builder.Services.AddSingleton<TokenIssuer>();
-        builder.Services.AddHostedService<AccessAuditPublisher>();
+        builder.Services.AddHostedService<AccessAuditSender>();
         builder.Services.AddHostedService<AuthBootstrap>();
         builder.Services.AddHttpClient(CatalogEndpoint.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddGatewayRateLimiting(options.RateLimit);
