@@ -157,6 +157,7 @@ Platform is up.
                                    (kept in $PLATFORM_ABS_DIR/admin-password)
   Gateway health                   http://127.0.0.1:$PLATFORM_GATEWAY_PORT/readyz
   Ingest / Metadata / Pinning      h2c://127.0.0.1:$PLATFORM_INGEST_PORT  :$PLATFORM_METADATA_PORT  :$PLATFORM_PINNING_PORT
+  Ingest upload lane (HTTP/1.1)    http://127.0.0.1:$PLATFORM_INGEST_UPLOAD_PORT
   Audit / Scaler                   h2c://127.0.0.1:$PLATFORM_AUDIT_PORT  :$PLATFORM_SCALER_PORT
   PostgreSQL                       Host=127.0.0.1;Port=$PLATFORM_PG_PORT;Username=postgres;Database=$PLATFORM_PG_DATABASE
   RabbitMQ                         amqp://guest:guest@127.0.0.1:$PLATFORM_RABBITMQ_PORT/ (node $PLATFORM_RABBITMQ_NODE)
