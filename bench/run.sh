@@ -62,6 +62,9 @@ python3 "$ROOT/bench/layouts.py" "$WORK/layouts" "$BIG_MIB" "$SMALL_COUNT" "$SMA
 
 # skopeo remembers where it pushed a blob and mounts instead of uploading: forget it before each measurement.
 forget_blobs() { rm -f /var/lib/containers/cache/blob-info-cache-v1.* "$HOME"/.local/share/containers/cache/blob-info-cache-v1.* 2>/dev/null || true; }
+# settle: before each measurement, write back what earlier steps left dirty in the page cache (the platform's IPFS
+# node has just stored a copy of the last push), so that no measurement's fsync pays for someone else's writes.
+settle() { sync; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
 median() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.3f}")' "$@"; }
@@ -121,7 +124,7 @@ measure() { # measure TARGET_NAME HOST
     # move by a third. Each push goes to a repository of its own, so every push uploads the whole blob.
     local pushes=() pulls=() rss_peak=0 pss_peak=0 r waited
     for ((r = 1; r <= REPEAT; r++)); do
-        forget_blobs
+        forget_blobs; settle
         if [[ $name == platform ]]; then
             local pids=()
             for s in gateway ingest; do [[ -f $PLATFORM_RUN/$s.pid ]] && pids+=("$(cat "$PLATFORM_RUN/$s.pid")"); done
@@ -145,7 +148,7 @@ measure() { # measure TARGET_NAME HOST
     if [[ $name == platform ]]; then RESULT[platform.rss]=$rss_peak; RESULT[platform.pss]=$pss_peak; fi
 
     for ((r = 1; r <= REPEAT; r++)); do
-        rm -rf "$WORK/pulled"; forget_blobs
+        rm -rf "$WORK/pulled"; forget_blobs; settle
         t0=$(now); skopeo_copy "docker://$host/$repo/big-1:v1" "oci:$WORK/pulled:v1"; t1=$(now)
         pulls+=("$(elapsed "$t0" "$t1")")
     done
@@ -154,7 +157,7 @@ measure() { # measure TARGET_NAME HOST
     RESULT[$name.pull_big]=$(median "${pulls[@]}")
 
     log "[$name] push $SMALL_COUNT small images at once"
-    forget_blobs
+    forget_blobs; settle
     t0=$(now); copy_small_all "oci:$WORK/layouts/small-%d:v1" "docker://$host/$repo/small-%d:v1"; t1=$(now)
     RESULT[$name.push_small]=$(elapsed "$t0" "$t1")
 
@@ -164,7 +167,7 @@ measure() { # measure TARGET_NAME HOST
         wait_quiet
     fi
     log "[$name] pull $SMALL_COUNT small images at once"
-    forget_blobs
+    forget_blobs; settle
     t0=$(now); copy_small_all "docker://$host/$repo/small-%d:v1" "oci:$WORK/pulled-%d:v1"; t1=$(now)
     RESULT[$name.pull_small]=$(elapsed "$t0" "$t1")
     rm -rf "$WORK"/pulled-*
