@@ -50,29 +50,19 @@ public static class BackendRouting
     // listener of Ingest's own, where a body is one plain stream (a 512 MiB push: 2.5 -> 2.15 s, Ingest's CPU
     // 1.8 -> 1.1 s). Everything else stays on h2c. Big bodies ask Ingest to continue first (UploadLaneTransforms),
     // so a refusal before the body is read (unknown session, wrong range) does not cost the transfer.
-    private static ClusterConfig UploadLaneCluster(string address) => new()
-    {
-        ClusterId = UploadLane,
-        Destinations = new Dictionary<string, DestinationConfig> { [UploadLane] = new() { Address = address } },
-        HttpRequest = new ForwarderRequestConfig
-        {
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            ActivityTimeout = TimeSpan.FromMinutes(15),
-        },
-    };
+    private static ClusterConfig UploadLaneCluster(string address) => Cluster(UploadLane, address, System.Net.HttpVersion.Version11);
 
     // The backends speak h2c: a backend that streams its response while it is still reading the request body
     // deadlocks an HTTP/1.1 proxy hop, because HttpClient sends the whole body first. (Upload sessions answer
     // either before reading or after the whole body, which HTTP/1.1 handles: see the upload lane above.)
     // Blob transfers can idle longer than YARP's 100 s default while a slow client trickles bytes.
-    private static ClusterConfig Cluster(string id, string address) => new()
+    private static ClusterConfig Cluster(string id, string address, Version? version = null) => new()
     {
         ClusterId = id,
         Destinations = new Dictionary<string, DestinationConfig> { [id] = new() { Address = address } },
         HttpRequest = new ForwarderRequestConfig
         {
-            Version = System.Net.HttpVersion.Version20,
+            Version = version ?? System.Net.HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             ActivityTimeout = TimeSpan.FromMinutes(15),
         },

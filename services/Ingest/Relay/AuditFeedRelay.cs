@@ -3,6 +3,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
 using MassTransit;
+using Platform.Hosting.Messaging;
 using Platform.Contracts;
 
 namespace Platform.Ingest.Relay;
@@ -28,7 +29,7 @@ public sealed class AuditFeedRelay(IBus bus, ILogger<AuditFeedRelay> logger) : S
                 continue;
             await BrokerRetry.UntilAcceptedAsync(
                 t => auditLog.Send(message, message.GetType(), context => context.MessageId = e.Id, t),
-                SubscriptionName, e.Sequence, logger, ct);
+                SubscriptionName, $"event sequence {e.Sequence}", logger, ct);
         }
         return NullChangeListener.Instance;
     }

@@ -3,6 +3,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
 using MassTransit;
+using Platform.Hosting.Messaging;
 
 namespace Platform.Ingest.Relay;
 
@@ -33,7 +34,7 @@ public sealed class EventRelay(IBus bus, ILogger<EventRelay> logger) : Subscript
         await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = MaxInFlight, CancellationToken = ct },
             (x, token) => new ValueTask(BrokerRetry.UntilAcceptedAsync(
                 t => bus.Publish(x.Message!, x.Message!.GetType(), context => context.MessageId = x.Event.Id, t),
-                SubscriptionName, x.Event.Sequence, logger, token)));
+                SubscriptionName, $"event sequence {x.Event.Sequence}", logger, token)));
         if (page.Events.Count > 0)
             logger.LogDebug("published events up to sequence {Sequence}", page.SequenceCeiling);
         return NullChangeListener.Instance;
