@@ -30,15 +30,12 @@ public sealed class RegistryNamespace
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>An account's role in a namespace (id "namespace|account").</summary>
+/// <summary>An account's role in a namespace (one per namespace and account).</summary>
 public sealed class Membership
 {
-    public string Id { get; set; } = "";
     public string Namespace { get; set; } = "";
     public string Account { get; set; } = "";
     public Role Role { get; set; }
-
-    public static string IdOf(string ns, string account) => $"{ns}|{account}";
 }
 
 /// <summary>

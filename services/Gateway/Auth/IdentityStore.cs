@@ -124,7 +124,7 @@ public sealed class IdentityStore(NpgsqlDataSource db, ILogger<IdentityStore> lo
 
     public Task<IReadOnlyList<Membership>> MembersAsync(string ns, CancellationToken ct) =>
         QueryAsync("SELECT namespace, account, role FROM identity.memberships WHERE namespace = $1 ORDER BY account",
-            r => new Membership { Id = Membership.IdOf(r.GetString(0), r.GetString(1)), Namespace = r.GetString(0), Account = r.GetString(1), Role = ParseRole(r.GetString(2)) },
+            r => new Membership { Namespace = r.GetString(0), Account = r.GetString(1), Role = ParseRole(r.GetString(2)) },
             ct, ns);
 
     /// <summary>Gives <paramref name="account"/> its role in <paramref name="ns"/>; false when either does not exist.</summary>
