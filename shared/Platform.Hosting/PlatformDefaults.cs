@@ -9,6 +9,8 @@ using Microsoft.Extensions.Logging;
 using Platform.Hosting.Health;
 using Platform.Hosting.Observability;
 using Platform.Hosting.Security;
+using Platform.Hosting.Transport;
+using Microsoft.AspNetCore.Connections;
 
 namespace Platform.Hosting;
 
@@ -46,6 +48,9 @@ public static class PlatformDefaults
             k.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
             k.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
         });
+        // Socket reads in 64 KiB blocks instead of Kestrel's 4 KiB (see BulkTransferMemoryPool). Registered after
+        // Kestrel's own factory, so this one is what the socket transport resolves.
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, BulkTransferMemoryPoolFactory>();
 
         builder.Services.AddHealthChecks();
         builder.Services.AddRequestIds();

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Connections;
+
+namespace Platform.Hosting.Transport;
+
+/// <summary>
+/// Kestrel's socket buffers, in blocks big enough for blobs. Kestrel's own pool hands out 4 KiB blocks, and each
+/// socket read fills at most one block: a 512 MiB layer arrives in 131,072 reads, each with its flush and its
+/// wake-up of the reader, and that was the larger part of the gateway's CPU on a push. With 64 KiB blocks a
+/// loopback or LAN read takes what the kernel has (loopback segments are 64 KiB), 16 times fewer of them.
+/// <para>
+/// The blocks live on the pinned object heap, as Kestrel's do, so sockets pin them for free. The pool keeps at most
+/// <see cref="MaxRetainedBlocks"/> returned blocks (8 MiB); what comes back above that is left to the GC, so a burst
+/// of connections does not stay resident. Idle connections hold no block (Kestrel waits for data before it asks).
+/// </para>
+/// </summary>
+public sealed class BulkTransferMemoryPool : MemoryPool<byte>
+{
+    public const int BlockSize = 64 * 1024;
+    public const int MaxRetainedBlocks = 128;
+
+    private readonly ConcurrentQueue<Block> _free = new();
+    private int _freeCount;
+
+    public override int MaxBufferSize => BlockSize;
+
+    /// <summary>Blocks kept for reuse now (for tests and diagnostics).</summary>
+    public int RetainedBlocks => Volatile.Read(ref _freeCount);
+
+    public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+    {
+        // Callers (System.IO.Pipelines) never ask for more than MaxBufferSize; anything larger is a bug upstream.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
+        if (_free.TryDequeue(out var block))
+        {
+            Interlocked.Decrement(ref _freeCount);
+            block.Lease();
+            return block;
+        }
+        return new Block(this);
+    }
+
+    private void Return(Block block)
+    {
+        // Over the cap the block is dropped: the GC reclaims it like any array.
+        if (Interlocked.Increment(ref _freeCount) > MaxRetainedBlocks)
+        {
+            Interlocked.Decrement(ref _freeCount);
+            return;
+        }
+        _free.Enqueue(block);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        while (_free.TryDequeue(out _)) { }
+        _freeCount = 0;
+    }
+
+    private sealed class Block : IMemoryOwner<byte>
+    {
+        private readonly BulkTransferMemoryPool _pool;
+        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+        private int _leased = 1;
+
+        public Block(BulkTransferMemoryPool pool) => _pool = pool;
+
+        public Memory<byte> Memory
+        {
+            get
+            {
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _leased) == 0, this);
+                return _array;
+            }
+        }
+
+        public void Lease() => Volatile.Write(ref _leased, 1);
+
+        public void Dispose()
+        {
+            // A second Dispose must not put the block in the pool twice (two owners of one buffer).
+            if (Interlocked.Exchange(ref _leased, 0) == 1)
+                _pool.Return(this);
+        }
+    }
+}
+
+/// <summary>Gives Kestrel's socket transport the <see cref="BulkTransferMemoryPool"/> (one per listener, as Kestrel's).</summary>
+public sealed class BulkTransferMemoryPoolFactory : IMemoryPoolFactory<byte>
+{
+    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new BulkTransferMemoryPool();
+}
