@@ -260,6 +260,29 @@ public sealed class TokenAuthTests(AuthFixture auth)
     }
 
     [Fact]
+    public async Task A_changed_password_stops_working_at_once_though_it_was_just_verified()
+    {
+        // The gateway remembers secrets that verified (PBKDF2 is slow on purpose); a change must still win at once.
+        var ns = Unique("c");
+        var user = Unique("u");
+        await auth.CreateUserAsync(user, "password-1");
+        await auth.CreateNamespaceAsync(ns);
+        await auth.AddMemberAsync(ns, user, "reader");
+        var scope = $"repository:{ns}/app:pull";
+        for (var i = 0; i < 2; i++)
+            Assert.Equal(HttpStatusCode.OK, (await auth.RequestTokenAsync(user, "password-1", scope)).Status);
+
+        using (var admin = auth.Admin())
+        using (var set = await admin.PutAsJsonAsync($"/api/v1/users/{user}/password", new { password = "password-2" }))
+            Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.RequestTokenAsync(user, "password-1", scope)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await auth.RequestTokenAsync(user, "password-2", scope)).Status);
+        // A wrong secret is never taken for a remembered one.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.RequestTokenAsync(user, "password-2x", scope)).Status);
+    }
+
+    [Fact]
     public async Task Twenty_bad_passwords_in_a_row_are_throttled()
     {
         // Its own gateway, so the lockout of this address does not touch the other tests.
