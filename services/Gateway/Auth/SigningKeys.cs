@@ -89,12 +89,10 @@ public sealed class SigningKeys
         var kid = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
         var path = Path.Combine(_directory, kid + ".pem");
         var pem = ecdsa.ExportPkcs8PrivateKeyPem();
-        using (var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, options))
         using (var writer = new StreamWriter(stream))
             writer.Write(pem);
         _logger.LogInformation("created token signing key {Kid} in {Directory}", kid, _directory);
