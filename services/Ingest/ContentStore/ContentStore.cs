@@ -19,7 +19,7 @@ public sealed class StorageOptions
 public sealed class ContentStore
 {
     private const int BufferSize = 1 << 20;
-    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, maxArraysPerBucket: 8);
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, maxArraysPerBucket: 4);
     private readonly string _root;
     private readonly string _uploads;
 
@@ -63,11 +63,12 @@ public sealed class ContentStore
             file.SetLength(offset);
         file.Position = offset;
 
-        // A small declared body gets small buffers. All come from a pool that keeps a few: 50 concurrent pushes
-        // allocating 2 MiB each on the large-object heap grew Ingest by tens of MiB until the next full collection.
+        // A small declared body gets small buffers, and a body that fits in one buffer never rents the second. All
+        // come from a pool that keeps a few: 50 concurrent pushes allocating 2 MiB each on the large-object heap grew
+        // Ingest by tens of MiB until the next full collection, and a pool keeping 8 of each size held 12 MiB.
         var size = limit is { } declared && declared < BufferSize ? (int)Math.Max(declared, 4096) : BufferSize;
-        var filling = Buffers.Rent(size);
-        var draining = Buffers.Rent(size);
+        byte[]? filling = Buffers.Rent(size);
+        byte[]? draining = null;
         var drained = Task.CompletedTask;
         long written = 0;
         var interrupted = false;
@@ -89,7 +90,7 @@ public sealed class ContentStore
                 if (count > 0)
                 {
                     (filling, draining) = (draining, filling);
-                    var chunk = draining;
+                    var chunk = draining!;
                     drained = Task.Run(() =>
                     {
                         file.Write(chunk, 0, count);
@@ -99,14 +100,17 @@ public sealed class ContentStore
                 }
                 if (ended || interrupted)
                     break;
+                filling ??= Buffers.Rent(size);
             }
         }
         finally
         {
             // Never leave a write running behind the fsync (or behind the caller's use of the hash).
             await drained.ContinueWith(_ => { }, TaskScheduler.Default);
-            Buffers.Return(filling);
-            Buffers.Return(draining);
+            if (filling is not null)
+                Buffers.Return(filling);
+            if (draining is not null)
+                Buffers.Return(draining);
             file.Flush(flushToDisk: true);
         }
         await drained; // a failed write or hash surfaces here, after the fsync of what did reach the file

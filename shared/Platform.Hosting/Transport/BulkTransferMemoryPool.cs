@@ -11,14 +11,17 @@ namespace Platform.Hosting.Transport;
 /// loopback or LAN read takes what the kernel has (loopback segments are 64 KiB), 16 times fewer of them.
 /// <para>
 /// The blocks live on the pinned object heap, as Kestrel's do, so sockets pin them for free. The pool keeps at most
-/// <see cref="MaxRetainedBlocks"/> returned blocks (8 MiB); what comes back above that is left to the GC, so a burst
-/// of connections does not stay resident. Idle connections hold no block (Kestrel waits for data before it asks).
+/// <see cref="MaxRetainedBlocks"/> returned blocks (2 MiB); what comes back above that is left to the GC, so a burst
+/// of connections does not stay resident. With a cap of 128 per pool (and Kestrel makes one pool per I/O queue
+/// and listener), 50 concurrent pushes left 12 MiB of blocks in each of the gateway and Ingest. A steady transfer
+/// needs a handful: the pipe pauses its writer at 1 MiB. Idle connections hold no block (Kestrel waits for data
+/// before it asks).
 /// </para>
 /// </summary>
 public sealed class BulkTransferMemoryPool : MemoryPool<byte>
 {
     public const int BlockSize = 64 * 1024;
-    public const int MaxRetainedBlocks = 128;
+    public const int MaxRetainedBlocks = 32;
 
     private readonly ConcurrentQueue<Block> _free = new();
     private int _freeCount;
@@ -86,8 +89,14 @@ public sealed class BulkTransferMemoryPool : MemoryPool<byte>
     }
 }
 
-/// <summary>Gives Kestrel's socket transport the <see cref="BulkTransferMemoryPool"/> (one per listener, as Kestrel's).</summary>
+/// <summary>
+/// Gives Kestrel's socket transport the <see cref="BulkTransferMemoryPool"/>: one for the whole process, so the cap
+/// on retained blocks is the process's, not each listener's and I/O queue's. Kestrel disposes a pool when a listener
+/// stops; on this shared one that only empties the free list, and renting goes on working.
+/// </summary>
 public sealed class BulkTransferMemoryPoolFactory : IMemoryPoolFactory<byte>
 {
-    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new BulkTransferMemoryPool();
+    private readonly BulkTransferMemoryPool _shared = new();
+
+    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => _shared;
 }
