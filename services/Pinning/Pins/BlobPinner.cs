@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Marten;
 using Platform.Hosting.Concurrency;
 using Platform.Ipfs;
@@ -25,11 +26,32 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
 {
     public const string Actor = "system:pinning";
     private static readonly KeyedLock<string> Locks = new(StringComparer.Ordinal);
+    // Digests a pin is running for in this process. A push brings two events per new blob (stored, and linked to
+    // its repository) at the same moment; the second one waiting behind the first held one of the consumer's
+    // concurrent slots for nothing, and under a burst of pushes half the slots waited while pins queued.
+    private static readonly ConcurrentDictionary<string, byte> Running = new(StringComparer.Ordinal);
 
-    public enum Outcome { AlreadyPinned, Pinned, NoContent, NotLinked, Unpinned }
+    public enum Outcome { AlreadyPinned, Pinned, NoContent, NotLinked, Unpinned, AlreadyRunning }
 
     /// <param name="verifyNode">Re-check the node even when the blob is recorded as pinned (reconciliation).</param>
     public async Task<Outcome> EnsurePinnedAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode = false)
+    {
+        // The running pin does this one's work. If it fails, its own message is retried (and the reconciler
+        // catches up), so nothing is lost by not waiting. The reconciler's verifying pass always runs.
+        if (!verifyNode && !Running.TryAdd(digest, 0))
+            return Outcome.AlreadyRunning;
+        try
+        {
+            return await PinAsync(digest, cause, ct, verifyNode);
+        }
+        finally
+        {
+            if (!verifyNode)
+                Running.TryRemove(digest, out _);
+        }
+    }
+
+    private async Task<Outcome> PinAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode)
     {
         using var held = await Locks.AcquireAsync(digest, ct);
         var record = await LoadAsync(digest, ct);
