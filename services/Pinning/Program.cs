@@ -18,12 +18,13 @@ builder.Services.AddScoped<BlobPinner>();
 builder.Services.Configure<PinningOptions>(builder.Configuration.GetSection(PinningOptions.Section));
 builder.Services.AddSingleton<PinReconciler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PinReconciler>());
-// Pins are I/O bound (Ingest -> IPFS): many at once keep the lag from push to pin short under bursts.
+// Pins are I/O bound (Ingest -> IPFS): several at once keep the lag from push to pin short under bursts.
+var concurrentPins = builder.Configuration.GetSection(PinningOptions.Section).Get<PinningOptions>()?.ConcurrentPins ?? 16;
 builder.AddPlatformMessaging("pinning", x => x.AddConsumer<BlobEventsConsumer>()
     .Endpoint(e =>
     {
         e.PrefetchCount = 64;
-        e.ConcurrentMessageLimit = 32;
+        e.ConcurrentMessageLimit = concurrentPins;
     }));
 
 var app = builder.Build();

@@ -12,6 +12,12 @@ public sealed class PinningOptions
 
     /// <summary>How often the registry's blobs are compared with the node's pins.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Blob events handled at once. 16 suits the js-ipfs dev node, which slows each add down as more run at once
+    /// (at 32 the lag from push to pin under a burst was no shorter); a Kubo node may take more.
+    /// </summary>
+    public int ConcurrentPins { get; set; } = 16;
 }
 
 /// <summary>
