@@ -2,7 +2,7 @@
 # make bench: the platform's gateway against the reference registry (distribution 2.8, Debian's
 # docker-registry, started here on a spare port), in the same run, on the same machine, with the same client:
 #   - push and pull of a single-layer image of BENCH_BIG_MIB (512) MiB with skopeo, BENCH_REPEAT (3) times each,
-#     the median reported;
+#     the two registries taking turns, the median reported;
 #   - push and pull of BENCH_SMALL_COUNT (50) small images, all at once;
 #   - BENCH_GET_SECONDS (10) s of concurrent manifest GETs (wrk);
 #   - peak RSS of Gateway + Ingest during the big pushes;
@@ -116,46 +116,61 @@ peak_rss_stop() {
     RSS_MIB=$(( ${rss:-0} / 1024 ))
 }
 
-declare -A RESULT
-measure() { # measure TARGET_NAME HOST
-    local name=$1 host=$2 repo="bench/run$RANDOM$RANDOM" t0 t1 i auth_header=()
-    use_creds_for "$host"
-    # The big image is pushed and pulled REPEAT times and the median is reported: single runs on two busy cores
-    # move by a third. Each push goes to a repository of its own, so every push uploads the whole blob.
-    local pushes=() pulls=() rss_peak=0 pss_peak=0 r waited
-    for ((r = 1; r <= REPEAT; r++)); do
-        forget_blobs; settle
-        if [[ $name == platform ]]; then
-            local pids=()
-            for s in gateway ingest; do [[ -f $PLATFORM_RUN/$s.pid ]] && pids+=("$(cat "$PLATFORM_RUN/$s.pid")"); done
-            peak_rss_start "${pids[@]}"
-        fi
-        t0=$(now); skopeo_copy "oci:$WORK/layouts/big:v1" "docker://$host/$repo/big-$r:v1"; t1=$(now)
-        pushes+=("$(elapsed "$t0" "$t1")")
-        if [[ $name == platform ]]; then
-            peak_rss_stop
-            ((RSS_MIB > rss_peak)) && rss_peak=$RSS_MIB
-            ((${RESULT[platform.pss]} > pss_peak)) && pss_peak=${RESULT[platform.pss]}
-            # The platform pins every pushed blob on IPFS in the background (the first push only: the same blob
-            # after that is already pinned). Let that finish before the next measurement (steady state), and
-            # report how long it took.
-            waited=$(wait_pinned "$repo/big-$r"); ((r == 1)) && RESULT[platform.pin_big]=$waited
-            wait_quiet
-        fi
-    done
-    log "[$name] push ${BIG_MIB} MiB: ${pushes[*]} s"
-    RESULT[$name.push_big]=$(median "${pushes[@]}")
-    if [[ $name == platform ]]; then RESULT[platform.rss]=$rss_peak; RESULT[platform.pss]=$pss_peak; fi
+declare -A RESULT REPO PUSHES PULLS
+REPO[reference]="bench/run$RANDOM$RANDOM"; REPO[platform]="bench/run$RANDOM$RANDOM"
+RSS_PEAK=0 PSS_PEAK=0
+host_of() { if [[ $1 == platform ]]; then echo "$PLATFORM"; else echo "$REFERENCE"; fi; }
 
-    for ((r = 1; r <= REPEAT; r++)); do
-        rm -rf "$WORK/pulled"; forget_blobs; settle
-        t0=$(now); skopeo_copy "docker://$host/$repo/big-1:v1" "oci:$WORK/pulled:v1"; t1=$(now)
-        pulls+=("$(elapsed "$t0" "$t1")")
-    done
+# push_big NAME ROUND: one timed push of the big image. Each push goes to a repository of its own, so every push
+# uploads the whole blob.
+push_big() {
+    local name=$1 r=$2 host t0 t1 waited pids=() s
+    host=$(host_of "$name"); use_creds_for "$host"
+    forget_blobs; settle
+    if [[ $name == platform ]]; then
+        for s in gateway ingest; do [[ -f $PLATFORM_RUN/$s.pid ]] && pids+=("$(cat "$PLATFORM_RUN/$s.pid")"); done
+        peak_rss_start "${pids[@]}"
+    fi
+    t0=$(now); skopeo_copy "oci:$WORK/layouts/big:v1" "docker://$host/${REPO[$name]}/big-$r:v1"; t1=$(now)
+    PUSHES[$name]+="$(elapsed "$t0" "$t1") "
+    if [[ $name == platform ]]; then
+        peak_rss_stop
+        ((RSS_MIB > RSS_PEAK)) && RSS_PEAK=$RSS_MIB
+        ((${RESULT[platform.pss]} > PSS_PEAK)) && PSS_PEAK=${RESULT[platform.pss]}
+        # The platform pins every pushed blob on IPFS in the background (the first push only: the same blob
+        # after that is already pinned). Let that finish before the next measurement (steady state), and
+        # report how long it took.
+        waited=$(wait_pinned "${REPO[platform]}/big-$r"); ((r == 1)) && RESULT[platform.pin_big]=$waited
+        wait_quiet
+    fi
+}
+
+# pull_big NAME: one timed pull of the first pushed big image.
+pull_big() {
+    local name=$1 host t0 t1
+    host=$(host_of "$name"); use_creds_for "$host"
+    rm -rf "$WORK/pulled"; forget_blobs; settle
+    t0=$(now); skopeo_copy "docker://$host/${REPO[$name]}/big-1:v1" "oci:$WORK/pulled:v1"; t1=$(now)
+    PULLS[$name]+="$(elapsed "$t0" "$t1") "
     rm -rf "$WORK/pulled"
-    log "[$name] pull ${BIG_MIB} MiB: ${pulls[*]} s"
-    RESULT[$name.pull_big]=$(median "${pulls[@]}")
+}
 
+# The big image is pushed and pulled REPEAT times per registry and the median is reported: single runs on two
+# busy cores move by a third. The two registries take turns, round by round, and the one that goes first
+# alternates: what drifts on the machine over a minute (the host, the page cache's writeback) then falls on
+# both alike instead of on whichever was measured later.
+big_rounds() { # big_rounds push_big|pull_big
+    local r first second
+    for ((r = 1; r <= REPEAT; r++)); do
+        if ((r % 2)); then first=reference second=platform; else first=platform second=reference; fi
+        "$1" "$first" "$r"; "$1" "$second" "$r"
+    done
+}
+
+measure_small() { # measure_small TARGET_NAME: the 50 small images and the manifest GETs
+    local name=$1 host repo t0 t1 i auth_header=()
+    host=$(host_of "$name"); repo=${REPO[$name]}
+    use_creds_for "$host"
     log "[$name] push $SMALL_COUNT small images at once"
     forget_blobs; settle
     t0=$(now); copy_small_all "oci:$WORK/layouts/small-%d:v1" "docker://$host/$repo/small-%d:v1"; t1=$(now)
@@ -215,8 +230,21 @@ warm_names=(); for ((i = 0; i < WARM_COUNT; i++)); do warm_names+=("bench/warmup
 wait_pinned "${warm_names[@]}" >/dev/null
 wait_quiet
 
-measure reference "$REFERENCE"
-measure platform "$PLATFORM"
+big_rounds push_big
+big_rounds pull_big
+for name in reference platform; do
+    # shellcheck disable=SC2086  # the lists are space-separated numbers
+    log "[$name] push ${BIG_MIB} MiB: ${PUSHES[$name]}s"
+    # shellcheck disable=SC2086
+    RESULT[$name.push_big]=$(median ${PUSHES[$name]})
+    # shellcheck disable=SC2086
+    log "[$name] pull ${BIG_MIB} MiB: ${PULLS[$name]}s"
+    # shellcheck disable=SC2086
+    RESULT[$name.pull_big]=$(median ${PULLS[$name]})
+done
+RESULT[platform.rss]=$RSS_PEAK; RESULT[platform.pss]=$PSS_PEAK
+measure_small reference
+measure_small platform
 
 # --- pinning lag: from each small image's manifest PUT to its last blob pinned -------------------------------
 pin_lag() {
