@@ -28,7 +28,9 @@ builder.AddPlatformMarten(options =>
     .AddSubscriptionWithServices<EventRelay>(ServiceLifetime.Singleton, o => o.Name = EventRelay.SubscriptionName)
     .AddSubscriptionWithServices<AuditFeedRelay>(ServiceLifetime.Singleton, o => o.Name = AuditFeedRelay.SubscriptionName)
     .AddAsyncDaemon(DaemonMode.Solo);
-builder.AddPlatformMessaging("ingest");
+// The relays only produce messages: RabbitMQ's own client in MassTransit's message format, no bus (see
+// RabbitPublisher). Ingest stays ready while the broker is down; the relays catch up from their checkpoints.
+builder.Services.AddSingleton<RabbitPublisher>();
 builder.AddOciWrites();
 // Only to read back blobs whose local file is gone: Ingest stays ready without IPFS, so no readiness check.
 builder.Services.AddKuboClient(builder.Configuration, readinessCheck: false);

@@ -10,7 +10,4 @@ namespace Platform.Contracts;
 public static class AuditFeed
 {
     public const string QueueName = "audit-log";
-
-    /// <summary>MassTransit's short address of the queue (its exchange of the same name is bound to it).</summary>
-    public static Uri Address { get; } = new($"queue:{QueueName}");
 }

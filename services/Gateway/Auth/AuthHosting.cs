@@ -1,3 +1,4 @@
+using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -34,6 +35,7 @@ public static class AuthHosting
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<AccessAudit>();
         builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddSingleton<RabbitPublisher>();
         builder.Services.AddHostedService<AccessAuditSender>();
         builder.Services.AddHostedService<AuthBootstrap>();
         builder.Services.AddHttpClient(CatalogEndpoint.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));

@@ -2,7 +2,6 @@ using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
-using MassTransit;
 using Platform.Hosting.Messaging;
 using Platform.Contracts;
 
@@ -15,20 +14,19 @@ namespace Platform.Ingest.Relay;
 /// It is slower than <see cref="EventRelay"/> under bursts, which is why it is separate: the audit log may trail a
 /// second behind, pins should not. At-least-once like the relay; the audit log de-duplicates on the event id.
 /// </summary>
-public sealed class AuditFeedRelay(IBus bus, ILogger<AuditFeedRelay> logger) : SubscriptionBase
+public sealed class AuditFeedRelay(RabbitPublisher broker, ILogger<AuditFeedRelay> logger) : SubscriptionBase
 {
     public const string SubscriptionName = "audit-feed";
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken ct)
     {
-        var auditLog = await bus.GetSendEndpoint(AuditFeed.Address);
         foreach (var e in page.Events)
         {
             if (IntegrationEvents.From(e) is not { } message)
                 continue;
             await BrokerRetry.UntilAcceptedAsync(
-                t => auditLog.Send(message, message.GetType(), context => context.MessageId = e.Id, t),
+                t => broker.SendAsync(AuditFeed.QueueName, message, e.Id, t),
                 SubscriptionName, $"event sequence {e.Sequence}", logger, ct);
         }
         return NullChangeListener.Instance;

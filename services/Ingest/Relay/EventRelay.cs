@@ -2,7 +2,6 @@ using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
-using MassTransit;
 using Platform.Hosting.Messaging;
 
 namespace Platform.Ingest.Relay;
@@ -20,7 +19,7 @@ namespace Platform.Ingest.Relay;
 /// it does not care; the audit log does, and gets its own ordered copy from <see cref="AuditFeedRelay"/>.
 /// </para>
 /// </summary>
-public sealed class EventRelay(IBus bus, ILogger<EventRelay> logger) : SubscriptionBase
+public sealed class EventRelay(RabbitPublisher broker, ILogger<EventRelay> logger) : SubscriptionBase
 {
     public const string SubscriptionName = "rabbitmq-relay";
     private const int MaxInFlight = 64;
@@ -33,7 +32,7 @@ public sealed class EventRelay(IBus bus, ILogger<EventRelay> logger) : Subscript
             .Where(x => x.Message is not null);
         await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = MaxInFlight, CancellationToken = ct },
             (x, token) => new ValueTask(BrokerRetry.UntilAcceptedAsync(
-                t => bus.Publish(x.Message!, x.Message!.GetType(), context => context.MessageId = x.Event.Id, t),
+                t => broker.PublishAsync(x.Message!, x.Event.Id, t),
                 SubscriptionName, $"event sequence {x.Event.Sequence}", logger, token)));
         if (page.Events.Count > 0)
             logger.LogDebug("published events up to sequence {Sequence}", page.SequenceCeiling);

@@ -1,10 +1,10 @@
 using System.Net;
 using JasperFx.Events;
 using Marten;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Contracts;
+using Platform.Hosting.Messaging;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Infrastructure;
 using Platform.Registry.Events;
@@ -93,8 +93,7 @@ public sealed class FaultTests
         // Hand the relays' messages over again, as at-least-once relays may after a crash: same ids, same content,
         // published to the contracts' exchanges (Pinning) and sent to the audit log's inbox.
         var store = stack.IngestServices.GetRequiredService<IDocumentStore>();
-        var bus = stack.IngestServices.GetRequiredService<IBus>();
-        var auditLog = await bus.GetSendEndpoint(AuditFeed.Address);
+        var broker = stack.IngestServices.GetRequiredService<RabbitPublisher>();
         await using (var query = store.QuerySession())
         {
             var events = await query.Events.FetchStreamAsync($"repo:{repo}");
@@ -102,8 +101,8 @@ public sealed class FaultTests
             foreach (var e in events.Concat(stored))
                 if (Platform.Ingest.Relay.IntegrationEvents.From(e) is { } message)
                 {
-                    await bus.Publish(message, message.GetType(), c => c.MessageId = e.Id);
-                    await auditLog.Send(message, message.GetType(), c => c.MessageId = e.Id);
+                    await broker.PublishAsync(message, e.Id, CancellationToken.None);
+                    await broker.SendAsync(AuditFeed.QueueName, message, e.Id, CancellationToken.None);
                 }
         }
         // And a marker published after them: once it is audited, the duplicates before it were consumed.
