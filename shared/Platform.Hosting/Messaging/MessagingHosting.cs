@@ -19,6 +19,9 @@ public static class MessagingHosting
     {
         builder.Services.AddMassTransit(x =>
         {
+            // MassTransit 8.5 reports usage to usage-tracking.masstransit.io by default. A self-hosted registry
+            // does not call home (and offline it logged a warning for each attempt).
+            x.DisableUsageTelemetry();
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             configure?.Invoke(x);
 
