@@ -10,12 +10,13 @@ namespace Platform.Hosting.Transport;
 /// wake-up of the reader, and that was the larger part of the gateway's CPU on a push. With 64 KiB blocks a
 /// loopback or LAN read takes what the kernel has (loopback segments are 64 KiB), 16 times fewer of them.
 /// <para>
-/// The blocks live on the pinned object heap, as Kestrel's do, so sockets pin them for free. The pool keeps at most
-/// <see cref="MaxRetainedBlocks"/> returned blocks (2 MiB); what comes back above that is left to the GC, so a burst
-/// of connections does not stay resident. With a cap of 128 per pool (and Kestrel makes one pool per I/O queue
-/// and listener), 50 concurrent pushes left 12 MiB of blocks in each of the gateway and Ingest. A steady transfer
-/// needs a handful: the pipe pauses its writer at 1 MiB. Idle connections hold no block (Kestrel waits for data
-/// before it asks).
+/// The pool keeps <see cref="MaxRetainedBlocks"/> blocks (2 MiB) on the pinned object heap, as Kestrel's are, so
+/// sockets pin them for free; a steady transfer needs a handful (the pipe pauses its writer at 1 MiB). A burst of
+/// connections that needs more gets ordinary arrays, pinned only for each socket operation and never kept: the GC
+/// takes them back at the next young collection. With a cap of 128 per pool (and Kestrel makes one pool per I/O
+/// queue and listener), 50 concurrent pushes left 12 MiB of blocks in each of the gateway and Ingest; with extra
+/// blocks on the pinned heap too, 6 MiB of dead ones waited there for a full collection. Idle connections hold no
+/// block (Kestrel waits for data before it asks).
 /// </para>
 /// </summary>
 public sealed class BulkTransferMemoryPool : MemoryPool<byte>
@@ -25,6 +26,7 @@ public sealed class BulkTransferMemoryPool : MemoryPool<byte>
 
     private readonly ConcurrentQueue<Block> _free = new();
     private int _freeCount;
+    private int _keptBlocks; // pinned blocks in existence, free or leased: at most MaxRetainedBlocks
 
     public override int MaxBufferSize => BlockSize;
 
@@ -41,33 +43,45 @@ public sealed class BulkTransferMemoryPool : MemoryPool<byte>
             block.Lease();
             return block;
         }
-        return new Block(this);
+        if (Interlocked.Increment(ref _keptBlocks) <= MaxRetainedBlocks)
+            return new Block(this, kept: true);
+        Interlocked.Decrement(ref _keptBlocks);
+        return new Block(this, kept: false);
     }
 
     private void Return(Block block)
     {
-        // Over the cap the block is dropped: the GC reclaims it like any array.
-        if (Interlocked.Increment(ref _freeCount) > MaxRetainedBlocks)
-        {
-            Interlocked.Decrement(ref _freeCount);
+        // An extra block is dropped: the GC reclaims it like any short-lived array.
+        if (!block.Kept)
             return;
-        }
+        Interlocked.Increment(ref _freeCount);
         _free.Enqueue(block);
     }
 
     protected override void Dispose(bool disposing)
     {
-        while (_free.TryDequeue(out _)) { }
-        _freeCount = 0;
+        // Leased blocks come back later and are kept again; only the free ones go.
+        while (_free.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _freeCount);
+            Interlocked.Decrement(ref _keptBlocks);
+        }
     }
 
     private sealed class Block : IMemoryOwner<byte>
     {
         private readonly BulkTransferMemoryPool _pool;
-        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+        private readonly byte[] _array;
         private int _leased = 1;
 
-        public Block(BulkTransferMemoryPool pool) => _pool = pool;
+        public Block(BulkTransferMemoryPool pool, bool kept)
+        {
+            _pool = pool;
+            Kept = kept;
+            _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: kept);
+        }
+
+        public bool Kept { get; }
 
         public Memory<byte> Memory
         {

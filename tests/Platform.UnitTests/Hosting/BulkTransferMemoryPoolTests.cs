@@ -44,6 +44,25 @@ public class BulkTransferMemoryPoolTests
     }
 
     [Fact]
+    public void A_block_beyond_the_kept_ones_is_not_kept_even_when_the_pool_has_room()
+    {
+        using var pool = new BulkTransferMemoryPool();
+        var kept = Enumerable.Range(0, BulkTransferMemoryPool.MaxRetainedBlocks).Select(_ => pool.Rent()).ToList();
+        var extra = pool.Rent();
+        Assert.Equal(BulkTransferMemoryPool.BlockSize, extra.Memory.Length);
+        extra.Dispose();
+        Assert.Equal(0, pool.RetainedBlocks);
+        kept.ForEach(o => o.Dispose());
+        Assert.Equal(BulkTransferMemoryPool.MaxRetainedBlocks, pool.RetainedBlocks);
+        // Renting them all again allocates nothing new: the next one beyond is again an extra.
+        var again = Enumerable.Range(0, BulkTransferMemoryPool.MaxRetainedBlocks).Select(_ => pool.Rent()).ToList();
+        Assert.Equal(0, pool.RetainedBlocks);
+        using (var beyond = pool.Rent()) { }
+        Assert.Equal(0, pool.RetainedBlocks);
+        again.ForEach(o => o.Dispose());
+    }
+
+    [Fact]
     public async Task A_pipe_on_the_pool_hands_its_writer_whole_blocks()
     {
         // What Kestrel's socket transport does: a pipe on the pool, asked for its minimum segment, must offer the
