@@ -70,6 +70,10 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 # The services allocate little per request (blob bodies stream through pooled buffers): 2 MiB is plenty, and
 # Gateway + Ingest together use 10-20 MiB less during a big push (bench/). docker-compose.yml sets the same.
 export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x200000}
+# glibc gives each thread that mallocs under contention an arena of its own (up to 8 per core) and rarely hands
+# their pages back: the runtime's and the JIT's native allocations left 19 MiB in three arenas in Ingest after two
+# benchmark runs. Two arenas: Ingest's anonymous memory after the same runs 55 -> 40 MiB. docker-compose.yml too.
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 
 # ---- auth: secrets generated once and kept (see scripts/secrets.sh). Every service checks the gateway's
 # signature on the actor it forwards; only the gateway gets the admin password, the key directory and TLS.
