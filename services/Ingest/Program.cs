@@ -22,9 +22,10 @@ builder.AddPlatformMarten(options =>
         options.Projections.StaleSequenceThreshold = TimeSpan.FromSeconds(1);
     })
     // The event store is the outbox: the relay publishes what was committed, from its checkpoint, and the audit
-    // feed sends the same events, in commit order, to the audit log. Solo, not HotCold: HotCold's leader election needs Patched.DistributedLock.Postgres 1.3.3 (the stock 1.3.1 served here
-    // throws "Multiplexing is incompatible with DbDataSource"). Run one Ingest with the relays per deployment; a
-    // second one would publish duplicates, which consumers already ignore.
+    // feed sends the same events, in commit order, to the audit log. Solo, not HotCold: HotCold's leader election
+    // needs Patched.DistributedLock.Postgres 1.3.3 (the stock 1.3.1 served here throws "Multiplexing is
+    // incompatible with DbDataSource"). Run one Ingest with the relays per deployment; a second one would publish
+    // duplicates, which consumers already ignore.
     .AddSubscriptionWithServices<EventRelay>(ServiceLifetime.Singleton, o => o.Name = EventRelay.SubscriptionName)
     .AddSubscriptionWithServices<AuditFeedRelay>(ServiceLifetime.Singleton, o => o.Name = AuditFeedRelay.SubscriptionName)
     .AddAsyncDaemon(DaemonMode.Solo);

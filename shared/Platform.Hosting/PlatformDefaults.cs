@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting;
@@ -10,7 +11,6 @@ using Platform.Hosting.Health;
 using Platform.Hosting.Observability;
 using Platform.Hosting.Security;
 using Platform.Hosting.Transport;
-using Microsoft.AspNetCore.Connections;
 
 namespace Platform.Hosting;
 
