@@ -1,12 +1,10 @@
 using System.Security.Cryptography;
 using Marten;
-using Platform.Hosting.Persistence;
-using Platform.Ingest.Blobs;
-using Platform.Ingest.ContentStore;
-using Platform.Registry;
+using Platform.Ingest.Storage;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
 using Platform.Registry.ReadModels;
+using Platform.Registry.Writing;
 
 namespace Platform.Ingest.Uploads;
 
@@ -14,12 +12,12 @@ namespace Platform.Ingest.Uploads;
 /// Blob upload sessions: start (or monolithic upload, or cross-repository mount), chunks, status, completion,
 /// cancellation. Each session is an event stream; its recorded offset only ever counts fsynced bytes.
 /// </summary>
-public sealed class UploadHandlers(
+internal sealed class UploadHandlers(
     IDocumentStore store,
-    ContentStore.ContentStore content,
+    ContentStore content,
     UploadHashes hashes,
     UploadLocks locks,
-    BlobLinker linker)
+    RegistryWriter writer)
 {
     // POST /v2/<name>/blobs/uploads/[?digest=][?mount=&from=]
     public async Task<IResult> StartAsync(string name, HttpContext http, CancellationToken ct)
@@ -43,11 +41,7 @@ public sealed class UploadHandlers(
             return await MonolithicAsync(name, sessionId, digest, http, ct);
         }
 
-        await using (var session = store.OpenEventSession(http))
-        {
-            session.Events.StartStream(StreamKeys.Upload(sessionId), new UploadStarted(sessionId, name));
-            await session.SaveChangesAsync(ct);
-        }
+        await writer.StartUploadAsync(sessionId, name, WriteContext.FromRequest(http), ct);
         return Accepted(http, name, sessionId, 0);
     }
 
@@ -113,7 +107,7 @@ public sealed class UploadHandlers(
                 new { expected = digest.ToString(), computed, size = upload.Offset });
 
         content.Promote(sessionId, computed, upload.Offset);
-        await linker.CompleteUploadAsync(name, sessionId, computed, upload.Offset, http, ct);
+        await writer.CompleteUploadAsync(name, sessionId, computed, upload.Offset, WriteContext.FromRequest(http), ct);
         hashes.Forget(sessionId);
         return BlobCreated(http, name, computed);
     }
@@ -127,11 +121,7 @@ public sealed class UploadHandlers(
         var upload = await LoadOpenAsync(name, sessionId, ct);
         if (upload is null)
             return UploadUnknown(reference);
-        await using (var session = store.OpenEventSession(http))
-        {
-            session.Events.Append(StreamKeys.Upload(sessionId), new UploadCancelled(sessionId, name));
-            await session.SaveChangesAsync(ct);
-        }
+        await writer.CancelUploadAsync(sessionId, name, WriteContext.FromRequest(http), ct);
         hashes.Forget(sessionId);
         content.DeleteUpload(sessionId);
         return Results.NoContent();
@@ -140,35 +130,31 @@ public sealed class UploadHandlers(
     private async Task<IResult> MonolithicAsync(string name, Guid sessionId, Digest digest, HttpContext http, CancellationToken ct)
     {
         // The whole blob in one request: still a session (started, one chunk, completed) so the history shows it.
-        await using (var session = store.OpenEventSession(http))
-        {
-            session.Events.StartStream(StreamKeys.Upload(sessionId), new UploadStarted(sessionId, name));
-            await session.SaveChangesAsync(ct);
-        }
+        var who = WriteContext.FromRequest(http);
+        await writer.StartUploadAsync(sessionId, name, who, ct);
         using var hash = IncrementalHash.CreateHash(digest.HashAlgorithm);
         var result = await content.AppendAsync(sessionId, 0, http.Request.Body, hash, DeclaredLength(http), ct);
         if (result.Interrupted || result.TooLong || (DeclaredLength(http) is { } declared && declared != result.Written))
         {
-            await CancelSilentlyAsync(name, sessionId, http);
+            await CancelSilentlyAsync(name, sessionId, who);
             return OciResults.Error(OciErrorCode.SizeInvalid, "the body is not as long as its Content-Length");
         }
         var computed = Digest.FromHash(digest.Algorithm, hash).ToString();
         if (computed != digest.ToString())
         {
-            await CancelSilentlyAsync(name, sessionId, http);
+            await CancelSilentlyAsync(name, sessionId, who);
             return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
                 new { expected = digest.ToString(), computed, size = result.Written });
         }
         content.Promote(sessionId, computed, result.Written);
-        await linker.CompleteUploadAsync(name, sessionId, computed, result.Written, http, ct, chunk: (0, result.Written));
+        await writer.CompleteUploadAsync(name, sessionId, computed, result.Written, who, ct, lastChunk: (0, result.Written));
         return BlobCreated(http, name, computed);
     }
 
-    private async Task CancelSilentlyAsync(string name, Guid sessionId, HttpContext http)
+    // The client's request is over (or broken): the cancellation is recorded whatever its token says.
+    private async Task CancelSilentlyAsync(string name, Guid sessionId, WriteContext who)
     {
-        await using var session = store.OpenEventSession(http);
-        session.Events.Append(StreamKeys.Upload(sessionId), new UploadCancelled(sessionId, name));
-        await session.SaveChangesAsync(CancellationToken.None);
+        await writer.CancelUploadAsync(sessionId, name, who, CancellationToken.None);
         content.DeleteUpload(sessionId);
     }
 
@@ -180,7 +166,7 @@ public sealed class UploadHandlers(
         var source = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(from), ct);
         if (source is null || !source.Blobs.TryGetValue(digest, out var size))
             return false;
-        await linker.LinkAsync(name, digest, size, "mount", http, ct);
+        await writer.LinkBlobAsync(name, digest, size, "mount", WriteContext.FromRequest(http), ct);
         return true;
     }
 
@@ -221,12 +207,9 @@ public sealed class UploadHandlers(
         }
 
         var newOffset = upload.Offset + result.Written;
+        // The bytes are fsynced: record them whatever the request's token says now, or the status would under-report.
         if (result.Written > 0)
-        {
-            await using var session = store.OpenEventSession(http);
-            session.Events.Append(StreamKeys.Upload(sessionId), new UploadChunkAccepted(sessionId, upload.Offset, result.Written));
-            await session.SaveChangesAsync(CancellationToken.None);
-        }
+            await writer.AcceptChunkAsync(sessionId, upload.Offset, result.Written, WriteContext.FromRequest(http), CancellationToken.None);
         hashes.Put(sessionId, newOffset, hash);
         return (newOffset, null);
     }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 
-namespace Platform.Ingest.ContentStore;
+namespace Platform.Ingest.Storage;
 
 public sealed class StorageOptions
 {

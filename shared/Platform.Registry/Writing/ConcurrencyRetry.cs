@@ -2,13 +2,13 @@ using JasperFx;
 using JasperFx.Events;
 using Marten.Exceptions;
 
-namespace Platform.Registry;
+namespace Platform.Registry.Writing;
 
 /// <summary>
 /// Appends to one stream from concurrent requests (layers of one image uploaded in parallel all link into the
 /// repository stream) race on the stream version; the loser re-reads and decides again.
 /// </summary>
-public static class ConcurrencyRetry
+internal static class ConcurrencyRetry
 {
     public static async Task<T> RunAsync<T>(Func<Task<T>> attempt, CancellationToken ct, int attempts = 20)
     {
