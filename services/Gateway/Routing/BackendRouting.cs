@@ -14,12 +14,13 @@ public static class BackendRouting
     /// </summary>
     public static WebApplicationBuilder AddBackendRouting(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<BackendOptions>(builder.Configuration.GetSection(BackendOptions.Section));
-        var backends = builder.Configuration.GetSection(BackendOptions.Section).Get<BackendOptions>() ?? new BackendOptions();
+        builder.Services.Configure<BackendOptions>(o => BackendOptions.Bind(o, builder.Configuration));
+        var backends = new BackendOptions();
+        BackendOptions.Bind(backends, builder.Configuration);
 
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<OciServiceConstraint>(OciServiceConstraint.Name));
         var routes = GatewayRoutes.All.ToList();
-        var clusters = backends.All.Select(b => Cluster(b.Key, b.Value)).ToList();
+        var clusters = backends.Routed.Select(b => Cluster(b.Key, b.Value)).ToList();
         if (backends.IngestUploads.Length > 0)
         {
             routes.Add(GatewayRoutes.Uploads);
