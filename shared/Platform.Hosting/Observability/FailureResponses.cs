@@ -24,7 +24,7 @@ public static class FailureResponses
             {
                 var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var transient = IsTransient(error);
-                logger.LogError(error, "request {Method} {Path} failed ({Kind})", context.Request.Method, context.Request.Path,
+                logger.RequestFailed(error, context.Request.Method, context.Request.Path,
                     transient ? "dependency unavailable" : "unexpected");
 
                 context.Response.StatusCode = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
@@ -64,4 +64,10 @@ public static class FailureResponses
         AggregateException a => a.InnerExceptions.Any(IsTransient),
         _ => IsTransient(error.InnerException),
     };
+}
+
+internal static partial class FailureResponsesLog
+{
+    [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "request {Method} {Path} failed ({Kind})")]
+    public static partial void RequestFailed(this ILogger logger, Exception? error, string method, PathString path, string kind);
 }
