@@ -46,23 +46,16 @@ internal sealed class UploadHandlers(
     }
 
     // PATCH /v2/<name>/blobs/uploads/<session>
-    public async Task<IResult> PatchAsync(string name, string reference, HttpContext http, CancellationToken ct)
-    {
-        if (!Guid.TryParseExact(reference, "N", out var sessionId))
-            return UploadUnknown(reference);
-        using var held = await locks.AcquireAsync(sessionId, ct);
-        var upload = await LoadOpenAsync(name, sessionId, ct);
-        if (upload is null)
-            return UploadUnknown(reference);
-
-        if (ValidateChunkRange(http, upload) is { } rangeError)
-            return rangeError;
-
-        var result = await AppendChunkAsync(upload, http, ct);
-        if (result.Error is { } error)
-            return error;
-        return Accepted(http, name, sessionId, result.Offset);
-    }
+    public Task<IResult> PatchAsync(string name, string reference, HttpContext http, CancellationToken ct) =>
+        WithOpenSessionAsync(name, reference, ct, async upload =>
+        {
+            if (ValidateChunkRange(http, upload) is { } rangeError)
+                return rangeError;
+            var result = await AppendChunkAsync(upload, http, ct);
+            if (result.Error is { } error)
+                return error;
+            return Accepted(http, name, upload.SessionId, result.Offset);
+        });
 
     // GET /v2/<name>/blobs/uploads/<session>
     public async Task<IResult> StatusAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -79,52 +72,56 @@ internal sealed class UploadHandlers(
     // PUT /v2/<name>/blobs/uploads/<session>?digest=<digest>
     public async Task<IResult> CompleteAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {
-        if (!Guid.TryParseExact(reference, "N", out var sessionId))
+        if (!Guid.TryParseExact(reference, "N", out _))
             return UploadUnknown(reference);
         var digestText = http.Request.Query["digest"].ToString();
         if (!Digest.TryParse(digestText, out var digest, out _))
             return OciResults.Error(OciErrorCode.DigestInvalid, "a valid ?digest= is required to complete an upload", new { digest = digestText });
 
-        using var held = await locks.AcquireAsync(sessionId, ct);
-        var upload = await LoadOpenAsync(name, sessionId, ct);
-        if (upload is null)
-            return UploadUnknown(reference);
-
-        // A final chunk may come with the PUT.
-        if (HasBody(http))
+        return await WithOpenSessionAsync(name, reference, ct, async upload =>
         {
-            if (ValidateChunkRange(http, upload) is { } rangeError)
-                return rangeError;
-            var chunk = await AppendChunkAsync(upload, http, ct);
-            if (chunk.Error is { } error)
-                return error;
-            upload.Offset = chunk.Offset;
-        }
+            // A final chunk may come with the PUT.
+            if (HasBody(http))
+            {
+                if (ValidateChunkRange(http, upload) is { } rangeError)
+                    return rangeError;
+                var chunk = await AppendChunkAsync(upload, http, ct);
+                if (chunk.Error is { } error)
+                    return error;
+                upload.Offset = chunk.Offset;
+            }
 
-        var computed = await FinishHashAsync(sessionId, upload.Offset, digest, ct);
-        if (!string.Equals(computed, digest.ToString(), StringComparison.Ordinal))
-            return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
-                new { expected = digest.ToString(), computed, size = upload.Offset });
+            var computed = await FinishHashAsync(upload.SessionId, upload.Offset, digest, ct);
+            if (!string.Equals(computed, digest.ToString(), StringComparison.Ordinal))
+                return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
+                    new { expected = digest.ToString(), computed, size = upload.Offset });
 
-        content.Promote(sessionId, computed, upload.Offset);
-        await writer.CompleteUploadAsync(name, sessionId, computed, upload.Offset, WriteContext.FromRequest(http), ct);
-        hashes.Forget(sessionId);
-        return BlobCreated(http, name, computed);
+            content.Promote(upload.SessionId, computed, upload.Offset);
+            await writer.CompleteUploadAsync(name, upload.SessionId, computed, upload.Offset, WriteContext.FromRequest(http), ct);
+            hashes.Forget(upload.SessionId);
+            return BlobCreated(http, name, computed);
+        });
     }
 
     // DELETE /v2/<name>/blobs/uploads/<session>
-    public async Task<IResult> CancelAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    public Task<IResult> CancelAsync(string name, string reference, HttpContext http, CancellationToken ct) =>
+        WithOpenSessionAsync(name, reference, ct, async upload =>
+        {
+            await writer.CancelUploadAsync(upload.SessionId, name, WriteContext.FromRequest(http), ct);
+            hashes.Forget(upload.SessionId);
+            content.DeleteUpload(upload.SessionId);
+            return Results.NoContent();
+        });
+
+    /// <summary>Runs <paramref name="handle"/> holding the session's lock, if the session is open in this repository.</summary>
+    private async Task<IResult> WithOpenSessionAsync(string name, string reference, CancellationToken ct,
+        Func<UploadSession, Task<IResult>> handle)
     {
         if (!Guid.TryParseExact(reference, "N", out var sessionId))
             return UploadUnknown(reference);
         using var held = await locks.AcquireAsync(sessionId, ct);
         var upload = await LoadOpenAsync(name, sessionId, ct);
-        if (upload is null)
-            return UploadUnknown(reference);
-        await writer.CancelUploadAsync(sessionId, name, WriteContext.FromRequest(http), ct);
-        hashes.Forget(sessionId);
-        content.DeleteUpload(sessionId);
-        return Results.NoContent();
+        return upload is null ? UploadUnknown(reference) : await handle(upload);
     }
 
     private async Task<IResult> MonolithicAsync(string name, Guid sessionId, Digest digest, HttpContext http, CancellationToken ct)
