@@ -44,6 +44,12 @@ public static class ManifestParser
     {
         manifest = null!;
         error = null;
+        // JsonDocument does not check UTF-8 inside strings; reading such a string later throws.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            error = Invalid("the manifest is not valid JSON: it is not UTF-8");
+            return false;
+        }
         JsonDocument doc;
         try
         {
