@@ -111,6 +111,9 @@ public static class ManifestParser
             {
                 if (!root.TryGetProperty("manifests", out var list) || list.ValueKind != JsonValueKind.Array)
                     return Fail(out error, "an index needs a manifests array");
+                // A document with both shapes reads differently by Content-Type (CVE-2021-41190).
+                if (root.TryGetProperty("config", out _) || root.TryGetProperty("layers", out _))
+                    return Fail(out error, "an index has no config or layers");
                 var i = 0;
                 foreach (var item in list.EnumerateArray())
                 {
