@@ -143,8 +143,10 @@ public static class ManifestParser
                         blobs.Add(d!);
                     }
                 }
-                else if (mediaType == ManifestMediaTypes.DockerManifest)
-                    return Fail(out error, "a schema 2 manifest needs a layers array");
+                else // image-spec schema: layers is required (it may be empty: "SHOULD have at least one entry")
+                    return Fail(out error, mediaType == ManifestMediaTypes.DockerManifest
+                        ? "a schema 2 manifest needs a layers array"
+                        : "an image manifest needs a layers array");
 
                 // image-spec: an artifact's type is artifactType, else the config's media type.
                 artifactType ??= configRef!.MediaType;
