@@ -40,6 +40,8 @@ public sealed record ParsedManifest(
 /// </summary>
 public static class ManifestParser
 {
+    private const string EmptyMediaType = "application/vnd.oci.empty.v1+json";
+
     public static bool TryParse(byte[] body, string? contentType, out ParsedManifest manifest, out OciError? error)
     {
         manifest = null!;
@@ -147,6 +149,10 @@ public static class ManifestParser
                     return Fail(out error, mediaType == ManifestMediaTypes.DockerManifest
                         ? "a schema 2 manifest needs a layers array"
                         : "an image manifest needs a layers array");
+
+                // image-spec: artifactType "MUST be set when config.mediaType is set to the empty value".
+                if (artifactType is null && configRef!.MediaType == EmptyMediaType)
+                    return Fail(out error, $"artifactType is required when config.mediaType is {EmptyMediaType}");
 
                 // image-spec: an artifact's type is artifactType, else the config's media type.
                 artifactType ??= configRef!.MediaType;
