@@ -223,6 +223,30 @@ public sealed class ManifestParserTests
     }
 
     [Fact]
+    public void An_empty_artifactType_on_a_manifest_falls_back_to_the_config_type()
+    {
+        // distribution-spec "Listing Referrers": "If the artifactType is empty or missing in the image manifest,
+        // the value of artifactType MUST be set to the config descriptor mediaType value."
+        var m = Accept(Image(Descriptor("application/vnd.example.config.v1+json"), extra: """, "artifactType": "" """), OciManifest);
+        Assert.Equal("application/vnd.example.config.v1+json", m.ArtifactType);
+    }
+
+    [Fact]
+    public void An_empty_artifactType_with_the_empty_config_is_as_if_missing()
+    {
+        var e = Reject(Image(Descriptor(Empty, EmptyDigest, "2"), extra: """, "artifactType": "" """), OciManifest);
+        Assert.Contains("artifactType", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_artifactType_on_an_index_is_omitted()
+    {
+        // distribution-spec: "If the artifactType is empty or missing in an index, the artifactType MUST be omitted."
+        var m = Accept($$"""{ "schemaVersion": 2, "mediaType": "{{OciIndex}}", "artifactType": "", "manifests": [] }""", OciIndex);
+        Assert.Null(m.ArtifactType);
+    }
+
+    [Fact]
     public void An_OCI_manifest_may_have_no_layer_entries()
     {
         // "For portability, layers SHOULD have at least one entry": SHOULD, not MUST.
