@@ -99,6 +99,8 @@ public static class ManifestParser
             var artifactType = OptionalString(root, "artifactType", out var badArtifactType);
             if (badArtifactType)
                 return Fail(out error, "artifactType must be a string");
+            if (artifactType is "")
+                artifactType = null; // distribution-spec: "empty or missing" are one case for the referrers API
 
             DescriptorRef? subject = null;
             if (root.TryGetProperty("subject", out var subjectElement) && subjectElement.ValueKind != JsonValueKind.Null)
