@@ -433,6 +433,20 @@ public sealed class ManifestParserTests
     }
 
     [Theory]
+    // image-spec annotations.md: "Keys MUST be unique within this map".
+    [InlineData(""", "annotations": { "k": "a", "k": "b" }""")]
+    // A repeated field is read as its first value by some parsers and its last by others: the registry and a
+    // client would disagree on what the manifest is (its type, its subject, its blobs).
+    [InlineData(""", "mediaType": "application/vnd.oci.image.index.v1+json" """)]
+    [InlineData(""", "subject": { "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270", "size": 1 }, "subject": null""")]
+    [InlineData(""", "layers": []""")]
+    public void Duplicate_keys_are_refused(string extra)
+    {
+        var e = Reject(Image(Descriptor(), extra: extra), null);
+        Assert.StartsWith("the manifest is not valid JSON", e.Message);
+    }
+
+    [Theory]
     [InlineData("[]")]
     [InlineData("2")]
     [InlineData("\"manifest\"")]
