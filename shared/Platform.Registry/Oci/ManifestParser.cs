@@ -55,7 +55,9 @@ public static class ManifestParser
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            // No duplicate keys: parsers disagree on which one counts (first or last), so the registry and a
+            // client could read different types, subjects or blobs from the same bytes; annotation keys MUST be unique.
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
