@@ -135,6 +135,14 @@ public sealed class ManifestParserTests
     }
 
     [Fact]
+    public void An_index_entry_of_an_unknown_media_type_is_kept()
+    {
+        // image-index.md: "An encountered mediaType that is unknown to the implementation MUST NOT generate an error."
+        var m = Accept($$"""{ "schemaVersion": 2, "mediaType": "{{OciIndex}}", "manifests": [ {{Descriptor("application/vnd.example.future.v9+json", Child1, "12")}} ] }""", OciIndex);
+        Assert.Equal([new DescriptorRef("application/vnd.example.future.v9+json", Child1, 12)], m.ManifestReferences);
+    }
+
+    [Fact]
     public void Docker_schema_2_manifest()
     {
         var json = $$"""
