@@ -40,14 +40,24 @@ public sealed record ParsedManifest(
 /// </summary>
 public static class ManifestParser
 {
+    private const string EmptyMediaType = "application/vnd.oci.empty.v1+json";
+
     public static bool TryParse(byte[] body, string? contentType, out ParsedManifest manifest, out OciError? error)
     {
         manifest = null!;
         error = null;
+        // JsonDocument does not check UTF-8 inside strings; reading such a string later throws.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            error = Invalid("the manifest is not valid JSON: it is not UTF-8");
+            return false;
+        }
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            // No duplicate keys: parsers disagree on which one counts (first or last), so the registry and a
+            // client could read different types, subjects or blobs from the same bytes; annotation keys MUST be unique.
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -91,6 +101,8 @@ public static class ManifestParser
             var artifactType = OptionalString(root, "artifactType", out var badArtifactType);
             if (badArtifactType)
                 return Fail(out error, "artifactType must be a string");
+            if (artifactType is "")
+                artifactType = null; // distribution-spec: "empty or missing" are one case for the referrers API
 
             DescriptorRef? subject = null;
             if (root.TryGetProperty("subject", out var subjectElement) && subjectElement.ValueKind != JsonValueKind.Null)
@@ -105,6 +117,9 @@ public static class ManifestParser
             {
                 if (!root.TryGetProperty("manifests", out var list) || list.ValueKind != JsonValueKind.Array)
                     return Fail(out error, "an index needs a manifests array");
+                // A document with both shapes reads differently by Content-Type (CVE-2021-41190).
+                if (root.TryGetProperty("config", out _) || root.TryGetProperty("layers", out _))
+                    return Fail(out error, "an index has no config or layers");
                 var i = 0;
                 foreach (var item in list.EnumerateArray())
                 {
@@ -134,8 +149,14 @@ public static class ManifestParser
                         blobs.Add(d!);
                     }
                 }
-                else if (mediaType == ManifestMediaTypes.DockerManifest)
-                    return Fail(out error, "a schema 2 manifest needs a layers array");
+                else // image-spec schema: layers is required (it may be empty: "SHOULD have at least one entry")
+                    return Fail(out error, mediaType == ManifestMediaTypes.DockerManifest
+                        ? "a schema 2 manifest needs a layers array"
+                        : "an image manifest needs a layers array");
+
+                // image-spec: artifactType "MUST be set when config.mediaType is set to the empty value".
+                if (artifactType is null && configRef!.MediaType == EmptyMediaType)
+                    return Fail(out error, $"artifactType is required when config.mediaType is {EmptyMediaType}");
 
                 // image-spec: an artifact's type is artifactType, else the config's media type.
                 artifactType ??= configRef!.MediaType;
