@@ -137,7 +137,12 @@ public static class ManifestParser
                 if (!TryReadDescriptor(config, "config", out var configRef, out var why))
                     return Fail(out error, why);
                 blobs.Add(configRef!);
-                if (root.TryGetProperty("layers", out var layers) && layers.ValueKind != JsonValueKind.Null)
+                // "layers": null is how Go's encoding/json writes an empty slice; a client that means "no layers" gets
+                // the same answer as with [].
+                if (root.TryGetProperty("layers", out var layers) && layers.ValueKind == JsonValueKind.Null)
+                {
+                }
+                else if (layers.ValueKind != JsonValueKind.Undefined)
                 {
                     if (layers.ValueKind != JsonValueKind.Array)
                         return Fail(out error, "layers must be an array");

@@ -501,10 +501,12 @@ public sealed class ManifestParserTests
     [Theory]
     [InlineData(OciManifest)]
     [InlineData(DockerManifest)]
-    public void Layers_null_is_no_layers_array(string mediaType)
+    public void Layers_null_is_read_as_no_layers(string mediaType)
     {
+        // Go's encoding/json writes a nil slice as null: such a client means an empty list.
         var json = $$"""{ "schemaVersion": 2, "mediaType": "{{mediaType}}", "config": {{Descriptor()}}, "layers": null }""";
-        Assert.Contains("layers", Reject(json, mediaType).Message);
+        Assert.True(ManifestParser.TryParse(System.Text.Encoding.UTF8.GetBytes(json), mediaType, out var manifest, out var error), error?.Message);
+        Assert.Single(manifest!.BlobReferences);
     }
 
     [Theory]

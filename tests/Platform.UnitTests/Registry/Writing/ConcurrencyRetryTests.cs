@@ -1,8 +1,8 @@
 using Marten.Exceptions;
 using Npgsql;
-using Platform.Registry;
+using Platform.Registry.Writing;
 
-namespace Platform.UnitTests.Registry;
+namespace Platform.UnitTests.Registry.Writing;
 
 public sealed class ConcurrencyRetryTests
 {
