@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Platform.Gateway.Routing;
 
-public static class BackendRouting
+internal static class BackendRouting
 {
     /// <summary>
     /// YARP in front of the services. Routes are code (they are the API's shape, not deployment settings);
@@ -75,7 +75,7 @@ public static class BackendRouting
 /// reading, so a refusal decided before that comes back without the bytes having crossed. Small bodies go at once
 /// (the extra round trip would cost more than sending them).
 /// </summary>
-public sealed class UploadLaneTransforms : ITransformProvider
+internal sealed class UploadLaneTransforms : ITransformProvider
 {
     private const long SmallBody = 1 << 20;
 

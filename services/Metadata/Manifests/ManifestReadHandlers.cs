@@ -6,7 +6,7 @@ using Platform.Registry.ReadModels;
 namespace Platform.Metadata.Manifests;
 
 /// <summary>Manifest GET/HEAD by tag or digest, from the inline projections (so a pull right after a push sees it).</summary>
-public sealed class ManifestReadHandlers(IQuerySession query)
+internal sealed class ManifestReadHandlers(IQuerySession query)
 {
     public async Task<IResult> GetAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {
