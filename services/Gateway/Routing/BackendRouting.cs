@@ -44,6 +44,28 @@ internal static class BackendRouting
         return builder;
     }
 
+    /// <summary>The proxy, with YARP's usual pipeline and backend failures answered as 503.</summary>
+    public static WebApplication MapBackendRouting(this WebApplication app)
+    {
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseBackendFailures();
+            // The services answer byte ranges only. A range in another unit must be ignored (RFC 9110 14.2), not read as
+            // bytes, so it never reaches them.
+            proxy.Use((context, next) =>
+            {
+                if (context.Request.Headers.Range is { Count: > 0 } range
+                    && !range.ToString().TrimStart().StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
+                    context.Request.Headers.Remove("Range");
+                return next();
+            });
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
     public const string UploadLane = "ingest-uploads";
 
     // Blob bytes over HTTP/2 cost both ends a frame per 16 KiB (.NET's client never sends bigger DATA frames):
