@@ -21,8 +21,8 @@ internal sealed class TypePrinter
     {
         var printer = new TypePrinter(new Dictionary<CandidType, string>(ReferenceEqualityComparer.Instance));
         printer.NameCycles([type]);
-        var text = printer.Inline(type, top: true);
-        return printer._names.Count == 0 ? text : printer.Definitions() + text;
+        if (printer._names.Count == 0) return printer.Inline(type, top: true);
+        return printer.Definitions() + printer.Inline(type);
     }
 
     public static string PrintFunc(FuncType func)
@@ -124,7 +124,6 @@ internal sealed class TypePrinter
 
     private string ServiceBody(ServiceType service, bool expand)
     {
-        if (!expand && _names.TryGetValue(service, out var name)) return Name(name);
         if (service.Methods.Count == 0) return "{}";
         var methods = service.Methods.Select(m =>
             Name(m.Name) + " : " + (_names.TryGetValue(m.Type, out var n) ? Name(n) : FuncSignature(m.Type)));

@@ -36,7 +36,7 @@ internal static class ValuePrinter
             case ReservedValue: sb.Append("null : reserved"); break;
             case BoolValue b: sb.Append(b.Value ? "true" : "false"); break;
             case NatValue n: sb.Append(n.Value.ToString(inv)).Append(" : nat"); break;
-            case IntValue i: sb.Append(i.Value.Sign > 0 ? "+" : "").Append(i.Value.ToString(inv)); break;
+            case IntValue i: sb.Append(i.Value.ToString(inv)); break;
             case Nat8Value n: sb.Append(n.Value.ToString(inv)).Append(" : nat8"); break;
             case Nat16Value n: sb.Append(n.Value.ToString(inv)).Append(" : nat16"); break;
             case Nat32Value n: sb.Append(n.Value.ToString(inv)).Append(" : nat32"); break;

@@ -291,15 +291,26 @@ public sealed class FuncType : CandidType
 /// <summary>A service method: its name and its function type.</summary>
 public sealed class CandidMethod
 {
+    // A knot while a service description is being parsed (m : SomeFuncType defined later); a FuncType after.
+    private CandidType _type;
+
     public CandidMethod(string name, FuncType type)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
-        Type = type ?? throw new ArgumentNullException(nameof(type));
+        _type = type ?? throw new ArgumentNullException(nameof(type));
+    }
+
+    internal CandidMethod(string name, CandidType pendingType)
+    {
+        Name = name;
+        _type = pendingType;
     }
 
     public string Name { get; }
 
-    public FuncType Type { get; internal set; }
+    public FuncType Type => (FuncType)_type;
+
+    internal CandidType RawType { get => _type; set => _type = value; }
 
     public override string ToString() => $"{Name} : {TypePrinter.PrintFunc(Type)}";
 }
@@ -318,6 +329,13 @@ public sealed class ServiceType : CandidType
     public IReadOnlyList<CandidMethod> Methods => _methods;
 
     public CandidMethod? FindMethod(string name) => Array.Find(_methods, m => m.Name == name);
+
+    // The parser's methods may still point at knots; names are checked for duplicates where they are parsed.
+    internal void SetMethodsUnchecked(IEnumerable<CandidMethod> methods)
+    {
+        _methods = methods.ToArray();
+        Array.Sort(_methods, static (a, b) => CompareNames(a.Name, b.Name));
+    }
 
     internal void SetMethods(IEnumerable<CandidMethod> methods)
     {

@@ -40,8 +40,8 @@ internal static class TypeGraph
                 case ServiceType service:
                     foreach (var method in service.Methods)
                     {
-                        method.Type = (FuncType)Untie(method.Type);
-                        pending.Push(method.Type);
+                        method.RawType = Untie(method.RawType);
+                        pending.Push(method.RawType);
                     }
                     break;
             }
@@ -65,7 +65,7 @@ internal static class TypeGraph
         VecType vec => [vec.Element],
         FieldsType fields => fields.Fields.Select(f => f.Type),
         FuncType func => func.Args.Concat(func.Results),
-        ServiceType service => service.Methods.Select(m => (CandidType)m.Type),
+        ServiceType service => service.Methods.Select(m => m.RawType),
         _ => [],
     };
 
