@@ -55,8 +55,12 @@ internal static class ValuePrinter
                 break;
             case OptValue { Value: null }: sb.Append("null"); break;
             case OptValue { Value: { } inner }:
-                sb.Append("opt ");
+                // `opt 5 : nat` would read as (opt 5) : nat; the annotation belongs inside.
+                var annotated = inner is NatValue or Nat8Value or Nat16Value or Nat32Value or Nat64Value or Int8Value
+                    or Int16Value or Int32Value or Int64Value or Float32Value or Float64Value or ReservedValue;
+                sb.Append(annotated ? "opt (" : "opt ");
                 Write(sb, inner);
+                if (annotated) sb.Append(')');
                 break;
             case BlobValue blob:
                 sb.Append("blob \"");
