@@ -6,9 +6,15 @@ internal static class Subtyping
     public static bool IsSubtype(CandidType actual, CandidType expected) =>
         IsSubtype(actual, expected, new HashSet<(CandidType, CandidType)>(TypeGraph.PairComparer.Instance));
 
-    /// <summary>Types whose absence means a value: a missing field or argument of such a type decodes anyway.</summary>
+    /// <summary>
+    /// Types that contain null (null, opt, reserved): a missing field or argument of such a type decodes as null, and
+    /// a plain value does not fill an opt of such a type.
+    /// </summary>
     public static bool AcceptsAbsence(CandidType type) =>
         type.Kind is CandidTypeKind.Opt or CandidTypeKind.Null or CandidTypeKind.Reserved;
+
+    // The type relation is stricter than value coercion here: a missing field or result may be opt or reserved, not null.
+    private static bool OptionalInSubtype(CandidType type) => type.Kind is CandidTypeKind.Opt or CandidTypeKind.Reserved;
 
     // Coinductive, like type equality: a pair under inspection is assumed to hold.
     private static bool IsSubtype(CandidType t, CandidType e, HashSet<(CandidType, CandidType)> assumed)
@@ -29,7 +35,7 @@ internal static class Subtyping
                 foreach (var field in y.Fields)
                 {
                     var present = x.FindField(field.Id);
-                    if (present is null ? !AcceptsAbsence(field.Type) : !IsSubtype(present.Type, field.Type, assumed))
+                    if (present is null ? !OptionalInSubtype(field.Type) : !IsSubtype(present.Type, field.Type, assumed))
                         return false;
                 }
                 return true;
@@ -62,7 +68,7 @@ internal static class Subtyping
     {
         for (var i = 0; i < expected.Count; i++)
         {
-            if (i < actual.Count ? !IsSubtype(actual[i], expected[i], assumed) : !AcceptsAbsence(expected[i]))
+            if (i < actual.Count ? !IsSubtype(actual[i], expected[i], assumed) : !OptionalInSubtype(expected[i]))
                 return false;
         }
         return true;

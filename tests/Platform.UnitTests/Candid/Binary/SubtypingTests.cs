@@ -51,6 +51,68 @@ public sealed class SubtypingTests
     }
 
     [Fact]
+    public void A_plain_value_does_not_fill_an_opt_whose_content_could_be_null()
+    {
+        Assert.Equal(CandidValue.None, Read("(true)", "(opt opt bool)"));
+        Assert.Equal(CandidValue.None, Read("(null)", "(opt opt null)"));
+        Assert.Equal("opt null", Read("(opt opt true)", "(opt opt nat)").ToString());
+    }
+
+    [Fact]
+    public void The_check_is_on_the_value_so_an_unused_case_the_reader_lacks_does_not_matter()
+    {
+        var bytes = CandidBinary.Encode(CandidText.ParseArgs("(variant { a })", [CandidText.ParseType("variant { a; b }")]));
+        Assert.Equal("opt variant { a }", CandidBinary.Decode(bytes, CandidText.ParseTypes("(opt variant { a })"))[0].ToString());
+        // A case whose payload does not coerce is recovered as null under an opt.
+        bytes = CandidBinary.Encode(CandidText.ParseArgs("(opt variant { a = true })"));
+        Assert.Equal(CandidValue.None, CandidBinary.Decode(bytes, CandidText.ParseTypes("(opt variant { a : int })"))[0]);
+    }
+
+    // A function reference is checked by type: decoding `func () -> (t1)` at `opt func () -> (t2)` gives the
+    // reference when t1 <: t2 and null otherwise.
+    [Theory]
+    [InlineData("nat", "int", true)]
+    [InlineData("int", "nat", false)]
+    [InlineData("nat", "nat8", false)]
+    [InlineData("nat", "opt bool", true)]
+    [InlineData("record {}", "record { a : opt empty }", true)]
+    [InlineData("record {}", "record { a : reserved }", true)]
+    [InlineData("record {}", "record { a : null }", false)]
+    [InlineData("record {}", "record { a : nat }", false)]
+    [InlineData("variant {}", "variant { 0 : nat }", true)]
+    [InlineData("variant { 0 : bool }", "variant { 0 : nat }", false)]
+    [InlineData("variant { a; b }", "variant { a }", false)]
+    [InlineData("func () -> ()", "func () -> (opt null)", true)]
+    [InlineData("func () -> ()", "func () -> (null)", false)]
+    [InlineData("func (opt null) -> ()", "func () -> ()", true)]
+    [InlineData("func (nat) -> ()", "func () -> ()", false)]
+    [InlineData("func () -> () query", "func () -> ()", false)]
+    [InlineData("service { m : () -> (nat) }", "service {}", true)]
+    [InlineData("service {}", "service { m : () -> (nat) }", false)]
+    public void Function_references_need_a_subtype(string t1, string t2, bool subtype)
+    {
+        var reference = new FuncValue(Principal.ManagementCanister, "m");
+        var bytes = CandidBinary.Encode(CandidText.ParseType($"func () -> ({t1})"), reference);
+        var read = CandidBinary.Decode(bytes, CandidText.ParseType($"opt func () -> ({t2})"));
+        Assert.Equal(subtype ? CandidValue.Some(reference) : CandidValue.None, read);
+    }
+
+    [Fact]
+    public void Recursive_types_are_subtypes_of_their_unfoldings()
+    {
+        var service = CandidText.ParseService("""
+            type Vec = vec Vec;
+            type EmptyRecord = record { EmptyRecord };
+            type MuRecordOpt = record { 0 : opt MuRecordOpt };
+            """);
+        Assert.True(Subtyping.IsSubtype(service.Types["Vec"], CandidText.ParseType("vec Vec", service.Types)));
+        Assert.True(Subtyping.IsSubtype(CandidText.ParseType("vec vec Vec", service.Types), service.Types["Vec"]));
+        Assert.True(Subtyping.IsSubtype(service.Types["EmptyRecord"], service.Types["MuRecordOpt"]));
+        Assert.False(Subtyping.IsSubtype(service.Types["EmptyRecord"], CandidType.Empty));
+        Assert.True(Subtyping.IsSubtype(CandidType.Empty, service.Types["EmptyRecord"]));
+    }
+
+    [Fact]
     public void Variant_cases_map_by_id_to_the_reader_s_cases()
     {
         var value = Read("(variant { b = 5 : nat })", "(variant { a : text; b : int; z })").AsVariant();
