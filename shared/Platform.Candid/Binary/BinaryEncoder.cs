@@ -32,14 +32,17 @@ internal sealed class BinaryEncoder
             encoder._path.RemoveAt(encoder._path.Count - 1);
         }
 
-        var message = new ByteSink(body.Length + 64);
-        message.Bytes("DIDL"u8);
-        message.Leb((ulong)encoder._entries.Count);
-        foreach (var entry in encoder._entries) message.Bytes(entry!);
-        message.Leb((ulong)argRefs.Length);
-        foreach (var r in argRefs) message.Sleb(r);
-        message.Bytes(body.Written);
-        return message.ToArray();
+        var header = new ByteSink(64);
+        header.Bytes("DIDL"u8);
+        header.Leb((ulong)encoder._entries.Count);
+        foreach (var entry in encoder._entries) header.Bytes(entry!);
+        header.Leb((ulong)argRefs.Length);
+        foreach (var r in argRefs) header.Sleb(r);
+        // One final allocation: a message carrying a wasm module is megabytes, copied once more than needed otherwise.
+        var message = new byte[header.Length + body.Length];
+        header.Written.CopyTo(message);
+        body.Written.CopyTo(message.AsSpan(header.Length));
+        return message;
     }
 
     // A type's reference in the table: its opcode if primitive, else its entry's index.

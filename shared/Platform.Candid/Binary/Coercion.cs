@@ -10,7 +10,8 @@ namespace Platform.Candid;
 internal sealed class Coercion
 {
     private readonly Dictionary<(CandidType, CandidType), bool> _subtypes = new(TypeGraph.PairComparer.Instance);
-    private readonly List<string> _path = [];
+    // Where the coercion is, for error messages: a field label or an index; formatted only when something fails.
+    private readonly List<(string? Label, int Index)> _path = [];
 
     public static IReadOnlyList<CandidValue> Arguments(IReadOnlyList<CandidType> actualTypes, IReadOnlyList<CandidValue> values,
         IReadOnlyList<CandidType> expectedTypes)
@@ -20,7 +21,7 @@ internal sealed class Coercion
         for (var i = 0; i < expectedTypes.Count; i++)
         {
             var expected = TypeGraph.Untie(expectedTypes[i]);
-            coercion._path.Add($"argument {i}");
+            coercion._path.Add(($"argument {i}", 0));
             if (i < values.Count)
                 result[i] = coercion.Coerce(values[i], actualTypes[i], expected, 0);
             else if (Subtyping.AcceptsAbsence(expected))
@@ -51,12 +52,23 @@ internal sealed class Coercion
 
     private CandidValue? Fail(CandidType actual, CandidType expected, string? detail = null)
     {
-        _error = $"Expected {expected}, the message has {actual}{(detail is null ? "" : ": " + detail)} (at {string.Join(", ", _path)})";
+        _error = $"Expected {expected}, the message has {actual}{(detail is null ? "" : ": " + detail)} (at {string.Join(", ", _path.Select(p => p.Label ?? $"[{p.Index}]"))})";
         return null;
     }
 
     private CandidValue Coerce(CandidValue value, CandidType actual, CandidType expected, int depth) =>
         TryCoerce(value, actual, expected, depth) ?? throw new CandidDecodeException(_error!, -1);
+
+    // A failure under an opt is no failure: forget where it happened.
+    private CandidValue? Recover(CandidValue? result, int pathLength)
+    {
+        if (result is null)
+        {
+            _error = null;
+            _path.RemoveRange(pathLength, _path.Count - pathLength);
+        }
+        return result;
+    }
 
     private bool IsSubtype(CandidType actual, CandidType expected)
     {
@@ -75,20 +87,21 @@ internal sealed class Coercion
         if (expected is OptType expectedOpt)
         {
             var inner = TypeGraph.Untie(expectedOpt.Inner);
+            var mark = _path.Count;
             switch (actual.Kind)
             {
                 case CandidTypeKind.Null or CandidTypeKind.Reserved:
                     return OptValue.None;
                 case CandidTypeKind.Opt:
                     return value is OptValue { Value: { } content }
-                           && TryCoerce(content, ((OptType)actual).Inner, inner, depth + 1) is { } coerced
+                           && Recover(TryCoerce(content, ((OptType)actual).Inner, inner, depth + 1), mark) is { } coerced
                         ? new OptValue(coerced)
                         : OptValue.None;
                 default:
                     // A plain value fills an opt, unless the opt's content could itself be null: then the value
                     // would be ambiguous and reads as null, as does a value that does not fit.
                     if (Subtyping.AcceptsAbsence(inner)) return OptValue.None;
-                    return TryCoerce(value, actual, inner, depth + 1) is { } wrapped ? new OptValue(wrapped) : OptValue.None;
+                    return Recover(TryCoerce(value, actual, inner, depth + 1), mark) is { } wrapped ? new OptValue(wrapped) : OptValue.None;
             }
         }
 
@@ -108,7 +121,7 @@ internal sealed class Coercion
                 var result = new CandidValue[items.Count];
                 for (var i = 0; i < items.Count; i++)
                 {
-                    _path.Add($"[{i}]");
+                    _path.Add((null, i));
                     var item = TryCoerce(items[i], actualElement, expectedVec.Element, depth + 1);
                     if (item is null) return null;
                     _path.RemoveAt(_path.Count - 1);
@@ -125,7 +138,7 @@ internal sealed class Coercion
                 {
                     var field = expectedRecord.Fields[i];
                     var fieldType = TypeGraph.Untie(field.Type);
-                    _path.Add(field.Label);
+                    _path.Add((field.Label, 0));
                     var present = actualRecord.FindField(field.Id);
                     CandidValue? fieldValue;
                     if (present is not null)
@@ -146,7 +159,7 @@ internal sealed class Coercion
                 var target = expectedVariant.FindField(variant.Id);
                 if (target is null) return Fail(actual, expected, $"case {variant.Label} is not in the expected variant");
                 var actualCase = ((VariantType)actual).FindField(variant.Id)!;
-                _path.Add(target.Label);
+                _path.Add((target.Label, 0));
                 var payload = TryCoerce(variant.Value, actualCase.Type, target.Type, depth + 1);
                 if (payload is null) return null;
                 _path.RemoveAt(_path.Count - 1);

@@ -136,6 +136,15 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
+    public void A_failure_recovered_under_an_opt_leaves_no_trace_in_a_later_error()
+    {
+        var bytes = CandidBinary.Encode(CandidText.ParseArgs("(record { a = opt variant { y }; b = \"text\" })"));
+        var error = Assert.Throws<CandidDecodeException>(() =>
+            CandidBinary.Decode(bytes, CandidText.ParseTypes("(record { a : opt variant { x }; b : nat })")));
+        Assert.EndsWith("(at argument 0, b)", error.Message);
+    }
+
+    [Fact]
     public void The_encoder_refuses_values_that_do_not_fit()
     {
         Assert.Throws<ArgumentException>(() => CandidBinary.Encode(CandidType.Nat8, CandidValue.Nat(256)));
