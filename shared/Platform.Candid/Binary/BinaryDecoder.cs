@@ -132,6 +132,15 @@ internal ref struct BinaryDecoder
                     raw[i] = methods;
                     break;
                 }
+                case < Opcodes.Principal:
+                {
+                    // A type from a later version of Candid: its description is length-prefixed so that it can be
+                    // skipped, and its values read as reserved.
+                    Take(ReadCount("future type length", 1), "future type");
+                    shells[i] = new FutureType(opcode);
+                    raw[i] = opcode;
+                    break;
+                }
                 default:
                     throw new CandidDecodeException(Opcodes.Primitive(opcode) is not null
                         ? $"Type table entry {i} is a primitive type ({opcode}); entries must be composite"
@@ -201,6 +210,11 @@ internal ref struct BinaryDecoder
     public CandidValue ReadValue(CandidType type, int depth)
     {
         if (depth > MaxDepth) throw Error($"Values nest deeper than {MaxDepth} levels");
+        if (type is FutureType)
+        {
+            SkipFutureValue();
+            return ReservedValue.Instance;
+        }
         switch (type.Kind)
         {
             case CandidTypeKind.Null: return NullValue.Instance;
@@ -282,6 +296,11 @@ internal ref struct BinaryDecoder
     public void SkipValue(CandidType type, int depth)
     {
         if (depth > MaxDepth) throw Error($"Values nest deeper than {MaxDepth} levels");
+        if (type is FutureType)
+        {
+            SkipFutureValue();
+            return;
+        }
         switch (type.Kind)
         {
             case CandidTypeKind.Null or CandidTypeKind.Reserved: return;
@@ -333,6 +352,16 @@ internal ref struct BinaryDecoder
             default:
                 throw Error("A value of type empty cannot exist");
         }
+    }
+
+    // A future type's value: its byte length, its number of references, the bytes.
+    private void SkipFutureValue()
+    {
+        var length = ReadCount("future value length", 1);
+        var start = _pos;
+        if (ReadLeb("future value reference count") != 0)
+            throw new CandidDecodeException("Values of future types with references are not supported", start);
+        Take(length, "future value");
     }
 
     private int ReadElementCount(CandidType element)

@@ -12,20 +12,23 @@ public static class CandidText
     /// missing trailing opt arguments become null, and the result carries the expected types; without, each value
     /// gets the type its text implies. Either way the result is ready for <see cref="CandidBinary.Encode(CandidArgs)"/>.
     /// </summary>
-    public static CandidArgs ParseArgs(string text, IReadOnlyList<CandidType>? expectedTypes = null)
+    /// <param name="namedTypes">Names that type annotations in the text may use (a description's <c>Types</c>).</param>
+    public static CandidArgs ParseArgs(string text, IReadOnlyList<CandidType>? expectedTypes = null,
+        IReadOnlyDictionary<string, CandidType>? namedTypes = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var parser = new Parser(text);
+        var parser = new Parser(text, namedTypes);
         var nodes = parser.Arguments();
         parser.ExpectEnd();
         return new ValueTyper(parser).Arguments(nodes, expectedTypes, Math.Max(0, text.TrimEnd().Length - 1));
     }
 
     /// <summary>One value; with no expected type it gets the type its text implies.</summary>
-    public static (CandidValue Value, CandidType Type) ParseValue(string text, CandidType? expectedType = null)
+    public static (CandidValue Value, CandidType Type) ParseValue(string text, CandidType? expectedType = null,
+        IReadOnlyDictionary<string, CandidType>? namedTypes = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var parser = new Parser(text);
+        var parser = new Parser(text, namedTypes);
         var node = parser.AnnotatedValue();
         parser.ExpectEnd();
         var typer = new ValueTyper(parser);

@@ -88,7 +88,7 @@ internal sealed class TypePrinter
         if (!top && _names.TryGetValue(type, out var name)) return Name(name);
         return type switch
         {
-            PrimitiveType p => PrimitiveName(p.Kind),
+            PrimitiveType or FutureType => PrimitiveName(type.Kind),
             OptType opt => "opt " + Inline(opt.Inner),
             VecType { IsBlob: true } => "blob",
             VecType vec => "vec " + Inline(vec.Element),

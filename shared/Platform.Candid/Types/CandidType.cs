@@ -95,6 +95,9 @@ public abstract class CandidType
         return definition;
     }
 
+    /// <summary>Candid subtyping (<c>nat &lt;: int</c>, <c>t &lt;: opt t'</c>, records with fewer fields...).</summary>
+    public bool IsSubtypeOf(CandidType other) => Subtyping.IsSubtype(this, other);
+
     /// <summary>Same shape, cycles unfolded: two decodings of one type table compare equal.</summary>
     public static bool StructurallyEquals(CandidType a, CandidType b) => TypeGraph.Equal(a, b);
 
@@ -350,6 +353,17 @@ public sealed class ServiceType : CandidType
     // Method names sort by their UTF-8 bytes; ordinal UTF-16 comparison differs for characters above U+FFFF.
     internal static int CompareNames(string a, string b) =>
         System.Text.Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(b));
+}
+
+/// <summary>
+/// A type table entry with an opcode from a later Candid version. It behaves as reserved: a reader can skip its values
+/// and take them as null under an opt, and re-encoding writes reserved.
+/// </summary>
+internal sealed class FutureType(int opcode) : CandidType
+{
+    public int Opcode { get; } = opcode;
+
+    public override CandidTypeKind Kind => CandidTypeKind.Reserved;
 }
 
 /// <summary>The stand-in for a type under definition; never reachable once a definition is tied.</summary>

@@ -128,6 +128,20 @@ public sealed class SubtypingTests
         Assert.Equal(CandidValue.Vec(CandidValue.Int(1), CandidValue.Int(2)), Read("(vec { 1 : nat; 2 : nat })", "(vec int)"));
     }
 
+    [Theory]
+    [InlineData("4449444c 01 67 00 02 00 7e 00 00 01")]                     // no type data, no value bytes
+    [InlineData("4449444c 01 67 03 414243 02 00 7e 05 00 68656c6c6f 01")]    // both with data
+    public void Values_of_future_types_are_skipped_and_read_as_null_under_an_opt(string hex)
+    {
+        var bytes = Convert.FromHexString(hex.Replace(" ", ""));
+        var args = CandidBinary.Decode(bytes, CandidText.ParseTypes("(opt empty, bool)"));
+        Assert.Equal([CandidValue.None, CandidValue.Bool(true)], args.Values);
+        Assert.Throws<CandidDecodeException>(() => CandidBinary.Decode(bytes, CandidText.ParseTypes("(nat, bool)")));
+        // Re-encoding what was read writes the future type as reserved.
+        var wire = CandidBinary.Decode(bytes);
+        Assert.Equal("4449444c0002707e01", Convert.ToHexStringLower(CandidBinary.Encode(wire)));
+    }
+
     [Fact]
     public void Anything_reads_as_reserved()
     {
