@@ -11,7 +11,8 @@ namespace Platform.Candid;
 internal ref struct BinaryDecoder
 {
     internal const int MaxDepth = 1000;
-    // Elements that take no bytes (vec null, vec record {}) are not limited by the input; this is their limit.
+    // Values that take no bytes (null, reserved, record {}) are not limited by the input, and a few bytes of type table
+    // and a vec length can ask for billions of them; this is their limit per message.
     internal const int MaxZeroSizedElements = 1 << 20;
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -215,6 +216,7 @@ internal ref struct BinaryDecoder
             SkipFutureValue();
             return ReservedValue.Instance;
         }
+        ChargeIfZeroSized(type);
         switch (type.Kind)
         {
             case CandidTypeKind.Null: return NullValue.Instance;
@@ -301,6 +303,7 @@ internal ref struct BinaryDecoder
             SkipFutureValue();
             return;
         }
+        ChargeIfZeroSized(type);
         switch (type.Kind)
         {
             case CandidTypeKind.Null or CandidTypeKind.Reserved: return;
@@ -354,6 +357,18 @@ internal ref struct BinaryDecoder
         }
     }
 
+    // Every value that takes no bytes has such leaves (a record with fields ends in them), so counting them bounds
+    // the work and memory of any zero-byte value tree.
+    private void ChargeIfZeroSized(CandidType type)
+    {
+        if (type.Kind is CandidTypeKind.Null or CandidTypeKind.Reserved
+            || (type.Kind == CandidTypeKind.Record && ((RecordType)type).Fields.Count == 0))
+        {
+            if (--_zeroSizedBudget < 0)
+                throw Error($"More than {MaxZeroSizedElements} values that take no bytes (null, reserved, record {{}})");
+        }
+    }
+
     // A future type's value: its byte length, its number of references, the bytes.
     private void SkipFutureValue()
     {
@@ -370,9 +385,9 @@ internal ref struct BinaryDecoder
         var count = ReadLeb("vec length");
         if (TypeGraph.MayBeZeroSized(element))
         {
+            // Each element is charged as it is read; this only refuses early what would fail anyway.
             if (count > (ulong)_zeroSizedBudget)
-                throw new CandidDecodeException($"A vec of {count} elements that take no bytes is over the limit of {MaxZeroSizedElements}", start);
-            _zeroSizedBudget -= (int)count;
+                throw new CandidDecodeException($"A vec of {count} elements that may take no bytes is over the limit of {MaxZeroSizedElements}", start);
             return (int)count;
         }
         if (count > (ulong)Remaining)

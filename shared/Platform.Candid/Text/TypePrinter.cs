@@ -38,7 +38,7 @@ internal sealed class TypePrinter
     {
         var names = new Dictionary<CandidType, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, type) in types)
-            if (!type.IsPrimitive) names.TryAdd(type, name);
+            if (!type.IsPrimitive && !ReferenceEquals(type, CandidType.Blob)) names.TryAdd(type, name);
         var printer = new TypePrinter(names);
         printer.NameCycles(initArgs.Append(service));
         var sb = new StringBuilder(printer.Definitions());

@@ -71,6 +71,32 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
+    public void Wide_records_of_nulls_in_a_long_vec_are_stopped_by_the_zero_size_limit()
+    {
+        // vec record { 0 : null; ... 999 : null } with 1000 elements: a million nulls from a few kilobytes.
+        var table = new List<byte> { 0x02, 0x6d, 0x01, 0x6c };
+        table.AddRange(Leb(1000));
+        for (var id = 0; id < 1000; id++) { table.AddRange(Leb((uint)id)); table.Add(0x7f); }
+        byte[] message = [.. "DIDL"u8, .. table, 0x01, 0x00, .. Leb(1100)];
+        var error = Assert.Throws<CandidDecodeException>(() => CandidBinary.Decode(message));
+        Assert.Contains("values that take no bytes", error.Message);
+        Assert.Contains("values that take no bytes", Assert.Throws<CandidDecodeException>(() =>
+            CandidBinary.Decode(message, [CandidType.Reserved])).Message);
+    }
+
+    private static byte[] Leb(uint value)
+    {
+        var bytes = new List<byte>();
+        do
+        {
+            var b = (byte)(value & 0x7f);
+            value >>= 7;
+            bytes.Add(value == 0 ? b : (byte)(b | 0x80));
+        } while (value != 0);
+        return [.. bytes];
+    }
+
+    [Fact]
     public void A_record_that_contains_itself_has_no_finite_value_and_runs_out_of_input()
     {
         // type 0 = record { 0 : 0 }: decoding recurses without reading a byte, so only the depth limit stops it.
