@@ -28,8 +28,10 @@ internal sealed partial class EngineInstance : IDisposable
     private readonly ILogger _logger;
     private long _nonce;
 
-    public EngineInstance(int id, IReadOnlyList<Subnet> subnets, CanisterExecutor executor, ILogger logger)
+    public EngineInstance(int id, IReadOnlyList<Subnet> subnets, CanisterExecutor executor, ILogger logger,
+        System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>? blobs = null)
     {
+        Blobs = blobs;
         Id = id;
         Subnets = subnets;
         Executor = executor;
@@ -38,6 +40,9 @@ internal sealed partial class EngineInstance : IDisposable
     }
 
     public int Id { get; }
+
+    /// <summary>The server's blob store (set_stable_memory reads from it).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>? Blobs { get; }
     public IReadOnlyList<Subnet> Subnets { get; private set; }
     public CanisterExecutor Executor { get; }
     public ManagementCanister Management { get; }

@@ -117,6 +117,8 @@ internal static class SystemApiHost
     private static readonly EntryPoint[] NotStart =
         [EntryPoint.Init, EntryPoint.PreUpgrade, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query,
          EntryPoint.ReplyCallback, EntryPoint.RejectCallback, EntryPoint.Cleanup, EntryPoint.GlobalTimer];
+    // Stable memory and the performance counter are available everywhere, canister_start included (Motoko's
+    // enhanced-orthogonal-persistence runtime reads stable64_size there).
     private static readonly EntryPoint[] Replying =
         [EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback, EntryPoint.RejectCallback];
     private static readonly EntryPoint[] Calling =
@@ -305,23 +307,23 @@ internal static class SystemApiHost
         },
         "stable_size" => (c, _) =>
         {
-            c.Allow(NotStart);
+            
             var pages = c.Sandbox.Stable.Pages;
             if (pages > ushort.MaxValue + 1) c.Violation("ic0.stable_size: stable memory is larger than 4 GiB, use ic0.stable64_size");
             return pages;
         },
         "stable_grow" => (c, a) =>
         {
-            c.Allow(NotStart);
+            
             var stable = c.Sandbox.Stable;
             if (stable.Pages + a[0] > ushort.MaxValue + 1) return -1;
             return stable.Grow(a[0]);
         },
-        "stable64_size" => (c, _) => { c.Allow(NotStart); return c.Sandbox.Stable.Pages; },
-        "stable64_grow" => (c, a) => { c.Allow(NotStart); return c.Sandbox.Stable.Grow(a[0]); },
+        "stable64_size" => (c, _) => {  return c.Sandbox.Stable.Pages; },
+        "stable64_grow" => (c, a) => {  return c.Sandbox.Stable.Grow(a[0]); },
         "stable_write" or "stable64_write" => (c, a) =>
         {
-            c.Allow(NotStart);
+            
             long offset = a[0], src = a[1], size = a[2];
             if (!c.Sandbox.Stable.InBounds(offset, size)) c.Violation($"ic0.{c.Name}: stable memory out of bounds (offset {offset}, size {size})");
             c.Sandbox.Stable.Write(offset, c.Read(src, size));
@@ -329,7 +331,7 @@ internal static class SystemApiHost
         },
         "stable_read" or "stable64_read" => (c, a) =>
         {
-            c.Allow(NotStart);
+            
             long dst = a[0], offset = a[1], size = a[2];
             if (!c.Sandbox.Stable.InBounds(offset, size)) c.Violation($"ic0.{c.Name}: stable memory out of bounds (offset {offset}, size {size})");
             if (size > int.MaxValue) c.Violation($"ic0.{c.Name}: size {size} is too large");
@@ -362,7 +364,7 @@ internal static class SystemApiHost
         },
         "performance_counter" => (c, a) =>
         {
-            c.Allow(NotStart);
+            
             var used = c.Ctx.InstructionLimit - (long)c.Caller.Fuel;
             // Type 0: instructions of this execution; type 1: of the call context (this engine runs no DTS slices,
             // so the same number).
