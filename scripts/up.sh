@@ -121,6 +121,9 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
         env "${extra_env[@]+"${extra_env[@]}"}" dotnet "Platform.$project.dll" --urls "http://127.0.0.1:$port"
 done
 
+# ---- the canister engine (its own build, start and health check)
+source "$ROOT/scripts/engine.sh"; engine_up
+
 # ---- readiness: every /readyz answers 200 (backends speak h2c only, the gateway HTTP/1.1).
 readyz_args() { # NAME PORT
     if [[ $1 == gateway ]]; then echo "http://127.0.0.1:$2/readyz"
@@ -163,6 +166,7 @@ Platform is up.
   Ingest / Metadata / Pinning      h2c://127.0.0.1:$PLATFORM_INGEST_PORT  :$PLATFORM_METADATA_PORT  :$PLATFORM_PINNING_PORT
   Ingest upload lane (HTTP/1.1)    http://127.0.0.1:$PLATFORM_INGEST_UPLOAD_PORT
   Audit / Scaler                   h2c://127.0.0.1:$PLATFORM_AUDIT_PORT  :$PLATFORM_SCALER_PORT
+  Canister engine (PocketIC API)   http://127.0.0.1:$PLATFORM_ENGINE_PORT
   PostgreSQL                       Host=127.0.0.1;Port=$PLATFORM_PG_PORT;Username=postgres;Database=$PLATFORM_PG_DATABASE
   RabbitMQ                         amqp://guest:guest@127.0.0.1:$PLATFORM_RABBITMQ_PORT/ (node $PLATFORM_RABBITMQ_NODE)
   IPFS (Kubo RPC)                  http://127.0.0.1:$PLATFORM_IPFS_PORT/api/v0/

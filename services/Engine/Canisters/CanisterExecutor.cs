@@ -78,7 +78,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
         }
         finally
         {
-            sandbox.Restore(snapshot);
+            sandbox.Restore(snapshot, keepGrownMemory: true);
         }
     }
 

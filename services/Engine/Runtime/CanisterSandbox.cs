@@ -72,9 +72,16 @@ internal sealed class CanisterSandbox : IDisposable
     public ExecutionFailure? Run(ApiContext context, string export) =>
         Execute(context, () =>
         {
-            var function = _instance.GetFunction(export) ?? throw new InvalidOperationException($"export {export} is missing");
+            if (!_functions.TryGetValue(export, out var function))
+            {
+                function = _instance.GetFunction(export) ?? throw new InvalidOperationException($"export {export} is missing");
+                _functions[export] = function;
+            }
             function.Invoke();
         });
+
+    // Export lookups by name cost more than a small query's execution; the instance's functions never change.
+    private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
 
     /// <summary>Runs a callback from the module's table, passing its environment (i32 or i64, as the module's addresses).</summary>
     public ExecutionFailure? RunCallback(ApiContext context, long tableIndex, long env) =>
@@ -98,6 +105,7 @@ internal sealed class CanisterSandbox : IDisposable
     {
         _store.Fuel = (ulong)context.InstructionLimit;
         Context = context;
+        _heapCopyCurrent = false;
         try
         {
             body();
@@ -150,43 +158,86 @@ internal sealed class CanisterSandbox : IDisposable
     /// <summary>A point to roll back to: heap, exported globals and stable memory.</summary>
     internal sealed record Snapshot(byte[][] Heap, long HeapLength, object?[] Globals, StableMemory.Snapshot Stable);
 
+    // The heap copy is kept between executions and overwritten by the next snapshot: allocating megabytes per
+    // message (large-object heap, zeroed) cost more than the copy itself. So only the latest snapshot of a
+    // sandbox is valid, which is how executions use them (take, run, restore or drop).
+    private byte[][] _heapCopy = [];
+
+    // True while the heap equals _heapCopy (after a snapshot or a restore, until the next execution): a query
+    // after a query, or an update after a query, then needs no copy at all.
+    private bool _heapCopyCurrent;
+    private long _heapCopyLength;
+
     public Snapshot TakeSnapshot()
     {
         var length = HeapBytes;
-        var chunks = new byte[(int)((length + SnapshotChunk - 1) / SnapshotChunk)][];
-        for (var i = 0; i < chunks.Length; i++)
+        var count = (int)((length + SnapshotChunk - 1) / SnapshotChunk);
+        if (_heapCopy.Length < count) Array.Resize(ref _heapCopy, count);
+        for (var i = 0; i < count && !(_heapCopyCurrent && length == _heapCopyLength); i++)
         {
             var offset = (long)i * SnapshotChunk;
             var n = (int)Math.Min(SnapshotChunk, length - offset);
-            chunks[i] = Memory!.GetSpan(offset, n).ToArray();
+            if (_heapCopy[i] is null || _heapCopy[i].Length < n) _heapCopy[i] = GC.AllocateUninitializedArray<byte>(SnapshotChunk);
+            Memory!.GetSpan(offset, n).CopyTo(_heapCopy[i]);
         }
-        return new Snapshot(chunks, length, _globals.Select(g => g.GetValue()).ToArray(), Stable.TakeSnapshot());
+        _heapCopyCurrent = true;
+        _heapCopyLength = length;
+        var globals = new object?[_globals.Length];
+        for (var i = 0; i < globals.Length; i++) globals[i] = _globals[i].GetValue();
+        return new Snapshot(_heapCopy, length, globals, Stable.TakeSnapshot());
     }
 
     /// <summary>
     /// Puts the heap, globals and stable memory back. Wasm memory cannot shrink, so when the failed execution
     /// grew the heap the instance is replaced by a fresh one holding the snapshot.
     /// </summary>
-    public void Restore(Snapshot snapshot)
+    /// <param name="keepGrownMemory">
+    /// For queries: keep pages the execution added, zeroed, instead of rebuilding the instance. Motoko grows the
+    /// heap in many queries, and a rebuild per query cost more than the query; the pages are zero as on a fresh
+    /// grow, and only <c>memory.size</c> can tell.
+    /// </param>
+    public void Restore(Snapshot snapshot, bool keepGrownMemory = false)
     {
-        if (HeapBytes != snapshot.HeapLength)
+        if (keepGrownMemory && HeapBytes > snapshot.HeapLength)
+        {
+            for (long offset = snapshot.HeapLength; offset < HeapBytes; offset += SnapshotChunk)
+            {
+                Memory!.GetSpan(offset, (int)Math.Min(SnapshotChunk, HeapBytes - offset)).Clear();
+            }
+        }
+        else if (HeapBytes != snapshot.HeapLength)
         {
             _store.Dispose();
+            _functions.Clear();
             (_store, _instance, _globals) = CreateInstance();
             if (snapshot.HeapLength > HeapBytes) Memory!.Grow((snapshot.HeapLength - HeapBytes) / Wasmtime.Memory.PageSize);
         }
-        for (var i = 0; i < snapshot.Heap.Length; i++)
+        // Block by block, and only blocks that differ: most executions touch a few pages, and writing untouched
+        // memory costs more than comparing it (it dirties every page of the heap).
+        const int Block = 16 * 1024;
+        for (long offset = 0, i = 0; offset < snapshot.HeapLength; offset += SnapshotChunk, i++)
         {
-            snapshot.Heap[i].CopyTo(Memory!.GetSpan((long)i * SnapshotChunk, snapshot.Heap[i].Length));
+            var n = (int)Math.Min(SnapshotChunk, snapshot.HeapLength - offset);
+            var saved = snapshot.Heap[i].AsSpan(0, n);
+            var live = Memory!.GetSpan(offset, n);
+            for (var b = 0; b < n; b += Block)
+            {
+                var m = Math.Min(Block, n - b);
+                var source = saved.Slice(b, m);
+                var target = live.Slice(b, m);
+                if (!source.SequenceEqual(target)) source.CopyTo(target);
+            }
         }
         for (var i = 0; i < _globals.Length; i++) _globals[i].SetValue(snapshot.Globals[i]);
         Stable.Restore(snapshot.Stable);
+        _heapCopyCurrent = ReferenceEquals(snapshot.Heap, _heapCopy) && HeapBytes == snapshot.HeapLength;
     }
 
     /// <summary>Copies another instance's heap into this one (enhanced orthogonal persistence keeps the heap across upgrades).</summary>
     public void AdoptHeap(CanisterSandbox old)
     {
         if (Memory is null || old.Memory is null) return;
+        _heapCopyCurrent = false;
         var length = old.HeapBytes;
         if (length > HeapBytes && Memory.Grow((length - HeapBytes) / Wasmtime.Memory.PageSize) < 0)
         {
