@@ -127,6 +127,25 @@ async function scenario(t, url) {
       assert.ok(missing);
     });
 
+    await t.test('a module above the ingress limit is installed in chunks', async () => {
+      // A custom section makes the counter 2.5 MB, so pic-js switches to upload_chunk + install_chunked_code.
+      const base = wasm('counter');
+      const name = Buffer.from('padding');
+      const content = Buffer.concat([Buffer.from([name.length]), name, Buffer.alloc(2_500_000, 7)]);
+      const size = []; for (let n = content.length; ; ) { const b = n & 0x7f; n >>>= 7; if (n) size.push(b | 0x80); else { size.push(b); break; } }
+      const big = new Uint8Array(Buffer.concat([Buffer.from(base), Buffer.from([0, ...size]), content]));
+      const { actor, canisterId } = await pic.setupCanister({ idlFactory: counterIdl, wasm: big, arg: initArg(77n), targetSubnetId: b });
+      assert.equal(await actor.get(), 77n);
+      const status = await pic.canisterStatus({ canisterId });
+      assert.equal(Buffer.from(status.moduleHash).toString('hex'), require('node:crypto').createHash('sha256').update(big).digest('hex'));
+
+      // Stable memory written through the blob store reads back, padded to whole pages.
+      await pic.setStableMemory(canisterId, new Uint8Array([1, 2, 3, 4, 5]));
+      const stable = await pic.getStableMemory(canisterId);
+      assert.equal(stable.length, 65536);
+      assert.deepEqual([...stable.slice(0, 6)], [1, 2, 3, 4, 5, 0]);
+    });
+
     await t.test('time is settable and moves forward', async () => {
       const target = new Date('2030-01-01T00:00:00Z');
       await pic.setTime(target);
@@ -176,6 +195,35 @@ test('pic-js against the engine by URL', { timeout: 600_000 }, async t => {
   try { await scenario(t, url); } finally { engine?.stop(); }
 });
 
+test('scripts/pocket-ic behaves like the PocketIC binary: port file and ttl', { timeout: 180_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pocket-ic-'));
+  const launcher = path.join(root, 'scripts', 'pocket-ic');
+  const exited = child => new Promise(resolve => child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', code => resolve(code)));
+
+  // An existing port file belongs to a running server: the launcher leaves it alone and exits.
+  const taken = path.join(dir, 'taken.port');
+  fs.writeFileSync(taken, '12345\n');
+  assert.equal(await exited(spawn(launcher, ['--port-file', taken], { stdio: 'ignore' })), 0);
+  assert.equal(fs.readFileSync(taken, 'utf8'), '12345\n');
+
+  // A fresh one gets "<port>\n"; after --ttl seconds without requests the server exits and deletes it.
+  const portFile = path.join(dir, 'fresh.port');
+  const child = spawn(launcher, ['--port-file', portFile, '--ttl', '3'], { stdio: 'ignore' });
+  const deadline = Date.now() + 120_000;
+  while (!(fs.existsSync(portFile) && /^\d+\n$/.test(fs.readFileSync(portFile, 'utf8')))) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, 'the engine started and wrote its port');
+    await new Promise(r => setTimeout(r, 100));
+  }
+  const port = parseInt(fs.readFileSync(portFile, 'utf8'));
+  const created = await fetch(`http://127.0.0.1:${port}/instances`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(created.status, 201);
+  const started = Date.now();
+  await exited(child);
+  assert.ok(Date.now() - started >= 2_000, 'it waited for the ttl');
+  assert.ok(!fs.existsSync(portFile), 'the port file is deleted on shutdown');
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('pic-js through POCKET_IC_BIN=scripts/pocket-ic', { timeout: 600_000 }, async t => {
   process.env.POCKET_IC_BIN = path.join(root, 'scripts', 'pocket-ic');
   const server = await PocketIcServer.start({ ttl: 120 });
@@ -184,4 +232,8 @@ test('pic-js through POCKET_IC_BIN=scripts/pocket-ic', { timeout: 600_000 }, asy
   } finally {
     await server.stop();
   }
+  // PocketIcServer.stop() sends SIGTERM; the engine deletes the port file it wrote.
+  const portFile = path.join(os.tmpdir(), `pocket_ic_${process.ppid}.port`);
+  for (let i = 0; i < 100 && fs.existsSync(portFile); i++) await new Promise(r => setTimeout(r, 100));
+  assert.ok(!fs.existsSync(portFile), `${portFile} is removed after stop()`);
 });

@@ -39,6 +39,7 @@
   (import "ic0" "debug_print" (func $debug_print (param i32 i32)))
   (import "ic0" "trap" (func $trap (param i32 i32)))
   (import "ic0" "time" (func $time (result i64)))
+  (import "ic0" "global_timer_set" (func $global_timer_set (param i64) (result i64)))
 
   (memory 1)
   (table 3 funcref)
@@ -49,6 +50,8 @@
   (global $init_len (mut i32) (i32.const 0))
   ;; Set by the cleanup callback.
   (global $cleanups (mut i32) (i32.const 0))
+  ;; Counts global timer runs.
+  (global $timer_runs (mut i32) (i32.const 0))
 
   (data (i32.const 1000) "accept")
   (data (i32.const 1010) "cdk trapped on purpose")
@@ -140,7 +143,8 @@
     (call $reply_bytes (i32.const 0) (i32.const 16)))
 
   ;; The argument is: callee principal length (1 byte), callee, method name length (1 byte), method name,
-  ;; then flags (1 byte: 1 = best effort with a 1 s timeout, 2 = attach 5000 cycles, 4 = trap in the reply).
+  ;; then flags (1 byte: 1 = best effort with a 1 s timeout, 2 = attach 5000 cycles, 4 = trap in the reply), then
+  ;; the payload.
   ;; The callback replies "R" + refunded cycles (16) + callee's reply, or "J" + reject code (4) + message.
   (func (export "canister_update call")
     (local $callee_len i32) (local $name_len i32) (local $flags i32)
@@ -153,6 +157,9 @@
       (i32.const 2001) (local.get $callee_len)
       (i32.add (i32.const 2002) (local.get $callee_len)) (local.get $name_len)
       (i32.const 0) (i32.const 7) (i32.const 1) (i32.const 7))
+    (call $call_data_append
+      (i32.add (i32.add (i32.const 2003) (local.get $callee_len)) (local.get $name_len))
+      (i32.sub (call $arg_size) (i32.add (i32.add (i32.const 3) (local.get $callee_len)) (local.get $name_len))))
     (call $call_on_cleanup (i32.const 2) (i32.const 7))
     (if (i32.and (local.get $flags) (i32.const 1)) (then (call $best_effort (i32.const 1))))
     (if (i32.and (local.get $flags) (i32.const 2)) (then (call $call_cycles_add128 (i64.const 0) (i64.const 5000))))
@@ -174,6 +181,18 @@
 
   (func $on_cleanup (param $env i32)
     (global.set $cleanups (i32.add (global.get $cleanups) (i32.const 1))))
+
+  ;; Sets the global timer to now + the i64 in the argument (nanoseconds); replies with the previous deadline.
+  (func (export "canister_update set_timer")
+    (call $arg_copy (i32.const 2000) (i32.const 0) (i32.const 8))
+    (i64.store (i32.const 0) (call $global_timer_set (i64.add (call $time) (i64.load (i32.const 2000)))))
+    (call $reply_bytes (i32.const 0) (i32.const 8)))
+
+  (func (export "canister_global_timer")
+    (global.set $timer_runs (i32.add (global.get $timer_runs) (i32.const 1))))
+
+  (func (export "canister_query timer_runs")
+    (call $reply_i32 (global.get $timer_runs)))
 
   (func (export "canister_update spin")
     (loop $forever (br $forever)))

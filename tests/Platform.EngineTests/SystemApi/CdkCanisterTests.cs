@@ -179,3 +179,34 @@ public sealed class CdkCanisterTests
         Assert.Equal(-1, BinaryPrimitives.ReadInt32LittleEndian(Reply(engine.Update(Alice, cdk, "grow", BitConverter.GetBytes(8)))));
     }
 }
+
+public sealed class CdkTimerAndManagementTests
+{
+    [Fact]
+    public void The_global_timer_fires_once_its_deadline_has_passed()
+    {
+        using var engine = new EngineHarness();
+        var cdk = engine.Install(Fixtures.Wasm("cdk"));
+        Reply(engine.Update(Alice, cdk, "set_timer", BitConverter.GetBytes(10_000_000_000L)));
+
+        engine.Instance.Tick();
+        Assert.Equal(0, BinaryPrimitives.ReadInt32LittleEndian(Reply(engine.Query(Alice, cdk, "timer_runs", []))));
+        Assert.True(engine.Instance.SetTime(engine.Instance.Time + 11_000_000_000, out _));
+        engine.Instance.Tick();
+        engine.Instance.Tick();
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(Reply(engine.Query(Alice, cdk, "timer_runs", []))));
+        Assert.Equal(0UL, engine.Instance.FindCanister(cdk)!.GlobalTimer);
+    }
+
+    [Fact]
+    public void A_canister_calls_the_management_canister()
+    {
+        using var engine = new EngineHarness();
+        var cdk = engine.Install(Fixtures.Wasm("cdk"));
+        byte[] args = [0, 8, .. "raw_rand"u8, 0, .. CandidBinary.Encode([], [])];
+        var reply = Reply(engine.Update(Alice, cdk, "call", args));
+        Assert.Equal((byte)'R', reply[0]);
+        var random = CandidBinary.Decode(reply.AsSpan(17), CandidType.Blob).AsBlob();
+        Assert.Equal(32, random.Length);
+    }
+}
