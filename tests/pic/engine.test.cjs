@@ -195,6 +195,29 @@ test('pic-js against the engine by URL', { timeout: 600_000 }, async t => {
   try { await scenario(t, url); } finally { engine?.stop(); }
 });
 
+test('pic-js with named and system subnets', { timeout: 120_000 }, async () => {
+  const engine = process.env.PLATFORM_ENGINE_URL ? null : await startEngineForUrl();
+  const url = process.env.PLATFORM_ENGINE_URL ?? engine.url;
+  const spec = { state: { type: SubnetStateType.New } };
+  const pic = await PocketIc.create(url, { nns: spec, ii: spec, system: [spec], application: [spec] });
+  try {
+    const topology = await pic.getTopology();
+    assert.deepEqual(topology.map(s => s.type).sort(), ['Application', 'II', 'NNS', 'System'].sort());
+    const nns = await pic.getNnsSubnet();
+    assert.ok(nns, 'an NNS subnet');
+    assert.equal((await pic.getSystemSubnets()).length, 1);
+    // The default effective canister id is on the application subnet; canisters land where they are asked to.
+    const onNns = await pic.createCanister({ targetSubnetId: nns.id });
+    assert.equal((await pic.getCanisterSubnetId(onNns)).toText(), nns.id.toText());
+    const anywhere = await pic.createCanister();
+    assert.equal((await pic.getCanisterSubnetId(anywhere)).toText(), (await pic.getApplicationSubnets())[0].id.toText());
+    await assert.rejects(PocketIc.create(url, { application: [spec], icpFeatures: { icpToken: 'DefaultConfig' } }), /icp_features/);
+  } finally {
+    await pic.tearDown();
+    engine?.stop();
+  }
+});
+
 test('scripts/pocket-ic behaves like the PocketIC binary: port file and ttl', { timeout: 180_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pocket-ic-'));
   const launcher = path.join(root, 'scripts', 'pocket-ic');

@@ -44,7 +44,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
         };
         var snapshot = sandbox.TakeSnapshot();
         var failure = sandbox.Run(api, (isQuery ? "canister_query " : "canister_update ") + method);
-        output.DebugPrints.AddRange(api.DebugPrints);
+        output.DebugPrints.AddRange(api.DebugPrints.Select(line => $"[Canister {canister.Id}] {line}"));
         if (isQuery || failure is not null)
         {
             // A replicated query keeps nothing but its answer; a trap keeps nothing at all.
@@ -107,7 +107,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
         var snapshot = sandbox.TakeSnapshot();
         var failure = sandbox.RunCallback(api, reply is not null ? callback.ReplyFunction : callback.RejectFunction,
             reply is not null ? callback.ReplyEnv : callback.RejectEnv);
-        output.DebugPrints.AddRange(api.DebugPrints);
+        output.DebugPrints.AddRange(api.DebugPrints.Select(line => $"[Canister {canister.Id}] {line}"));
         if (failure is null)
         {
             Commit(canister, context, api, time, output);
@@ -128,7 +128,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
             var cleanupSnapshot = sandbox.TakeSnapshot();
             if (sandbox.RunCallback(cleanupApi, cleanup, callback.CleanupEnv) is null) ApplyHostEffects(canister, cleanupApi);
             else sandbox.Restore(cleanupSnapshot);
-            output.DebugPrints.AddRange(cleanupApi.DebugPrints);
+            output.DebugPrints.AddRange(cleanupApi.DebugPrints.Select(line => $"[Canister {canister.Id}] {line}"));
         }
         Finish(canister, context, failure, output);
     }
@@ -150,7 +150,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
         };
         var snapshot = sandbox.TakeSnapshot();
         var failure = sandbox.Run(api, "canister_global_timer");
-        output.DebugPrints.AddRange(api.DebugPrints);
+        output.DebugPrints.AddRange(api.DebugPrints.Select(line => $"[Canister {canister.Id}] {line}"));
         if (failure is not null) { sandbox.Restore(snapshot); return; }
         canister.CallContexts[context.Id] = context;
         Commit(canister, context, api, time, output);

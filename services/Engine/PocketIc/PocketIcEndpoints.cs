@@ -121,8 +121,10 @@ internal static partial class PocketIcEndpoints
         }
         catch (Exception e) when (e is PocketIcRequestException or JsonException)
         {
+            // PocketIC's shape for a refused instance (the web defaults would camel-case "Error").
             http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.Response.WriteAsJsonAsync(new { Error = new { message = e.Message } });
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object> { ["Error"] = new Dictionary<string, string> { ["message"] = e.Message } }));
             return;
         }
         var instance = registry.Create(layout);

@@ -134,6 +134,13 @@ internal static class PocketIcJson
     public static SubnetLayout Layout(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) return new SubnetLayout(Application: 1);
+        // The system canisters (ledger, NNS, II...) are PocketIC's own modules; asking for them must not "succeed"
+        // with subnets that lack them.
+        if (body.TryGetProperty("icp_features", out var features) && features.ValueKind == JsonValueKind.Object &&
+            features.EnumerateObject().Any(f => f.Value.ValueKind != JsonValueKind.Null))
+        {
+            throw new PocketIcRequestException("icp_features (system canisters such as the ledger, NNS or II) are not provided by this engine");
+        }
         var set = body.TryGetProperty("subnet_config_set", out var s) && s.ValueKind == JsonValueKind.Object ? s : body;
         bool Named(string name) => set.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object;
         int Count(string name) => set.TryGetProperty(name, out var v) ? v.ValueKind switch

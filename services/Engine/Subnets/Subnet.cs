@@ -108,7 +108,7 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Subnet {Subnet}: executing a message for {Canister} failed inside the engine")]
     private partial void LogExecutionFailed(Exception exception, string subnet, string canister);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "[{Subnet}] debug_print: {Line}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Subnet {Subnet}: {Line}")]
     private partial void LogDebugPrint(string subnet, string line);
 
     private readonly ILogger _logger = logger;
