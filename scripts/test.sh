@@ -59,6 +59,8 @@ set +e
     'Logging__LogLevel__Yarp.ReverseProxy.Forwarder=Error' \
     dotnet test Platform.sln --nologo --logger "console;verbosity=normal" "$@")
 rc=$?
+# The pic-js engine test runs with the whole suite (not with a --filter); it needs none of the servers above.
+if (($# == 0)); then source "$ROOT/scripts/engine.sh"; engine_test || rc=1; fi
 set -e
 if ((rc == 0)); then log "tests passed"; else warn "tests failed (exit $rc)"; fi
 exit "$rc"
