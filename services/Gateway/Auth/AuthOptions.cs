@@ -1,11 +1,11 @@
 namespace Platform.Gateway.Auth;
 
 /// <summary>Configuration section "Auth" of the gateway.</summary>
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     public const string Section = "Auth";
 
-    /// <summary>false: the gateway lets everything through anonymously, as before auth existed (tests, dev).</summary>
+    /// <summary>false: no authentication, every request passes anonymously (test fixtures that are not about auth, local experiments).</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>The token's audience and the challenge's service parameter.</summary>
@@ -33,7 +33,7 @@ public sealed class AuthOptions
 }
 
 /// <summary>"Auth:RateLimit": request budgets per account and per client address, and the login lockout.</summary>
-public sealed class RateLimitOptions
+internal sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
 

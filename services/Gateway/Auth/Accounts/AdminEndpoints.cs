@@ -1,13 +1,16 @@
 using System.Text.RegularExpressions;
+using Platform.Gateway.Auth.Auditing;
+using Platform.Gateway.Auth.Authorization;
+using Platform.Gateway.Auth.Tokens;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Accounts;
 
 /// <summary>
 /// The identity API under /api/v1 (problem+json errors). Callers authenticate with a bearer token from /token or
 /// HTTP Basic (password or personal access token). Admins manage users, robots, namespaces, memberships and
 /// signing keys; every user manages his own personal access tokens.
 /// </summary>
-public static partial class AdminEndpoints
+internal static partial class AdminEndpoints
 {
     private const string AccountKey = "platform.account";
 

@@ -1,15 +1,19 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Platform.Gateway.Auth.Accounts;
+using Platform.Gateway.Auth.Auditing;
+using Platform.Gateway.Auth.Authorization;
+using Platform.Gateway.Auth.Limits;
 using Platform.Registry.Oci;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Tokens;
 
 /// <summary>
 /// The token server of the Docker token authentication spec at /token: GET with HTTP Basic credentials (or none:
 /// an anonymous token) and the OAuth2 form POST (grant_type password or refresh_token). The token grants the
 /// requested actions the account is allowed; the others are left out.
 /// </summary>
-public static class TokenEndpoints
+internal static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
@@ -70,7 +74,7 @@ public static class TokenEndpoints
 }
 
 /// <summary>Authenticates token requests (with the login throttle and audit) and mints the tokens.</summary>
-public sealed class TokenIssuer(
+internal sealed class TokenIssuer(
     IdentityDirectory directory, TokenService tokens, LoginThrottle throttle, AccessAudit audit, IOptions<AuthOptions> options)
 {
     public sealed record Login(AuthenticatedAccount? Account, IResult? Failure);
@@ -144,7 +148,7 @@ public sealed class TokenIssuer(
     }
 }
 
-public sealed record TokenResponse(
+internal sealed record TokenResponse(
     [property: System.Text.Json.Serialization.JsonPropertyName("token")] string Token,
     [property: System.Text.Json.Serialization.JsonPropertyName("access_token")] string AccessToken,
     [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int ExpiresIn,

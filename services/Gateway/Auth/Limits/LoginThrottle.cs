@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Limits;
 
 /// <summary>
 /// Counts failed logins in a row, per account name and per client address. After
 /// <see cref="RateLimitOptions.MaxFailedLogins"/> of them, /token answers 429 for that account or address until
 /// <see cref="RateLimitOptions.LockoutWindow"/> has passed since the last failure. A success resets both counters.
 /// </summary>
-public sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider time)
+internal sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset Last)> _failures = new(StringComparer.Ordinal);
     private RateLimitOptions Limits => options.Value.RateLimit;

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Platform.Gateway.Auth;
+using Platform.Gateway.Auth.Accounts;
 using Platform.IntegrationTests.Infrastructure;
 
-namespace Platform.IntegrationTests.Auth;
+namespace Platform.IntegrationTests.Auth.Accounts;
 
 /// <summary>The gateway's identity tables on a real PostgreSQL, including the move from the Marten documents.</summary>
 public sealed class IdentityStoreTests

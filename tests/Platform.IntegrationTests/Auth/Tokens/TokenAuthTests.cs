@@ -10,10 +10,11 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Platform.Gateway.Auth;
+using Platform.Gateway.Auth.Tokens;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Infrastructure;
 
-namespace Platform.IntegrationTests.Auth;
+namespace Platform.IntegrationTests.Auth.Tokens;
 
 [Collection(AuthCollection.Name)]
 public sealed class TokenAuthTests(AuthFixture auth)

@@ -1,16 +1,16 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Accounts;
 
 /// <summary>
 /// Accounts, namespaces, memberships and personal access tokens: four small tables in the schema "identity", read
 /// and written with plain SQL. Only the gateway uses them, and it is the one service without the event store: what
 /// it decides is logged as access events, and it stays a thin, light process in front of the others (Marten alone
-/// cost it about 20 MiB, part of the memory target of issue 3).
+/// cost it about 20 MiB, and the gateway's memory counts in what a large push costs, see the benchmarks).
 /// <para>Names are case-sensitive and already validated by the callers; deletes cascade to memberships and tokens.</para>
 /// </summary>
-public sealed class IdentityStore(NpgsqlDataSource db, ILogger<IdentityStore> logger)
+internal sealed class IdentityStore(NpgsqlDataSource db, ILogger<IdentityStore> logger)
 {
     private const string UniqueViolation = "23505";
     private const string ForeignKeyViolation = "23503";
@@ -29,7 +29,7 @@ public sealed class IdentityStore(NpgsqlDataSource db, ILogger<IdentityStore> lo
         await using (var moved = new NpgsqlCommand("SELECT current_setting('platform.identity_moved', true)", connection, tx))
         {
             if (await moved.ExecuteScalarAsync(ct) is string what && what.Length > 0)
-                logger.LogInformation("moved identity documents into tables: {Moved}", what);
+                AuthLog.IdentityDocumentsMoved(logger, what);
         }
         await tx.CommitAsync(ct);
     }

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Options;
+using Platform.Gateway.Auth.Accounts;
+using Platform.Gateway.Auth.Auditing;
+using Platform.Gateway.Auth.Tokens;
 using Platform.Registry.Oci;
 using Platform.Registry.Routing;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Authorization;
 
 /// <summary>
 /// The gateway's two auth middlewares. <see cref="UseCallerAuthentication"/> reads the bearer token (if any)
@@ -11,7 +14,7 @@ namespace Platform.Gateway.Auth;
 /// token must grant it. Without a (sufficient) token: 401 with the Bearer challenge naming the scope to ask for;
 /// when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.
 /// </summary>
-public static class RegistryGuard
+internal static class RegistryGuard
 {
     public static WebApplication UseCallerAuthentication(this WebApplication app)
     {

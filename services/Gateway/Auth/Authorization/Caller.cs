@@ -1,11 +1,12 @@
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
+using Platform.Gateway.Auth.Tokens;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Authorization;
 
 /// <summary>Who is calling the gateway, as far as the request's bearer token says.</summary>
-public sealed record Caller(string? Name, AccessToken? Token, bool PresentedInvalidToken)
+internal sealed record Caller(string? Name, AccessToken? Token, bool PresentedInvalidToken)
 {
     public static readonly Caller Anonymous = new(null, null, false);
     public const string AnonymousName = "anonymous";
@@ -16,7 +17,7 @@ public sealed record Caller(string? Name, AccessToken? Token, bool PresentedInva
     public bool Allows(string type, string name, string action) => Token?.Allows(type, name, action) == true;
 }
 
-public static class CallerContext
+internal static class CallerContext
 {
     private const string Key = "platform.caller";
 
