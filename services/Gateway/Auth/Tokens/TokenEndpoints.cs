@@ -85,7 +85,7 @@ internal sealed class TokenIssuer(
     public async Task<Login> LoginAsync(HttpContext http, string username, string password, CancellationToken ct)
     {
         var address = http.ClientAddress();
-        if (throttle.LockedFor(username, address) is { } wait)
+        if (throttle.RetryAfter(username, address) is { } wait)
         {
             audit.LoginFailed(http, username, "throttled");
             return new Login(null, TooManyLogins(http, wait));
