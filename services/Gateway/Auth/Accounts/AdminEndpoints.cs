@@ -151,23 +151,15 @@ internal static partial class AdminEndpoints
             : Results.Problem(statusCode: 404, title: $"no {kind.ToString().ToLowerInvariant()} {name}");
     }
 
-    // Bearer token (from /token) or Basic credentials (password or personal access token, with the login throttle).
+    // The caller was authenticated before routing (a bearer token, or Basic credentials through the login
+    // throttle, see CallerAuthentication); here it only has to be an account that still exists.
     private static async ValueTask<object?> Authenticate(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var directory = http.RequestServices.GetRequiredService<IdentityDirectory>();
-        Account? account = null;
         var caller = http.GetCaller();
-        if (caller.IsAuthenticated)
-            account = await directory.FindAccountAsync(caller.Name!, http.RequestAborted);
-        else if (!caller.PresentedInvalidToken && http.Request.TryGetBasicCredentials(out var user, out var password))
-        {
-            var login = await http.RequestServices.GetRequiredService<TokenIssuer>().LoginAsync(http, user, password, http.RequestAborted);
-            if (login.Failure is not null)
-                return login.Failure;
-            account = login.Account!.Account;
-            http.SetCaller(new Caller(account.Id, null, false));
-        }
+        var account = caller.IsAuthenticated
+            ? await http.RequestServices.GetRequiredService<IdentityDirectory>().FindAccountAsync(caller.Name!, http.RequestAborted)
+            : null;
         if (account is null)
             return RegistryGuard.Challenge(http, null);
         http.Items[AccountKey] = account;

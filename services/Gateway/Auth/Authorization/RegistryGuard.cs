@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Platform.Gateway.Auth.Accounts;
 using Platform.Gateway.Auth.Auditing;
 using Platform.Gateway.Auth.Tokens;
@@ -8,32 +9,15 @@ using Platform.Registry.Routing;
 namespace Platform.Gateway.Auth.Authorization;
 
 /// <summary>
-/// The gateway's two auth middlewares. <see cref="UseCallerAuthentication"/> reads the bearer token (if any)
-/// into the request's <see cref="Caller"/>. <see cref="UseRegistryAuthorization"/> decides every /v2 and proxied
-/// /api request: the action comes from method and path (GET/HEAD pull, POST/PUT/PATCH push, DELETE delete), the
-/// token must grant it. Without a (sufficient) token: 401 with the Bearer challenge naming the scope to ask for;
-/// when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.
+/// Decides every /v2 and /api/v1 request after <see cref="CallerAuthentication"/> has named the caller.
+/// <para>/v2 (the spec): the action comes from method and path (GET/HEAD pull, POST/PUT/PATCH push, DELETE
+/// delete) and the token must grant it. Without a (sufficient) token: 401 with the Bearer challenge naming the scope
+/// to ask for; when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.</para>
+/// <para>/api/v1: credentials that prove nothing are a 401; /api/v1/audit is for admins, /api/v1/repositories for
+/// any authenticated caller.</para>
 /// </summary>
 internal static class RegistryGuard
 {
-    public static WebApplication UseCallerAuthentication(this WebApplication app)
-    {
-        app.Use(async (context, next) =>
-        {
-            if (context.Request.BearerToken() is { Length: > 0 } raw)
-            {
-                var tokens = context.RequestServices.GetRequiredService<TokenService>();
-                var token = await tokens.ValidateAccessAsync(raw);
-                if (token?.PatId is { } pat
-                    && !await context.RequestServices.GetRequiredService<IdentityDirectory>().IsPatActiveAsync(pat, context.RequestAborted))
-                    token = null;
-                context.SetCaller(token is null ? Caller.Anonymous with { PresentedInvalidToken = true } : new Caller(token.Subject, token, false));
-            }
-            await next(context);
-        });
-        return app;
-    }
-
     public static WebApplication UseRegistryAuthorization(this WebApplication app)
     {
         app.Use(async (context, next) =>
@@ -44,30 +28,46 @@ internal static class RegistryGuard
                 if (!await AuthorizeOciAsync(context, rest.Value ?? ""))
                     return;
             }
-            else if (path.StartsWithSegments("/api/v1/audit"))
+            else if (path.StartsWithSegments("/api/v1", out var api))
             {
-                if (!await AuthorizeAdminAsync(context))
+                if (!await AuthorizePlatformApiAsync(context, api.Value ?? ""))
                     return;
-            }
-            else if (path.StartsWithSegments("/api/v1/repositories"))
-            {
-                if (!context.GetCaller().IsAuthenticated)
-                {
-                    await Challenge(context, null).ExecuteAsync(context);
-                    return;
-                }
             }
             await next(context);
         });
         return app;
     }
 
+    private static async Task<bool> AuthorizePlatformApiAsync(HttpContext context, string rest)
+    {
+        var caller = context.GetCaller();
+        if (caller.Presented == Credentials.Invalid)
+        {
+            await Challenge(context, null, "invalid_token").ExecuteAsync(context);
+            return false;
+        }
+        if (rest.StartsWith("/audit", StringComparison.OrdinalIgnoreCase))
+            return await AuthorizeAdminAsync(context);
+        if (rest.StartsWith("/repositories", StringComparison.OrdinalIgnoreCase) && !caller.IsAuthenticated)
+        {
+            await Challenge(context, null).ExecuteAsync(context);
+            return false;
+        }
+        return true;
+    }
+
     private static async Task<bool> AuthorizeOciAsync(HttpContext context, string rest)
     {
         var caller = context.GetCaller();
-        if (caller.PresentedInvalidToken)
+        if (caller.Presented == Credentials.Invalid)
         {
             await Challenge(context, null, "invalid_token").ExecuteAsync(context);
+            return false;
+        }
+        // A password is not how /v2 is entered (and a wrong one must never pass for anonymous): to the realm.
+        if (caller.Presented == Credentials.NotAToken)
+        {
+            await Challenge(context, null).ExecuteAsync(context);
             return false;
         }
         var sub = rest.TrimStart('/');
@@ -150,7 +150,11 @@ internal static class RegistryGuard
         _ => $"repository:{name}:{action}",
     };
 
-    /// <summary>401 with the spec's challenge: where to get a token (realm), for which service, and the scope needed.</summary>
+    /// <summary>
+    /// 401 with the spec's challenge: where to get a token (realm), for which service, and the scope needed. On the
+    /// platform API a Basic challenge goes with it, since passwords, robot secrets and personal access tokens work
+    /// there directly.
+    /// </summary>
     public static IResult Challenge(HttpContext context, string? scope, string? error = null)
     {
         var options = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
@@ -160,8 +164,9 @@ internal static class RegistryGuard
             challenge += $",scope=\"{scope}\"";
         if (error is not null)
             challenge += $",error=\"{error}\"";
-        context.Response.Headers.WWWAuthenticate = challenge;
-        return context.Request.Path.StartsWithSegments("/v2")
+        var registry = context.Request.Path.StartsWithSegments("/v2");
+        context.Response.Headers.WWWAuthenticate = registry ? challenge : new StringValues([challenge, TokenIssuer.BasicChallenge(context)]);
+        return registry
             ? OciResults.Error(OciErrorCode.Unauthorized, "authentication required",
                 scope is null ? null : new[] { new { Type = "repository", Name = scope.Split(':')[1], Action = scope.Split(':')[2] } })
             : Results.Problem(statusCode: 401, title: "authentication required");
