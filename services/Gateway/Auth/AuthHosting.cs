@@ -62,7 +62,7 @@ internal static class AuthHosting
         return app;
     }
 
-    /// <summary>/token, the identity API and the filtered catalog.</summary>
+    /// <summary>/token, the identity API, and the registry listings filtered to what the caller may pull.</summary>
     public static WebApplication MapGatewayAuth(this WebApplication app)
     {
         if (!app.Configuration.AuthEnabled())
@@ -70,6 +70,7 @@ internal static class AuthHosting
         app.MapTokenEndpoints();
         app.MapIdentityApi();
         app.MapFilteredCatalog();
+        app.MapFilteredRepositoryList();
         return app;
     }
 }

@@ -13,8 +13,10 @@ namespace Platform.Gateway.Auth.Authorization;
 /// <para>/v2 (the spec): the action comes from method and path (GET/HEAD pull, POST/PUT/PATCH push, DELETE
 /// delete) and the token must grant it. Without a (sufficient) token: 401 with the Bearer challenge naming the scope
 /// to ask for; when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.</para>
-/// <para>/api/v1: credentials that prove nothing are a 401; /api/v1/audit is for admins, /api/v1/repositories for
-/// any authenticated caller.</para>
+/// <para>/api/v1/repositories: the same rule, pull on the repository, for whatever credentials the caller used
+/// (a bearer token must grant the pull, as on /v2; Basic credentials act as the account); the listing is filtered
+/// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/audit: admins only. Any other proxied /api/v1 route
+/// is admins only until it has a rule of its own here, so a new backend route is never open by accident.</para>
 /// </summary>
 internal static class RegistryGuard
 {
@@ -46,14 +48,55 @@ internal static class RegistryGuard
             await Challenge(context, null, "invalid_token").ExecuteAsync(context);
             return false;
         }
-        if (rest.StartsWith("/audit", StringComparison.OrdinalIgnoreCase))
-            return await AuthorizeAdminAsync(context);
-        if (rest.StartsWith("/repositories", StringComparison.OrdinalIgnoreCase) && !caller.IsAuthenticated)
+        if (rest.StartsWith("/repositories", StringComparison.OrdinalIgnoreCase) && (rest.Length == "/repositories".Length || rest["/repositories".Length] == '/'))
         {
-            await Challenge(context, null).ExecuteAsync(context);
+            var name = RepositoryOf(rest["/repositories".Length..].Trim('/'));
+            if (name.Length > 0)
+                return await AuthorizePullAsync(context, name);
+            // The listing: the gateway's own endpoint answers, with what this caller may pull. Anything else that
+            // reached the bare path (another method) goes to the backend only for admins.
+            if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName == Registry.RepositoryListEndpoint.Name)
+                return true;
+            return await AuthorizeAdminAsync(context);
+        }
+        // The identity API checks the caller itself (some routes are every user's own); proxied routes are
+        // the backends' and need a rule here: the audit log and anything not yet known are for admins.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Yarp.ReverseProxy.Model.RouteModel>() is null)
+            return true;
+        return await AuthorizeAdminAsync(context);
+    }
+
+    /// <summary>
+    /// The repository a platform API path is about: "{name}" or "{name}/blobs/{digest}", split as the repository API
+    /// splits it (the last "/blobs/" followed by something with a ':', which no repository name holds).
+    /// </summary>
+    internal static string RepositoryOf(string path)
+    {
+        var split = path.LastIndexOf("/blobs/", StringComparison.Ordinal);
+        return split >= 0 && path.AsSpan(split + "/blobs/".Length).Contains(':') ? path[..split] : path;
+    }
+
+    /// <summary>Pull on <paramref name="repository"/> for a platform API read, by the /v2 rules.</summary>
+    private static async Task<bool> AuthorizePullAsync(HttpContext context, string repository)
+    {
+        var caller = context.GetCaller();
+        if (caller.Allows(AccessEntry.Repository, repository, Actions.Pull))
+            return true;
+        var directory = context.RequestServices.GetRequiredService<IdentityDirectory>();
+        var allowed = await directory.AllowedActionsAsync(caller.Name, repository, context.RequestAborted);
+        var mayPull = allowed.Contains(Actions.Pull);
+        // Basic credentials are the account itself; no credentials at all may read public namespaces.
+        if (mayPull && caller.Presented is Credentials.Password or Credentials.None)
+            return true;
+        if (mayPull || !caller.IsAuthenticated)
+        {
+            // A token without the grant (ask /token for the scope), or nobody at all.
+            await Challenge(context, Scope(repository, Actions.Pull), caller.Token is null ? null : "insufficient_scope").ExecuteAsync(context);
             return false;
         }
-        return true;
+        context.RequestServices.GetRequiredService<AccessAudit>().Denied(context, repository, Actions.Pull);
+        await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "requested access to the resource is denied").ExecuteAsync(context);
+        return false;
     }
 
     private static async Task<bool> AuthorizeOciAsync(HttpContext context, string rest)
