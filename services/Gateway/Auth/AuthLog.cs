@@ -22,9 +22,6 @@ internal static partial class AuthLog
     [LoggerMessage(1202, LogLevel.Information, "created the admin account \"admin\"")]
     public static partial void AdminCreated(ILogger logger);
 
-    [LoggerMessage(1203, LogLevel.Information, "moved identity documents into tables: {Moved}")]
-    public static partial void IdentityDocumentsMoved(ILogger logger, string moved);
-
     [LoggerMessage(1401, LogLevel.Warning, "audit queue full: dropped {Event}")]
     public static partial void AuditQueueFull(ILogger logger, string @event);
 }
