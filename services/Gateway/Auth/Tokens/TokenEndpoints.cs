@@ -31,7 +31,15 @@ internal static class TokenEndpoints
         var offline = string.Equals(q["offline_token"], "true", StringComparison.OrdinalIgnoreCase);
 
         if (!http.Request.TryGetBasicCredentials(out var username, out var password))
+        {
+            // No credentials: an anonymous token. Credentials that cannot even be read are not "none".
+            if (http.Request.Headers.Authorization.Count > 0)
+            {
+                http.Response.Headers.WWWAuthenticate = TokenIssuer.BasicChallenge(http);
+                return OciResults.Error(OciErrorCode.Unauthorized, "authentication required: unreadable credentials");
+            }
             return await issuer.RespondAsync(http, null, scopes, offline: false, refreshToken: null, ct);
+        }
 
         var login = await issuer.LoginAsync(http, username, password, ct);
         return login.Account is null ? LoginRefused(http, login) : await issuer.RespondAsync(http, login.Account, scopes, offline, refreshToken: null, ct);

@@ -79,7 +79,7 @@ public sealed class OneAuthenticationStoryTests(AuthFixture auth)
     {
         var world = await ApiWorld.GetAsync(auth);
         foreach (var (scheme, value) in new[] { ("Bearer", "not-a-token"), ("Basic", "!!!not-base64"), ("Digest", "whatever") })
-            foreach (var path in new[] { world.Path("public"), "/api/v1/repositories", "/v2/_catalog" })
+            foreach (var path in new[] { world.Path("public"), "/api/v1/repositories", "/v2/_catalog", "/token?service=platform-registry" })
             {
                 using var http = new HttpClient { BaseAddress = auth.GatewayUrl };
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(scheme, value);
