@@ -1,13 +1,13 @@
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Accounts;
 
-public enum AccountKind
+internal enum AccountKind
 {
     User,
     Robot,
 }
 
 /// <summary>A user or robot account (a row of identity.accounts, see <see cref="IdentityStore"/>; the id is its name).</summary>
-public sealed class Account
+internal sealed class Account
 {
     /// <summary>Robot names start with this, so they never clash with users: "robot$ci".</summary>
     public const string RobotPrefix = "robot$";
@@ -23,7 +23,7 @@ public sealed class Account
 }
 
 /// <summary>A namespace: the first path segment of repository names. Public ones allow anonymous pull.</summary>
-public sealed class RegistryNamespace
+internal sealed class RegistryNamespace
 {
     public string Id { get; set; } = "";
     public bool Public { get; set; }
@@ -31,7 +31,7 @@ public sealed class RegistryNamespace
 }
 
 /// <summary>An account's role in a namespace (one per namespace and account).</summary>
-public sealed class Membership
+internal sealed class Membership
 {
     public string Namespace { get; set; } = "";
     public string Account { get; set; } = "";
@@ -42,7 +42,7 @@ public sealed class Membership
 /// A personal access token: "pat_&lt;id&gt;_&lt;secret&gt;", shown once; only a PBKDF2 hash of the secret is kept.
 /// Accepted as the password of its owner at /token; revoking it refuses it and the access tokens made from it.
 /// </summary>
-public sealed class PersonalAccessToken
+internal sealed class PersonalAccessToken
 {
     public string Id { get; set; } = "";
     public string Owner { get; set; } = "";

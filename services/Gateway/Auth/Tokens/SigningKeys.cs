@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Tokens;
 
 /// <summary>
 /// The ES256 keys that sign tokens, one PKCS#8 PEM file per key (mode 600) in the key directory, named by its kid
@@ -11,7 +11,7 @@ namespace Platform.Gateway.Auth;
 /// Gateways sharing the directory pick up each other's new keys: an unknown kid triggers a rescan (at most
 /// every few seconds).
 /// </summary>
-public sealed class SigningKeys
+internal sealed class SigningKeys
 {
     private readonly string _directory;
     private readonly ILogger<SigningKeys> _logger;
@@ -95,7 +95,7 @@ public sealed class SigningKeys
         using (var stream = new FileStream(path, options))
         using (var writer = new StreamWriter(stream))
             writer.Write(pem);
-        _logger.LogInformation("created token signing key {Kid} in {Directory}", kid, _directory);
+        AuthLog.SigningKeyCreated(_logger, kid, _directory);
         Load();
         return _keys.First(k => k.Kid == kid);
     }
@@ -118,7 +118,7 @@ public sealed class SigningKeys
             }
             catch (Exception ex) when (ex is CryptographicException or IOException or ArgumentException)
             {
-                _logger.LogWarning(ex, "ignoring unreadable signing key file {File}", file);
+                AuthLog.SigningKeyUnreadable(_logger, ex, file);
             }
         }
         _keys = keys.OrderBy(k => k.CreatedUtc).ThenBy(k => k.Kid, StringComparer.Ordinal).ToArray();

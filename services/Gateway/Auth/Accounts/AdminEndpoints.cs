@@ -1,13 +1,16 @@
 using System.Text.RegularExpressions;
+using Platform.Gateway.Auth.Auditing;
+using Platform.Gateway.Auth.Authorization;
+using Platform.Gateway.Auth.Tokens;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Accounts;
 
 /// <summary>
 /// The identity API under /api/v1 (problem+json errors). Callers authenticate with a bearer token from /token or
 /// HTTP Basic (password or personal access token). Admins manage users, robots, namespaces, memberships and
 /// signing keys; every user manages his own personal access tokens.
 /// </summary>
-public static partial class AdminEndpoints
+internal static partial class AdminEndpoints
 {
     private const string AccountKey = "platform.account";
 
@@ -148,23 +151,15 @@ public static partial class AdminEndpoints
             : Results.Problem(statusCode: 404, title: $"no {kind.ToString().ToLowerInvariant()} {name}");
     }
 
-    // Bearer token (from /token) or Basic credentials (password or personal access token, with the login throttle).
+    // The caller was authenticated before routing (a bearer token, or Basic credentials through the login
+    // throttle, see CallerAuthentication); here it only has to be an account that still exists.
     private static async ValueTask<object?> Authenticate(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var directory = http.RequestServices.GetRequiredService<IdentityDirectory>();
-        Account? account = null;
         var caller = http.GetCaller();
-        if (caller.IsAuthenticated)
-            account = await directory.FindAccountAsync(caller.Name!, http.RequestAborted);
-        else if (!caller.PresentedInvalidToken && http.Request.TryGetBasicCredentials(out var user, out var password))
-        {
-            var login = await http.RequestServices.GetRequiredService<TokenIssuer>().LoginAsync(http, user, password, http.RequestAborted);
-            if (login.Failure is not null)
-                return login.Failure;
-            account = login.Account!.Account;
-            http.SetCaller(new Caller(account.Id, null, false));
-        }
+        var account = caller.IsAuthenticated
+            ? await http.RequestServices.GetRequiredService<IdentityDirectory>().FindAccountAsync(caller.Name!, http.RequestAborted)
+            : null;
         if (account is null)
             return RegistryGuard.Challenge(http, null);
         http.Items[AccountKey] = account;

@@ -3,14 +3,14 @@ using Platform.Hosting.Security;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Authorization;
 
 /// <summary>
 /// On every proxied request: drops whatever X-Platform-Actor* headers the client sent and the client's
 /// Authorization header (the backends never see tokens), then, when Auth:InternalKey is set, names the caller
 /// in X-Platform-Actor with its HMAC signature (see <see cref="GatewayActor"/>).
 /// </summary>
-public sealed class ActorForwarding(IConfiguration configuration) : ITransformProvider
+internal sealed class ActorForwarding(IConfiguration configuration) : ITransformProvider
 {
     public void ValidateRoute(TransformRouteValidationContext context) { }
 

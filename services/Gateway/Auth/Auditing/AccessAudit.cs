@@ -1,15 +1,16 @@
 using System.Threading.Channels;
 using Platform.Contracts;
+using Platform.Gateway.Auth.Authorization;
 using Platform.Hosting.Observability;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Auditing;
 
 /// <summary>
 /// Sends the gateway's audit events (denied access, failed logins, manifest pulls) to the audit log without ever
 /// holding up a request: requests only drop the event into a bounded queue (full: the event is dropped and
 /// logged); <see cref="AccessAuditSender"/> hands them to RabbitMQ in order.
 /// </summary>
-public sealed class AccessAudit(ILogger<AccessAudit> logger)
+internal sealed class AccessAudit(ILogger<AccessAudit> logger)
 {
     private readonly Channel<IPlatformEvent> _queue = Channel.CreateBounded<IPlatformEvent>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -47,7 +48,7 @@ public sealed class AccessAudit(ILogger<AccessAudit> logger)
     private void Enqueue(IPlatformEvent e)
     {
         if (!_queue.Writer.TryWrite(e))
-            logger.LogWarning("audit queue full: dropped {Event}", e.GetType().Name);
+            AuthLog.AuditQueueFull(logger, e.GetType().Name);
     }
 
     private static EventMetadata Meta(HttpContext context, string actor)

@@ -1,36 +1,27 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Accounts;
 
 /// <summary>
 /// Accounts, namespaces, memberships and personal access tokens: four small tables in the schema "identity", read
 /// and written with plain SQL. Only the gateway uses them, and it is the one service without the event store: what
 /// it decides is logged as access events, and it stays a thin, light process in front of the others (Marten alone
-/// cost it about 20 MiB, part of the memory target of issue 3).
+/// cost it about 20 MiB, and the gateway's memory counts in what a large push costs, see the benchmarks).
 /// <para>Names are case-sensitive and already validated by the callers; deletes cascade to memberships and tokens.</para>
 /// </summary>
-public sealed class IdentityStore(NpgsqlDataSource db, ILogger<IdentityStore> logger)
+internal sealed class IdentityStore(NpgsqlDataSource db)
 {
     private const string UniqueViolation = "23505";
     private const string ForeignKeyViolation = "23503";
 
-    /// <summary>
-    /// Creates the tables (idempotent, serialised between gateways starting at once) and moves accounts kept by
-    /// earlier versions as Marten documents (identity.mt_doc_*) into them, dropping the documents once copied.
-    /// </summary>
+    /// <summary>Creates the tables (idempotent, serialised between gateways starting at once).</summary>
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('platform.identity.schema'))", ct);
         await ExecuteAsync(connection, tx, Schema, ct);
-        await ExecuteAsync(connection, tx, MigrateMartenDocuments, ct);
-        await using (var moved = new NpgsqlCommand("SELECT current_setting('platform.identity_moved', true)", connection, tx))
-        {
-            if (await moved.ExecuteScalarAsync(ct) is string what && what.Length > 0)
-                logger.LogInformation("moved identity documents into tables: {Moved}", what);
-        }
         await tx.CommitAsync(ct);
     }
 
@@ -267,50 +258,5 @@ public sealed class IdentityStore(NpgsqlDataSource db, ILogger<IdentityStore> lo
             expires_at  timestamptz,
             revoked_at  timestamptz);
         CREATE INDEX IF NOT EXISTS access_tokens_owner ON identity.access_tokens (owner);
-        """;
-
-    // Marten kept each as a JSON document (PascalCase properties, enums as numbers). Copied once, then dropped, so a
-    // later delete is never undone by a second copy. Memberships and tokens of accounts that are gone are left out.
-    private const string MigrateMartenDocuments = """
-        DO $$
-        DECLARE moved text := '';
-        DECLARE n bigint;
-        BEGIN
-            IF to_regclass('identity.mt_doc_account') IS NOT NULL THEN
-                INSERT INTO identity.accounts (name, kind, is_admin, secret_hash, security_stamp, created_at)
-                SELECT id, CASE (data->>'Kind')::int WHEN 1 THEN 'robot' ELSE 'user' END,
-                       coalesce((data->>'IsAdmin')::boolean, false), data->>'SecretHash',
-                       coalesce(data->>'SecurityStamp', md5(random()::text)), coalesce((data->>'CreatedAt')::timestamptz, now())
-                FROM identity.mt_doc_account ON CONFLICT DO NOTHING;
-                GET DIAGNOSTICS n = ROW_COUNT; moved := moved || n || ' accounts ';
-                DROP TABLE identity.mt_doc_account;
-            END IF;
-            IF to_regclass('identity.mt_doc_registrynamespace') IS NOT NULL THEN
-                INSERT INTO identity.namespaces (name, public, created_at)
-                SELECT id, coalesce((data->>'Public')::boolean, false), coalesce((data->>'CreatedAt')::timestamptz, now())
-                FROM identity.mt_doc_registrynamespace ON CONFLICT DO NOTHING;
-                GET DIAGNOSTICS n = ROW_COUNT; moved := moved || n || ' namespaces ';
-                DROP TABLE identity.mt_doc_registrynamespace;
-            END IF;
-            IF to_regclass('identity.mt_doc_membership') IS NOT NULL THEN
-                INSERT INTO identity.memberships (namespace, account, role)
-                SELECT data->>'Namespace', data->>'Account', (ARRAY['reader', 'developer', 'maintainer', 'owner'])[(data->>'Role')::int + 1]
-                FROM identity.mt_doc_membership
-                WHERE data->>'Namespace' IN (SELECT name FROM identity.namespaces) AND data->>'Account' IN (SELECT name FROM identity.accounts)
-                ON CONFLICT DO NOTHING;
-                GET DIAGNOSTICS n = ROW_COUNT; moved := moved || n || ' memberships ';
-                DROP TABLE identity.mt_doc_membership;
-            END IF;
-            IF to_regclass('identity.mt_doc_personalaccesstoken') IS NOT NULL THEN
-                INSERT INTO identity.access_tokens (id, owner, name, secret_hash, created_at, expires_at, revoked_at)
-                SELECT id, data->>'Owner', data->>'Name', data->>'SecretHash', coalesce((data->>'CreatedAt')::timestamptz, now()),
-                       (data->>'ExpiresAt')::timestamptz, (data->>'RevokedAt')::timestamptz
-                FROM identity.mt_doc_personalaccesstoken WHERE data->>'Owner' IN (SELECT name FROM identity.accounts)
-                ON CONFLICT DO NOTHING;
-                GET DIAGNOSTICS n = ROW_COUNT; moved := moved || n || ' tokens';
-                DROP TABLE identity.mt_doc_personalaccesstoken;
-            END IF;
-            PERFORM set_config('platform.identity_moved', moved, true);
-        END $$;
         """;
 }

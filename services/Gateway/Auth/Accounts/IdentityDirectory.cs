@@ -2,18 +2,19 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.Memory;
+using Platform.Gateway.Auth.Tokens;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Accounts;
 
 /// <summary>Who an authenticated caller is: an account, and the personal access token it used, if any.</summary>
-public sealed record AuthenticatedAccount(Account Account, string? PatId);
+internal sealed record AuthenticatedAccount(Account Account, string? PatId);
 
 /// <summary>
 /// Accounts, namespaces, memberships and personal access tokens (<see cref="IdentityStore"/>), and the questions
 /// the gateway asks them: does this secret belong to that account, what may an
 /// account do on a repository, which namespaces may it pull from.
 /// </summary>
-public sealed class IdentityDirectory(IdentityStore store, IMemoryCache cache, ILogger<IdentityDirectory> logger)
+internal sealed class IdentityDirectory(IdentityStore store, IMemoryCache cache, ILogger<IdentityDirectory> logger)
 {
     public const string PatPrefix = "pat_";
     private static readonly PasswordHasher<object> Hasher = new();
@@ -113,13 +114,13 @@ public sealed class IdentityDirectory(IdentityStore store, IMemoryCache cache, I
             return;
         if (string.IsNullOrEmpty(password))
         {
-            logger.LogWarning("no admin account exists and Auth:AdminPassword is not set: nobody can administer the registry");
+            AuthLog.NoAdminPassword(logger);
             return;
         }
         // Another gateway may create it at the same moment: then the insert finds it, and it is made admin.
         var admin = new Account { Id = "admin", Kind = AccountKind.User, IsAdmin = true, SecretHash = Hash(password), CreatedAt = DateTimeOffset.UtcNow };
         if (await store.TryAddAccountAsync(admin, ct))
-            logger.LogInformation("created the admin account \"admin\"");
+            AuthLog.AdminCreated(logger);
         else
             await store.MakeAdminAsync("admin", ct);
     }

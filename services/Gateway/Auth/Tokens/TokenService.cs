@@ -4,23 +4,23 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Tokens;
 
 /// <summary>A validated access token: who (null sub: anonymous) and what it grants.</summary>
-public sealed record AccessToken(string? Subject, IReadOnlyList<AccessEntry> Access, string? PatId, string Id)
+internal sealed record AccessToken(string? Subject, IReadOnlyList<AccessEntry> Access, string? PatId, string Id)
 {
     public bool Allows(string type, string name, string action) => Access.Any(a => a.Allows(type, name, action));
 }
 
 /// <summary>A validated refresh token.</summary>
-public sealed record RefreshToken(string Subject, string SecurityStamp, string? PatId);
+internal sealed record RefreshToken(string Subject, string SecurityStamp, string? PatId);
 
 /// <summary>
 /// Issues and validates the registry's tokens: short-lived ES256 JWTs as in the Docker token authentication
 /// spec (iss, sub, aud = service, exp, nbf, iat, jti and the "access" claim) with the signing key's kid, and
 /// long-lived refresh tokens (typ "rt+jwt", so one can never pass for the other).
 /// </summary>
-public sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> options, TimeProvider time)
+internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> options, TimeProvider time)
 {
     public const string AccessType = "JWT";
     public const string RefreshType = "rt+jwt";

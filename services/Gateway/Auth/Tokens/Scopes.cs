@@ -1,7 +1,7 @@
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Tokens;
 
 /// <summary>Actions of the token spec on a repository.</summary>
-public static class Actions
+internal static class Actions
 {
     public const string Pull = "pull";
     public const string Push = "push";
@@ -14,18 +14,18 @@ public static class Actions
 /// Repository names may hold ':' only in theory (not in OCI names), so the type is up to the first ':', the actions
 /// after the last one, and the name is what is between.
 /// </summary>
-public sealed record AccessEntry(string Type, string Name, IReadOnlyList<string> Actions)
+internal sealed record AccessEntry(string Type, string Name, IReadOnlyList<string> Actions)
 {
     public const string Repository = "repository";
     public const string Registry = "registry";
 
     public bool Allows(string type, string name, string action) =>
-        Type == type && Name == name && (Actions.Contains(action) || Actions.Contains(global::Platform.Gateway.Auth.Actions.All));
+        Type == type && Name == name && (Actions.Contains(action) || Actions.Contains(global::Platform.Gateway.Auth.Tokens.Actions.All));
 
     public override string ToString() => $"{Type}:{Name}:{string.Join(',', Actions)}";
 }
 
-public static class ScopeParser
+internal static class ScopeParser
 {
     /// <summary>
     /// Parses the scope parameters of a token request. Each value may hold several scopes separated by spaces

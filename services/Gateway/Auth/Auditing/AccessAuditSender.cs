@@ -1,7 +1,7 @@
 using Platform.Contracts;
 using Platform.Hosting.Messaging;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Auditing;
 
 /// <summary>
 /// Sends what <see cref="AccessAudit"/> queued to the audit log's inbox (<see cref="AuditFeed"/>), in order, each
@@ -9,7 +9,7 @@ namespace Platform.Gateway.Auth;
 /// the queue behind it holds the rest (up to its bound). The gateway consumes nothing, so it has no MassTransit bus:
 /// <see cref="RabbitPublisher"/> writes the envelope MassTransit's consumer reads.
 /// </summary>
-public sealed class AccessAuditSender(AccessAudit audit, RabbitPublisher broker, ILogger<AccessAuditSender> logger)
+internal sealed class AccessAuditSender(AccessAudit audit, RabbitPublisher broker, ILogger<AccessAuditSender> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

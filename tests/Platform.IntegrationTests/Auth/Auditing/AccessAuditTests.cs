@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Platform.IntegrationTests.Distribution;
 
-namespace Platform.IntegrationTests.Auth;
+namespace Platform.IntegrationTests.Auth.Auditing;
 
 /// <summary>The audit log says who pushed, pulled, deleted, and who was denied, as the gateway authenticated them.</summary>
 [Collection(AuthCollection.Name)]

@@ -1,22 +1,43 @@
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
+using Platform.Gateway.Auth.Tokens;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Authorization;
 
-/// <summary>Who is calling the gateway, as far as the request's bearer token says.</summary>
-public sealed record Caller(string? Name, AccessToken? Token, bool PresentedInvalidToken)
+/// <summary>What a request presented to prove who sent it.</summary>
+internal enum Credentials
 {
-    public static readonly Caller Anonymous = new(null, null, false);
+    /// <summary>No Authorization header: an anonymous caller.</summary>
+    None,
+
+    /// <summary>A valid access token from /token (its subject may be empty: an anonymous token).</summary>
+    Token,
+
+    /// <summary>HTTP Basic that verified: a password, a robot secret or a personal access token (/api/v1 only).</summary>
+    Password,
+
+    /// <summary>An Authorization header that proves nothing (bad or expired token, unknown scheme, garbage).</summary>
+    Invalid,
+
+    /// <summary>HTTP Basic on /v2, where the spec's token flow is the only way in: the client is sent to the realm.</summary>
+    NotAToken,
+}
+
+/// <summary>Who is calling the gateway, as far as the request's credentials say.</summary>
+internal sealed record Caller(string? Name, AccessToken? Token, Credentials Presented)
+{
+    public static readonly Caller Anonymous = new(null, null, Credentials.None);
     public const string AnonymousName = "anonymous";
 
     public bool IsAuthenticated => Name is not null;
     public string ActorName => Name ?? AnonymousName;
 
+    /// <summary>Whether the request's access token grants the action (Basic credentials grant no scope).</summary>
     public bool Allows(string type, string name, string action) => Token?.Allows(type, name, action) == true;
 }
 
-public static class CallerContext
+internal static class CallerContext
 {
     private const string Key = "platform.caller";
 
@@ -27,13 +48,18 @@ public static class CallerContext
     {
         context.Items[Key] = caller;
         if (caller.Name is { } name)
-            context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], "Bearer", ClaimTypes.Name, ClaimTypes.Role));
+            context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)],
+                caller.Presented == Credentials.Password ? "Basic" : "Bearer", ClaimTypes.Name, ClaimTypes.Role));
     }
 
     /// <summary>The client's address as the gateway sees it (it is the public door: forwarded headers from clients are not trusted).</summary>
     public static string ClientAddress(this HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    /// <summary>Username and password of an "Authorization: Basic" header, if there is one.</summary>
+    /// <summary>Whether the request has an "Authorization: Basic" header at all, well-formed or not.</summary>
+    public static bool HasBasicAuthorization(this HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Basic", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Username and password of an "Authorization: Basic" header, if there is a well-formed one.</summary>
     public static bool TryGetBasicCredentials(this HttpRequest request, out string username, out string password)
     {
         username = password = "";

@@ -1,16 +1,19 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Platform.Gateway.Auth.Accounts;
+using Platform.Gateway.Auth.Authorization;
+using Platform.Gateway.Auth.Tokens;
 using Platform.Gateway.Routing;
 using Platform.Registry.Oci;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Registry;
 
 /// <summary>
 /// GET /v2/_catalog with auth on: the gateway asks Metadata for every repository and keeps those the caller may
 /// pull (admins: all; others: public namespaces and their memberships), then applies n/last paging itself so
 /// pages and Link headers stay right.
 /// </summary>
-public static class CatalogEndpoint
+internal static class CatalogEndpoint
 {
     public const string ClientName = "metadata-catalog";
 

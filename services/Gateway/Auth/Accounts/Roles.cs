@@ -1,7 +1,9 @@
-namespace Platform.Gateway.Auth;
+using Platform.Gateway.Auth.Tokens;
+
+namespace Platform.Gateway.Auth.Accounts;
 
 /// <summary>A membership's role in a namespace, weakest first.</summary>
-public enum Role
+internal enum Role
 {
     Reader = 0,
     Developer = 1,
@@ -10,7 +12,7 @@ public enum Role
 }
 
 /// <summary>What a role, admin status or public namespace permits on a repository.</summary>
-public static class RolePolicy
+internal static class RolePolicy
 {
     public static bool TryParseRole(string? value, out Role role) =>
         Enum.TryParse(value, ignoreCase: true, out role) && Enum.IsDefined(role);

@@ -1,15 +1,16 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Platform.Gateway.Auth.Authorization;
 using Platform.Registry.Oci;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Limits;
 
 /// <summary>
 /// A token bucket per account (authenticated callers) or per client address (everyone else), from
 /// "Auth:RateLimit". Over budget: 429 with Retry-After, the OCI TOOMANYREQUESTS body on /v2, problem+json elsewhere.
 /// Health endpoints are never limited.
 /// </summary>
-public static class GatewayRateLimiting
+internal static class GatewayRateLimiting
 {
     public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services, RateLimitOptions limits)
     {

@@ -1,15 +1,19 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Platform.Gateway.Auth.Accounts;
+using Platform.Gateway.Auth.Auditing;
+using Platform.Gateway.Auth.Authorization;
+using Platform.Gateway.Auth.Limits;
 using Platform.Registry.Oci;
 
-namespace Platform.Gateway.Auth;
+namespace Platform.Gateway.Auth.Tokens;
 
 /// <summary>
 /// The token server of the Docker token authentication spec at /token: GET with HTTP Basic credentials (or none:
 /// an anonymous token) and the OAuth2 form POST (grant_type password or refresh_token). The token grants the
 /// requested actions the account is allowed; the others are left out.
 /// </summary>
-public static class TokenEndpoints
+internal static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
@@ -27,10 +31,18 @@ public static class TokenEndpoints
         var offline = string.Equals(q["offline_token"], "true", StringComparison.OrdinalIgnoreCase);
 
         if (!http.Request.TryGetBasicCredentials(out var username, out var password))
+        {
+            // No credentials: an anonymous token. Credentials that cannot even be read are not "none".
+            if (http.Request.Headers.Authorization.Count > 0)
+            {
+                http.Response.Headers.WWWAuthenticate = TokenIssuer.BasicChallenge(http);
+                return OciResults.Error(OciErrorCode.Unauthorized, "authentication required: unreadable credentials");
+            }
             return await issuer.RespondAsync(http, null, scopes, offline: false, refreshToken: null, ct);
+        }
 
         var login = await issuer.LoginAsync(http, username, password, ct);
-        return login.Failure ?? await issuer.RespondAsync(http, login.Account, scopes, offline, refreshToken: null, ct);
+        return login.Account is null ? LoginRefused(http, login) : await issuer.RespondAsync(http, login.Account, scopes, offline, refreshToken: null, ct);
     }
 
     private static async Task<IResult> PostAsync(HttpContext http, TokenIssuer issuer, CancellationToken ct)
@@ -51,7 +63,7 @@ public static class TokenEndpoints
                 if (username.Length == 0 || password.Length == 0)
                     return OAuthError("invalid_request", "username and password are required");
                 var login = await issuer.LoginAsync(http, username, password, ct);
-                return login.Failure ?? await issuer.RespondAsync(http, login.Account, scopes, offline, refreshToken: null, ct);
+                return login.Account is null ? LoginRefused(http, login) : await issuer.RespondAsync(http, login.Account, scopes, offline, refreshToken: null, ct);
 
             case "refresh_token":
                 var refresh = form["refresh_token"].ToString();
@@ -67,13 +79,29 @@ public static class TokenEndpoints
 
     private static IResult OAuthError(string error, string description) =>
         Results.Json(new { error, error_description = description }, statusCode: 400);
+
+    /// <summary>The token server's refusal in the OCI error format the registry clients read.</summary>
+    private static IResult LoginRefused(HttpContext http, TokenIssuer.Login login)
+    {
+        if (login.RetryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = TokenIssuer.RetryAfterSeconds(wait);
+            return OciResults.Error(OciErrorCode.TooManyRequests, "too many failed logins; retry later");
+        }
+        http.Response.Headers.WWWAuthenticate = TokenIssuer.BasicChallenge(http);
+        return OciResults.Error(OciErrorCode.Unauthorized, "authentication required: wrong username or password");
+    }
 }
 
-/// <summary>Authenticates token requests (with the login throttle and audit) and mints the tokens.</summary>
-public sealed class TokenIssuer(
+/// <summary>
+/// Checks logins (at /token and for Basic credentials on the platform API) through the login throttle, with a
+/// failure audited, and mints the tokens.
+/// </summary>
+internal sealed class TokenIssuer(
     IdentityDirectory directory, TokenService tokens, LoginThrottle throttle, AccessAudit audit, IOptions<AuthOptions> options)
 {
-    public sealed record Login(AuthenticatedAccount? Account, IResult? Failure);
+    /// <summary>A login's outcome: the account, or nothing with how long the caller must wait (throttled) or not (wrong).</summary>
+    public sealed record Login(AuthenticatedAccount? Account, TimeSpan? RetryAfter);
 
     public bool IsOurService(Microsoft.Extensions.Primitives.StringValues service) =>
         Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(service) || service.ToString() == options.Value.Service;
@@ -81,22 +109,29 @@ public sealed class TokenIssuer(
     public async Task<Login> LoginAsync(HttpContext http, string username, string password, CancellationToken ct)
     {
         var address = http.ClientAddress();
-        if (throttle.LockedFor(username, address) is { } wait)
+        // A throttled pair is refused before the secret is checked: a guess while backed off tells nothing.
+        if (throttle.RetryAfter(username, address) is { } wait)
         {
             audit.LoginFailed(http, username, "throttled");
-            return new Login(null, TooManyLogins(http, wait));
+            return new Login(null, wait);
         }
         var account = await directory.AuthenticateAsync(username, password, ct);
         if (account is null)
         {
             throttle.Failed(username, address);
             audit.LoginFailed(http, username, "bad credentials");
-            http.Response.Headers.WWWAuthenticate = $"Basic realm=\"{options.Value.Service}\"";
-            return new Login(null, OciResults.Error(OciErrorCode.Unauthorized, "authentication required: wrong username or password"));
+            return new Login(null, null);
         }
         throttle.Succeeded(username, address);
         return new Login(account, null);
     }
+
+    /// <summary>Retry-After in whole seconds, at least 1.</summary>
+    public static string RetryAfterSeconds(TimeSpan wait) =>
+        Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    public static string BasicChallenge(HttpContext http) =>
+        $"Basic realm=\"{http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.Service}\"";
 
     public async Task<AuthenticatedAccount?> RefreshAsync(HttpContext http, string refreshToken, CancellationToken ct)
     {
@@ -137,14 +172,9 @@ public sealed class TokenIssuer(
             who is null ? null : refreshToken, string.Join(' ', granted.Select(g => g.ToString()))));
     }
 
-    private static IResult TooManyLogins(HttpContext http, TimeSpan wait)
-    {
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return OciResults.Error(OciErrorCode.TooManyRequests, "too many failed logins; retry later");
-    }
 }
 
-public sealed record TokenResponse(
+internal sealed record TokenResponse(
     [property: System.Text.Json.Serialization.JsonPropertyName("token")] string Token,
     [property: System.Text.Json.Serialization.JsonPropertyName("access_token")] string AccessToken,
     [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int ExpiresIn,

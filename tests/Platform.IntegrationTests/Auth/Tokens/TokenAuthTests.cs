@@ -10,10 +10,11 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Platform.Gateway.Auth;
+using Platform.Gateway.Auth.Tokens;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Infrastructure;
 
-namespace Platform.IntegrationTests.Auth;
+namespace Platform.IntegrationTests.Auth.Tokens;
 
 [Collection(AuthCollection.Name)]
 public sealed class TokenAuthTests(AuthFixture auth)
@@ -280,31 +281,6 @@ public sealed class TokenAuthTests(AuthFixture auth)
         Assert.Equal(HttpStatusCode.OK, (await auth.RequestTokenAsync(user, "password-2", scope)).Status);
         // A wrong secret is never taken for a remembered one.
         Assert.Equal(HttpStatusCode.Unauthorized, (await auth.RequestTokenAsync(user, "password-2x", scope)).Status);
-    }
-
-    [Fact]
-    public async Task Twenty_bad_passwords_in_a_row_are_throttled()
-    {
-        // Its own gateway, so the lockout of this address does not touch the other tests.
-        await using var gateway = auth.Gateway();
-        using var http = gateway.CreateClient();
-        var user = Unique("u");
-        await auth.CreateUserAsync(user, "password-1");
-
-        async Task<HttpResponseMessage> Login(string password)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/token?service=platform-registry");
-            request.Headers.Authorization = AuthFixture.Basic(user, password);
-            return await http.SendAsync(request);
-        }
-
-        for (var i = 0; i < 20; i++)
-            using (var bad = await Login("wrong-" + i))
-                Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
-        using var throttled = await Login("password-1");
-        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
-        Assert.True(throttled.Headers.RetryAfter?.Delta > TimeSpan.Zero);
-        await RegistryClient.AssertErrorAsync(throttled, HttpStatusCode.TooManyRequests, "TOOMANYREQUESTS");
     }
 
     [Fact]
