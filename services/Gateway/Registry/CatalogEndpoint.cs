@@ -27,14 +27,8 @@ internal static class CatalogEndpoint
         IdentityDirectory directory, IConfiguration configuration, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(backends.Value.Metadata), "/v2/_catalog"))
-        {
-            Version = System.Net.HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        if (configuration[Platform.Hosting.Security.GatewayActor.KeySetting] is { Length: > 0 } key)
-            ActorForwarding.Stamp(request.Headers, key, http);
-        using var response = await clients.CreateClient(ClientName).SendAsync(request, ct);
+        using var response = await MetadataRequests.SendAsync(http, clients.CreateClient(ClientName), backends.Value, configuration,
+            "/v2/_catalog", ct);
         if (!response.IsSuccessStatusCode)
             return Results.Stream(await response.Content.ReadAsStreamAsync(ct), "application/json");
         using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);

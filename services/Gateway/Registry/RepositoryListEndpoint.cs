@@ -58,7 +58,11 @@ internal static class RepositoryListEndpoint
         {
             using var response = await GetAsync(http, client, backends, configuration, next, ct);
             if (!response.IsSuccessStatusCode)
-                return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "the repository list is not available");
+            {
+                // Metadata is failing: retryable, like any backend failure behind the gateway.
+                http.Response.Headers.RetryAfter = "5";
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "the repository list is not available; retry shortly");
+            }
             var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
             foreach (var item in body["repositories"]!.AsArray())
                 if (item?["name"]?.GetValue<string>() is { } name && pullable.Contains(ScopeParser.NamespaceOf(name)))
@@ -83,16 +87,7 @@ internal static class RepositoryListEndpoint
         });
     }
 
-    private static async Task<HttpResponseMessage> GetAsync(HttpContext http, HttpClient client, IOptions<BackendOptions> backends,
-        IConfiguration configuration, string queryString, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(backends.Value.Metadata), BasePath + queryString))
-        {
-            Version = System.Net.HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        if (configuration[Platform.Hosting.Security.GatewayActor.KeySetting] is { Length: > 0 } key)
-            ActorForwarding.Stamp(request.Headers, key, http);
-        return await client.SendAsync(request, ct);
-    }
+    private static Task<HttpResponseMessage> GetAsync(HttpContext http, HttpClient client, IOptions<BackendOptions> backends,
+        IConfiguration configuration, string queryString, CancellationToken ct) =>
+        MetadataRequests.SendAsync(http, client, backends.Value, configuration, BasePath + queryString, ct);
 }
