@@ -23,7 +23,16 @@ internal sealed class Parser
         _environment = environment;
     }
 
+    // Service descriptions come from uploaded modules; a text nesting a million opts must be an error, not a crash.
+    private const int MaxDepth = 500;
+    private int _depth;
+
     private Token Current => _tokens[_index];
+
+    private void Enter()
+    {
+        if (++_depth > MaxDepth) throw Error(Current.Position, $"types or values nest deeper than {MaxDepth} levels");
+    }
 
     private Token PeekAt(int offset) => _tokens[Math.Min(_index + offset, _tokens.Count - 1)];
 
@@ -184,6 +193,13 @@ internal sealed class Parser
     }
 
     public CandidType DataType()
+    {
+        Enter();
+        try { return DataTypeCore(); }
+        finally { _depth--; }
+    }
+
+    private CandidType DataTypeCore()
     {
         var token = Current;
         if (token.Kind != TokenKind.Identifier) throw Error(token.Position, $"expected a type, found {token.Describe()}");
@@ -384,6 +400,13 @@ internal sealed class Parser
     }
 
     private ValueNode Value()
+    {
+        Enter();
+        try { return ValueCore(); }
+        finally { _depth--; }
+    }
+
+    private ValueNode ValueCore()
     {
         var token = Current;
         switch (token.Kind)
