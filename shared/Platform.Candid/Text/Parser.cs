@@ -23,7 +23,16 @@ internal sealed class Parser
         _environment = environment;
     }
 
+    // Service descriptions come from uploaded modules; a text nesting a million opts must be an error, not a crash.
+    private const int MaxDepth = 500;
+    private int _depth;
+
     private Token Current => _tokens[_index];
+
+    private void Enter()
+    {
+        if (++_depth > MaxDepth) throw Error(Current.Position, $"types or values nest deeper than {MaxDepth} levels");
+    }
 
     private Token PeekAt(int offset) => _tokens[Math.Min(_index + offset, _tokens.Count - 1)];
 
@@ -184,6 +193,13 @@ internal sealed class Parser
     }
 
     public CandidType DataType()
+    {
+        Enter();
+        try { return DataTypeCore(); }
+        finally { _depth--; }
+    }
+
+    private CandidType DataTypeCore()
     {
         var token = Current;
         if (token.Kind != TokenKind.Identifier) throw Error(token.Position, $"expected a type, found {token.Describe()}");
@@ -385,6 +401,13 @@ internal sealed class Parser
 
     private ValueNode Value()
     {
+        Enter();
+        try { return ValueCore(); }
+        finally { _depth--; }
+    }
+
+    private ValueNode ValueCore()
+    {
         var token = Current;
         switch (token.Kind)
         {
@@ -408,6 +431,8 @@ internal sealed class Parser
                     case "true": return new ValueNode.Bool(token.Position, true);
                     case "false": return new ValueNode.Bool(token.Position, false);
                     case "null": return new ValueNode.Null(token.Position);
+                    // Not in the grammar's literals, but how floats that are not numbers print.
+                    case "nan" or "inf": return new ValueNode.Number(token.Position, token.Value);
                     case "opt": return new ValueNode.Opt(token.Position, Value());
                     case "blob": return new ValueNode.Blob(token.Position, TextToken("after 'blob'").Bytes!);
                     case "principal": return new ValueNode.Principal(token.Position, PrincipalText("after 'principal'"));
@@ -512,8 +537,8 @@ internal abstract record ValueNode(int Position)
 {
     public sealed record Number(int Position, string Raw) : ValueNode(Position)
     {
-        public bool IsFloat => !Raw.Contains("0x", StringComparison.OrdinalIgnoreCase)
-            && (Raw.Contains('.') || Raw.Contains('e') || Raw.Contains('E'));
+        public bool IsFloat => Raw is "nan" or "inf" or "-inf" || (!Raw.Contains("0x", StringComparison.OrdinalIgnoreCase)
+            && (Raw.Contains('.') || Raw.Contains('e') || Raw.Contains('E')));
     }
     public sealed record Text(int Position, byte[] Bytes) : ValueNode(Position);
     public sealed record Bool(int Position, bool Value) : ValueNode(Position);

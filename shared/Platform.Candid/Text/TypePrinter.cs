@@ -12,7 +12,12 @@ internal sealed class TypePrinter
         "int32", "int64", "float32", "float64", "text", "reserved", "empty", "true", "false",
     ];
 
+    // Types from a hostile message can nest a hundred thousand levels; error messages print them, so printing stops
+    // descending here (a legitimate type is far shallower) instead of running out of stack.
+    private const int MaxDepth = 200;
+
     private readonly Dictionary<CandidType, string> _names;
+    private int _depth;
 
     private TypePrinter(Dictionary<CandidType, string> names) => _names = names;
 
@@ -63,9 +68,9 @@ internal sealed class TypePrinter
         var onPath = new HashSet<CandidType>(ReferenceEqualityComparer.Instance);
         var done = new HashSet<CandidType>(ReferenceEqualityComparer.Instance);
         var counter = 0;
-        void Visit(CandidType t)
+        void Visit(CandidType t, int depth)
         {
-            if (t.IsPrimitive || done.Contains(t)) return;
+            if (t.IsPrimitive || done.Contains(t) || depth > MaxDepth) return;
             if (!onPath.Add(t))
             {
                 if (!_names.ContainsKey(t))
@@ -76,16 +81,30 @@ internal sealed class TypePrinter
                 }
                 return;
             }
-            foreach (var child in TypeGraph.Children(t)) Visit(child);
+            foreach (var child in TypeGraph.Children(t)) Visit(child, depth + 1);
             onPath.Remove(t);
             done.Add(t);
         }
-        foreach (var root in roots) Visit(root);
+        foreach (var root in roots) Visit(root, 0);
     }
 
     private string Inline(CandidType type, bool top = false)
     {
         if (!top && _names.TryGetValue(type, out var name)) return Name(name);
+        if (_depth >= MaxDepth) return "...";
+        _depth++;
+        try
+        {
+            return Shape(type);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private string Shape(CandidType type)
+    {
         return type switch
         {
             PrimitiveType or FutureType => PrimitiveName(type.Kind),

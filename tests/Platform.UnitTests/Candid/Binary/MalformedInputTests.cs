@@ -84,6 +84,56 @@ public sealed class MalformedInputTests
             CandidBinary.Decode(message, [CandidType.Reserved])).Message);
     }
 
+    [Fact]
+    public void A_type_table_nested_a_hundred_thousand_deep_is_handled_without_running_out_of_stack()
+    {
+        const int depth = 100_000;
+        // Entry i is opt (i + 1), the last one opt nat; then, entry i is record { 0 : i + 1 } under a vec.
+        var table = new List<byte>();
+        for (var i = 0; i < depth; i++) { table.Add(0x6e); table.AddRange(SLeb(i + 1 < depth ? i + 1 : -3)); }
+        for (var i = 0; i < depth; i++)
+        {
+            table.AddRange([0x6c, 0x01, 0x00]);
+            table.AddRange(SLeb(i + 1 < depth ? depth + i + 1 : -3));
+        }
+        table.Add(0x6d);
+        table.AddRange(SLeb(depth));
+        byte[] message = [.. "DIDL"u8, .. Leb(2 * depth + 1), .. table, 0x02, 0x00, .. SLeb(2 * depth), 0x00, 0x00];
+
+        var wire = CandidBinary.Decode(message);
+        Assert.Equal([CandidValue.None, CandidValue.Vec()], wire.Values);
+        var error = Assert.Throws<CandidDecodeException>(() => CandidBinary.Decode(message, [CandidType.Nat]));
+        Assert.Contains("...", error.Message);
+        Assert.False(CandidType.StructurallyEquals(wire.Types[0], CandidType.Opt(CandidType.Nat)));
+        Assert.False(wire.Types[0].IsSubtypeOf(CandidType.Nat));
+        Assert.Throws<ArgumentException>(() => CandidBinary.Encode(wire));
+        Assert.True(CandidBinary.TryReadCanisterId(message, out _) is false);
+    }
+
+    [Fact]
+    public void Text_nested_too_deep_is_a_parse_error()
+    {
+        var type = string.Concat(Enumerable.Repeat("opt ", 100_000)) + "nat";
+        Assert.Contains("nest deeper", Assert.Throws<CandidParseException>(() => CandidText.ParseType(type)).Message);
+        var value = "(" + string.Concat(Enumerable.Repeat("opt ", 100_000)) + "1)";
+        Assert.Contains("nest deeper", Assert.Throws<CandidParseException>(() => CandidText.ParseArgs(value)).Message);
+    }
+
+    private static byte[] SLeb(int value)
+    {
+        var bytes = new List<byte>();
+        while (true)
+        {
+            var b = (byte)(value & 0x7f);
+            value >>= 7;
+            var done = (value == 0 && (b & 0x40) == 0) || (value == -1 && (b & 0x40) != 0);
+            bytes.Add(done ? b : (byte)(b | 0x80));
+            if (done) return [.. bytes];
+        }
+    }
+
+    private static byte[] Leb(int value) => Leb((uint)value);
+
     private static byte[] Leb(uint value)
     {
         var bytes = new List<byte>();
