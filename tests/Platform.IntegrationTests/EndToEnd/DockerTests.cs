@@ -63,8 +63,7 @@ public sealed partial class DockerTests(AuthFixture auth) : IDisposable
 
         // Without the CA the daemon refuses the certificate...
         var untrusted = await Docker.RunAsync(["login", "-u", user, "--password-stdin", host], password);
-        Assert.NotEqual(0, untrusted.ExitCode);
-        Assert.Contains("certificate signed by unknown authority", untrusted.StdErr);
+        AssertFailed(untrusted, "certificate signed by unknown authority");
         Assert.Contains(host, proxy.Tunnelled);
 
         // ...with the CA in /etc/docker/certs.d/HOST:PORT/ca.crt it trusts it, without a restart (read per request).
@@ -77,8 +76,7 @@ public sealed partial class DockerTests(AuthFixture auth) : IDisposable
     {
         var (_, user, _) = await DeveloperAsync("dw");
         var login = await Docker.RunAsync(["login", "-u", user, "--password-stdin", auth.RegistryHost], "not-the-password");
-        Assert.NotEqual(0, login.ExitCode);
-        Assert.Contains("unauthorized", login.StdErr, StringComparison.OrdinalIgnoreCase);
+        AssertFailed(login, "unauthorized");
         Assert.DoesNotContain("Login Succeeded", login.StdOut);
         var config = Path.Combine(_work, "docker-config", "config.json");
         Assert.True(!File.Exists(config) || !File.ReadAllText(config).Contains(auth.RegistryHost),
@@ -86,15 +84,20 @@ public sealed partial class DockerTests(AuthFixture auth) : IDisposable
     }
 
     [Fact]
-    public async Task Pulling_a_tag_that_does_not_exist_fails_clearly()
+    public async Task Pulling_a_tag_or_repository_that_does_not_exist_fails_clearly()
     {
         var (ns, user, password) = await DeveloperAsync("dn");
         await Docker.RunCheckedAsync(["login", "-u", user, "--password-stdin", auth.RegistryHost], password);
+
+        // No such repository (404 NAME_UNKNOWN): docker says so.
+        var noRepository = await Docker.RunAsync(["pull", $"{auth.RegistryHost}/{ns}/app:v1"]);
+        AssertFailed(noRepository, $"repository {auth.RegistryHost}/{ns}/app not found");
+
+        // A repository with v1 pushed, but no such tag (404 MANIFEST_UNKNOWN).
+        await PushAsync(auth.RegistryHost, ns);
         var remote = $"{auth.RegistryHost}/{ns}/app:no-such-tag";
-        var pull = await Docker.RunAsync(["pull", remote]);
-        Assert.NotEqual(0, pull.ExitCode);
-        Assert.Contains($"manifest for {remote} not found", pull.StdErr);
-        Assert.Contains("manifest unknown", pull.StdErr);
+        var noTag = await Docker.RunAsync(["pull", remote]);
+        AssertFailed(noTag, $"manifest for {remote} not found: manifest unknown");
     }
 
     // ---- the round trip
@@ -106,18 +109,9 @@ public sealed partial class DockerTests(AuthFixture auth) : IDisposable
     /// </summary>
     private async Task RoundTripAsync(string host, string ns, string user, string password)
     {
-        var (archive, local, diffIds) = await BuildImageAsync(ns);
-        var remote = $"{host}/{ns}/app:v1";
-
         var login = await Docker.RunCheckedAsync(["login", "-u", user, "--password-stdin", host], password);
         Assert.Contains("Login Succeeded", login);
-        await Docker.RunCheckedAsync("load", "-i", archive);
-        var imageId = (await Docker.RunCheckedAsync("image", "inspect", "--format", "{{.Id}}", local)).Trim();
-        await Docker.RunCheckedAsync("tag", local, remote);
-
-        var push = await Docker.RunCheckedAsync("push", remote);
-        var pushed = PushDigest().Match(push) is { Success: true } m ? m.Groups[1].Value
-            : throw new InvalidOperationException($"no digest in docker push's output:\n{push}");
+        var (remote, local, imageId, pushed, diffIds) = await PushAsync(host, ns);
 
         // The registry has that manifest under the tag, with the image's config and three layers.
         using var registry = auth.WithToken(await auth.TokenAsync(user, password, $"repository:{ns}/app:pull"));
@@ -155,6 +149,20 @@ public sealed partial class DockerTests(AuthFixture auth) : IDisposable
                 await gzip.CopyToAsync(tar);
             Assert.Equal(pulledLayers[i], "sha256:" + Convert.ToHexStringLower(SHA256.HashData(tar.ToArray())));
         }
+    }
+
+    /// <summary>docker load of a new three-layer image, docker tag as HOST/NS/app:v1, docker push; the digest it printed.</summary>
+    private async Task<(string Remote, string Local, string ImageId, string Pushed, string[] DiffIds)> PushAsync(string host, string ns)
+    {
+        var (archive, local, diffIds) = await BuildImageAsync(ns);
+        var remote = $"{host}/{ns}/app:v1";
+        await Docker.RunCheckedAsync("load", "-i", archive);
+        var imageId = (await Docker.RunCheckedAsync("image", "inspect", "--format", "{{.Id}}", local)).Trim();
+        await Docker.RunCheckedAsync("tag", local, remote);
+        var push = await Docker.RunCheckedAsync("push", remote);
+        var pushed = PushDigest().Match(push) is { Success: true } m ? m.Groups[1].Value
+            : throw new InvalidOperationException($"no digest in docker push's output:\n{push}");
+        return (remote, local, imageId, pushed, diffIds);
     }
 
     /// <summary>A three-layer image as a docker-archive (from an OCI layout, by skopeo), its local name and diff ids.</summary>
@@ -220,6 +228,14 @@ public sealed partial class DockerTests(AuthFixture auth) : IDisposable
         Directory.CreateDirectory(directory);
         _certDirectories.Insert(0, directory);
         File.Copy(certificates.CaCertificate, Path.Combine(directory, "ca.crt"), overwrite: true);
+    }
+
+    /// <summary>The command failed (exit code not 0) and said <paramref name="message"/> on stderr.</summary>
+    private static void AssertFailed(Tool.Result result, string message)
+    {
+        Assert.True(result.ExitCode != 0, $"expected a failure, got exit 0:\n{result.StdOut}\n{result.StdErr}");
+        Assert.True(result.StdErr.Contains(message, StringComparison.OrdinalIgnoreCase),
+            $"expected \"{message}\" in the error (exit {result.ExitCode}):\n{result.StdErr}");
     }
 
     [GeneratedRegex(@"digest: (sha256:[0-9a-f]{64}) size: \d+")]
