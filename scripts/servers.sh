@@ -186,11 +186,14 @@ ipfs_stop() { kill_pidfile "$1" "IPFS node" 20; }
 docker_start() {
     local dir=$1 proxy=${2:-} pid
     mkdir -p "$dir"
+    # Its own configuration file, so neither /etc/docker/daemon.json is read nor /etc/docker/key.json written.
+    printf '{"deprecated-key-path": "%s"}\n' "$dir/key.json" >"$dir/daemon.json"
     log "starting dockerd on unix://$dir/docker.sock (log $dir/dockerd.log)"
     start_bg "$dir/dockerd.launch.pid" "$dir/dockerd.log" "$dir" \
         env -u HTTP_PROXY -u http_proxy -u https_proxy -u NO_PROXY -u no_proxy HTTPS_PROXY="$proxy" \
         dockerd --data-root "$dir/data" --exec-root "$dir/exec" -H "unix://$dir/docker.sock" \
-        --pidfile "$dir/docker.pid" --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs
+        --pidfile "$dir/docker.pid" --config-file "$dir/daemon.json" \
+        --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs
     pid=$(pid_read "$dir/dockerd.launch.pid")
     if ! wait_http 60 "$pid" -- --unix-socket "$dir/docker.sock" http://localhost/_ping; then
         tail_log "$dir/dockerd.log"; warn "dockerd did not start: the docker tests will fail"
