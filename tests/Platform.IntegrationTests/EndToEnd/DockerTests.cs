@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Platform.IntegrationTests.Auth;
 using Platform.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Platform.IntegrationTests.EndToEnd;
 
@@ -17,7 +18,7 @@ namespace Platform.IntegrationTests.EndToEnd;
 /// compared with what the registry stores. Over plain HTTP on loopback and over a TLS listener with a test CA.
 /// </summary>
 [Collection(AuthCollection.Name)]
-public sealed partial class DockerTests(AuthFixture auth) : IDisposable
+public sealed partial class DockerTests(AuthFixture auth, ITestOutputHelper output) : IDisposable
 {
     /// <summary>A name that never resolves (RFC 2606): the daemon reaches it through <see cref="ConnectProxy"/>.</summary>
     private const string TlsName = "platform.invalid";
@@ -231,8 +232,9 @@ public sealed partial class DockerTests(AuthFixture auth) : IDisposable
     }
 
     /// <summary>The command failed (exit code not 0) and said <paramref name="message"/> on stderr.</summary>
-    private static void AssertFailed(Tool.Result result, string message)
+    private void AssertFailed(Tool.Result result, string message)
     {
+        output.WriteLine($"exit {result.ExitCode}: {result.StdErr.Trim()}");
         Assert.True(result.ExitCode != 0, $"expected a failure, got exit 0:\n{result.StdOut}\n{result.StdErr}");
         Assert.True(result.StdErr.Contains(message, StringComparison.OrdinalIgnoreCase),
             $"expected \"{message}\" in the error (exit {result.ExitCode}):\n{result.StdErr}");
