@@ -16,6 +16,12 @@ public sealed class DockerCli(string configDirectory)
             "(scripts/test.sh), which starts a private Docker daemon and exports it, or start dockerd yourself and export " +
             "PLATFORM_TEST_DOCKER_HOST=unix:///path/to/docker.sock.");
 
+    /// <summary>Where the daemon's HTTPS_PROXY points (make test starts it with one): the tests serve a proxy there.</summary>
+    public static int ProxyPort => int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_TEST_DOCKER_PROXY_PORT"), out var port)
+        ? port
+        : throw new InvalidOperationException("PLATFORM_TEST_DOCKER_PROXY_PORT is not set: run the suite with `make test`, " +
+            "which starts the Docker daemon with HTTPS_PROXY=http://127.0.0.1:PORT and exports PORT, or do the same yourself.");
+
     private Dictionary<string, string> Environment_ => new()
     {
         ["DOCKER_HOST"] = DaemonHost,

@@ -59,8 +59,7 @@ public sealed partial class DockerTests(AuthFixture auth, ITestOutputHelper outp
         var tlsPort = ThrowawayPostgres.FreePort();
         await using var gateway = TlsGateway(tlsPort, certificates);
         var host = $"{TlsName}:{tlsPort}";
-        var proxyPort = int.Parse(TestServers.Require("PLATFORM_TEST_DOCKER_PROXY_PORT"));
-        await using var proxy = new ConnectProxy(proxyPort, new Dictionary<string, int> { [host] = tlsPort });
+        await using var proxy = new ConnectProxy(DockerCli.ProxyPort, new Dictionary<string, int> { [host] = tlsPort });
 
         // Without the CA the daemon refuses the certificate...
         var untrusted = await Docker.RunAsync(["login", "-u", user, "--password-stdin", host], password);
