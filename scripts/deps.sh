@@ -14,6 +14,7 @@ APT_PACKAGES=(
     "docker-registry:docker-registry"
     "ipfs-cid:ipfs_cid"
     "docker-compose:docker-compose"
+    "docker.io:/usr/sbin/dockerd"
     "curl:curl"
     "iproute2:ss"
     "wrk:wrk"

@@ -25,6 +25,7 @@ cleanup() {
     trap - EXIT INT TERM
     set +e
     log "stopping the test servers"
+    docker_stop "$TEST_DIR/docker"
     ipfs_stop "$TEST_DIR/ipfs.pid"
     rabbit_stop "$TEST_DIR/rabbitmq" "$AMQP_PORT" "$DIST_PORT" "$RABBIT_NODE" "$TEST_DIR/rabbitmq.pid"
     pg_stop "$TEST_DIR/pg"
@@ -38,6 +39,7 @@ trap 'exit 143' TERM
 pg_start "$TEST_DIR/pg" "$PG_PORT" "$TEST_DIR/postgres.log"
 rabbit_start "$TEST_DIR/rabbitmq" "$AMQP_PORT" "$DIST_PORT" "$RABBIT_NODE" "$TEST_DIR/rabbitmq.pid" "$TEST_DIR/rabbitmq.log"
 ipfs_start "$IPFS_PORT" "$TEST_DIR/ipfs" "$TEST_DIR/ipfs.pid" "$TEST_DIR/ipfs.log"
+docker_test_start "$TEST_DIR/docker"
 
 export PLATFORM_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
 export PLATFORM_TEST_PG_BIN="$PG_BIN"
