@@ -105,7 +105,11 @@ internal sealed partial class PinReconciler(
                         unpinned++;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or KuboException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
+            // One blob's failure (its IPFS copy does not decrypt, the node or Ingest is away) must not stop the
+            // pass for the blobs after it.
+            catch (Exception e) when (e is HttpRequestException or KuboException or IOException or InvalidDataException
+                                          or System.Security.Cryptography.CryptographicException or TaskCanceledException
+                                      && !ct.IsCancellationRequested)
             {
                 LogBlobFailed(e, blob.Digest);
             }

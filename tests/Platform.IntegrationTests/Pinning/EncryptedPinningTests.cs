@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Events;
@@ -11,6 +12,7 @@ using Platform.Ingest.Storage;
 using Platform.Pinning.Encryption;
 using Platform.Registry.Events;
 using Platform.Registry.ReadModels;
+using Platform.Registry.Writing;
 
 namespace Platform.IntegrationTests.Pinning;
 
@@ -172,6 +174,36 @@ public sealed class EncryptedPinningTests(PlatformFixture fixture)
         await NamespaceSettingsMessages.PublishAsync(Stack, ns, isPublic: false, mode: "off", occurredAt: now.AddMinutes(-5), waitStored: false);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal((true, null, first.Meta.EventId), await NamespaceSettingsMessages.StoredAsync(Stack, ns));
+    }
+
+    [Fact]
+    public async Task A_tampered_encrypted_copy_is_never_served_as_the_blob()
+    {
+        var ns = UniqueNamespace("tamper");
+        var repo = $"{ns}/app";
+        var blob = Secret(200_000);
+        var digest = await new RegistryClient(Stack.Gateway).PushBlobAsync(repo, blob);
+        var probe = new PlatformProbe(Stack);
+        var record = await WaitModeAsync(probe, digest, PinModes.Encrypted);
+
+        // Whoever controls the node swaps in a copy with one byte flipped in its second chunk, and the registry's
+        // record points at it (as a node serving other bytes for the CID would look).
+        var tampered = await CatAsync(probe, record.Cid!);
+        tampered[ChunkedAead.HeaderSize + 65536 + ChunkedAead.TagSize + 10] ^= 0x01;
+        var ipfs = probe.Ipfs();
+        var tamperedCid = (await ipfs.AddAsync(new MemoryStream(tampered), "tampered", pin: true)).Cid;
+        var writer = Stack.IngestServices.GetRequiredService<RegistryWriter>();
+        await writer.RecordPinnedAsync(digest, tamperedCid, blob.Length, PinModes.Encrypted, ns, WriteContext.System("system:test"), CancellationToken.None);
+        File.Delete(Path.Combine(Stack.StorageRoot, ContentStore.RelativeBlobPath(digest)));
+
+        // The pull breaks off (or is refused): the client never gets a complete response it could take for the blob.
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            using var response = await Stack.Gateway.GetAsync($"/v2/{repo}/blobs/{digest}");
+            Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        });
+        Assert.True(error is null or HttpRequestException or IOException, $"unexpected: {error}");
+        Assert.Contains("does not decrypt", Stack.Pinning.Output);
     }
 
     private static string UniqueNamespace(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
