@@ -148,11 +148,14 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
             }
         }
 
-        await writer.RecordPinnedAsync(digest, added.Cid, record.Size, wanted.Mode.Name(), keyId, cause.Who, ct);
-        // The copy in the other mode is no longer wanted here. (What the network fetched of a public copy while it
-        // was public cannot be called back: see the README's threat model.)
+        // The copy in the other mode is no longer wanted here, and goes before the new one is recorded: once the
+        // record names the new CID, nothing would find the old one again, and a crash in between must not leave a
+        // plain copy of now-private content pinned for good. (A crash before this line leaves the old CID recorded,
+        // so the reconciler comes back here; the new copy is the same bytes then.) What the network fetched of a
+        // public copy while it was public cannot be called back: see the README's threat model.
         if (record is { Pinned: true, Cid: { } previous } && previous != added.Cid)
             await ipfs.PinRmAsync(previous, ct);
+        await writer.RecordPinnedAsync(digest, added.Cid, record.Size, wanted.Mode.Name(), keyId, cause.Who, ct);
         LogPinned(digest, added.Cid, wanted.Mode.Name());
         return Outcome.Pinned;
     }
