@@ -109,7 +109,8 @@ internal sealed partial class GarbageCollector(
         {
             foreach (var repository in await query.Query<RepositoryState>().Where(r => r.HasContent).ToListAsync(ct))
                 linked.UnionWith(repository.Blobs.Keys);
-            blobs = [.. await query.Query<BlobRecord>().Where(b => !b.Deleted).ToListAsync(ct)];
+            // Filtered here, not in SQL: records written before Deleted existed have no such field at all.
+            blobs = [.. (await query.Query<BlobRecord>().ToListAsync(ct)).Where(b => !b.Deleted)];
         }
 
         var deleted = new List<GcDeletedBlob>();
