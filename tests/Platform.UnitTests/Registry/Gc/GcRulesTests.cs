@@ -71,7 +71,7 @@ public sealed class GcRulesTests
         var r = RepositoryStateProjection.Apply(At(new ManifestPushed(Repo, Index, OciIndex, [1], null, null, null, [], [M1, M2]), 3), TwoImages());
         r = RepositoryStateProjection.Apply(At(new ManifestDeleted(Repo, M1, []), 4), r);
         r = RepositoryStateProjection.Apply(At(new ManifestDeleted(Repo, M2, []), 4), r);
-        Assert.Equal([Config, Own, Shared], GcRules.UnreferencedLinks(r, T0.AddSeconds(5)).Select(b => b.Digest));
+        Assert.Equal([Config, Shared, Own], GcRules.UnreferencedLinks(r, T0.AddSeconds(5)).Select(b => b.Digest));
     }
 
     [Fact]
