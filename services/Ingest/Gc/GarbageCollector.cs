@@ -171,7 +171,13 @@ internal sealed partial class GarbageCollector(
                     dryRun ? file.Length - session.Offset : content.TruncateUpload(sessionId, session.Offset)));
         }
 
-        foreach (var file in content.BlobFiles().Where(f => f.Owner is not null && f.ModifiedAt < cutoff && !counted.Contains(f.Path)).ToList())
+        // One read of the live records picks the candidates; each is checked again under its digest's lock.
+        HashSet<string> live;
+        await using (var query = store.QuerySession())
+            live = (await query.Query<BlobRecord>().ToListAsync(ct)).Where(b => !b.Deleted).Select(b => b.Digest).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in content.BlobFiles()
+                     .Where(f => f.Owner is not null && f.ModifiedAt < cutoff && !counted.Contains(f.Path) && !live.Contains(f.Owner))
+                     .ToList())
         {
             var bytes = await writer.RemoveUnrecordedBytesAsync(file.Owner!, record =>
             {
