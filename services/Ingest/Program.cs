@@ -3,6 +3,7 @@ using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Platform.Ingest;
+using Platform.Ingest.Gc;
 using Platform.Ingest.Internal;
 using Platform.Ipfs;
 using Platform.Ingest.Relay;
@@ -33,6 +34,7 @@ builder.AddPlatformMarten(options =>
 // RabbitPublisher). Ingest stays ready while the broker is down; the relays catch up from their checkpoints.
 builder.Services.AddSingleton<RabbitPublisher>();
 builder.AddOciWrites();
+builder.AddGarbageCollection();
 // Only to read back blobs whose local file is gone: Ingest stays ready without IPFS, so no readiness check.
 builder.Services.AddKuboClient(builder.Configuration, readinessCheck: false);
 
@@ -40,6 +42,7 @@ var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapOciWrites();
+app.MapGarbageCollection();
 app.MapInternalContent();
 app.Run();
 

@@ -13,6 +13,7 @@ internal sealed class AuditConsumer(AuditLog log) :
     IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>,
     IConsumer<ManifestPushedV1>, IConsumer<TagMovedV1>, IConsumer<TagDeletedV1>, IConsumer<ManifestDeletedV1>,
     IConsumer<BlobPinnedV1>, IConsumer<BlobUnpinnedV1>,
+    IConsumer<BlobDeletedV1>, IConsumer<UploadExpiredV1>, IConsumer<GarbageCollectedV1>,
     IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>
 {
     public Task Consume(ConsumeContext<UploadStartedV1> c) => Record(c, "upload.started", c.Message.Repository);
@@ -27,6 +28,17 @@ internal sealed class AuditConsumer(AuditLog log) :
     public Task Consume(ConsumeContext<ManifestDeletedV1> c) => Record(c, "manifest.deleted", c.Message.Repository, c.Message.Digest);
     public Task Consume(ConsumeContext<BlobPinnedV1> c) => Record(c, "blob.pinned", null, c.Message.Digest);
     public Task Consume(ConsumeContext<BlobUnpinnedV1> c) => Record(c, "blob.unpinned", null, c.Message.Digest);
+    public Task Consume(ConsumeContext<BlobDeletedV1> c) => Record(c, "blob.deleted", null, c.Message.Digest);
+    public Task Consume(ConsumeContext<UploadExpiredV1> c) => Record(c, "upload.expired", c.Message.Repository);
+
+    // The log's columns are about one repository, digest and tag; a run's figures go in the tag column, as one
+    // short line, so the log (and its hash chain) says what each run freed without a new column.
+    public Task Consume(ConsumeContext<GarbageCollectedV1> c) =>
+        Record(c, c.Message.DryRun ? "gc.dry-run" : "gc.completed", null, null, GcSummary(c.Message));
+
+    internal static string GcSummary(GarbageCollectedV1 m) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"run={m.RunId:N} bytes-reclaimed={m.BytesReclaimed} unlinked={m.UnlinkedBlobs} deleted={m.DeletedBlobs} expired-uploads={m.ExpiredUploads} orphan-files={m.OrphanFiles} truncated-uploads={m.TruncatedUploads} requested-by={m.RequestedBy}");
+
     public Task Consume(ConsumeContext<AccessDeniedV1> c) => Record(c, "access.denied", c.Message.Repository);
     public Task Consume(ConsumeContext<LoginFailedV1> c) => Record(c, "login.failed", null);
     public Task Consume(ConsumeContext<ManifestPulledV1> c) =>

@@ -7,7 +7,7 @@ namespace Platform.Ingest.Relay;
 
 /// <summary>
 /// Maps the event store's internal events to the integration contracts other services consume. Internal events
-/// that are nobody else's business (chunk bookkeeping) map to nothing.
+/// that are nobody else's business (chunk bookkeeping, a blob's release by a repository) map to nothing.
 /// </summary>
 public static class IntegrationEvents
 {
@@ -29,6 +29,10 @@ public static class IntegrationEvents
             ManifestDeleted x => new ManifestDeletedV1(meta, x.Repository, x.Digest, x.RemovedTags),
             BlobPinned x => new BlobPinnedV1(meta, x.Digest, x.Cid, x.Size, x.Mode ?? PinModes.Public, x.KeyId),
             BlobUnpinned x => new BlobUnpinnedV1(meta, x.Digest, x.Cid),
+            BlobDeleted x => new BlobDeletedV1(meta, x.Digest, x.Size),
+            UploadExpired x => new UploadExpiredV1(meta, x.SessionId, x.Repository, x.Offset),
+            GarbageCollected x => new GarbageCollectedV1(meta, x.RunId, x.DryRun, x.RequestedBy, x.UnlinkedBlobs.Count,
+                x.DeletedBlobs.Count, x.ExpiredUploads.Count, x.OrphanFiles.Count, x.TruncatedUploads.Count, x.BytesReclaimed),
             _ => null,
         };
     }

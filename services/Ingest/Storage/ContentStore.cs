@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Platform.Registry.Writing;
 
 namespace Platform.Ingest.Storage;
 
@@ -22,14 +23,23 @@ public sealed class ContentStore
     private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, maxArraysPerBucket: 4);
     private readonly string _root;
     private readonly string _uploads;
+    private readonly string _blobs;
+    private readonly string _trash;
 
     public ContentStore(IOptions<StorageOptions> options)
     {
         _root = Path.GetFullPath(options.Value.Root);
         _uploads = Path.Combine(_root, "uploads");
-        Directory.CreateDirectory(Path.Combine(_root, "blobs"));
+        _blobs = Path.Combine(_root, "blobs");
+        // Where garbage collection moves a blob file while it commits the deletion (same file system: a rename).
+        _trash = Path.Combine(_root, "gc-trash");
+        Directory.CreateDirectory(_blobs);
         Directory.CreateDirectory(_uploads);
+        Directory.CreateDirectory(_trash);
     }
+
+    /// <summary>The store's root folder (absolute).</summary>
+    public string Root => _root;
 
     public string BlobPath(string digest) => Path.Combine(_root, RelativeBlobPath(digest));
 
@@ -165,18 +175,28 @@ public sealed class ContentStore
 
     /// <summary>
     /// Moves a verified upload file to its content address. If the blob is already there (same digest, so the
-    /// same bytes), the upload file is simply dropped.
+    /// same bytes), the upload file is simply dropped. Idempotent, because a retried commit promotes again: with the
+    /// upload file gone and the blob in place there is nothing left to do; with both gone the bytes are lost (garbage
+    /// collection in another process took them) and this throws, so the request fails instead of recording a blob
+    /// without bytes. The blob file's time is set to now: the orphan sweep judges files by it.
     /// </summary>
     public void Promote(Guid sessionId, string digest, long size)
     {
         var source = UploadPath(sessionId);
+        var target = BlobPath(digest);
+        if (!File.Exists(source))
+        {
+            if (!File.Exists(target))
+                throw new IOException($"the upload file of {sessionId:N} and the blob {digest} are both gone");
+            File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
+            return;
+        }
         using (var file = new FileStream(source, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
             if (file.Length != size)
                 file.SetLength(size);
             file.Flush(flushToDisk: true);
         }
-        var target = BlobPath(digest);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         try
         {
@@ -185,6 +205,151 @@ public sealed class ContentStore
         catch (IOException) when (File.Exists(target))
         {
             File.Delete(source);
+        }
+        File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
+    }
+
+    /// <summary>
+    /// Cuts an upload file to <paramref name="offset"/>, the bytes its session recorded: what lies beyond was written
+    /// but never committed (a crash of Ingest or PostgreSQL between the fsync and the event). Returns the bytes cut.
+    /// The caller holds the session's lock, so no request is appending right now.
+    /// </summary>
+    public long TruncateUpload(Guid sessionId, long offset)
+    {
+        var path = UploadPath(sessionId);
+        if (!File.Exists(path))
+            return 0;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+        var extra = file.Length - offset;
+        if (extra <= 0)
+            return 0;
+        file.SetLength(offset);
+        file.Flush(flushToDisk: true);
+        return extra;
+    }
+
+    /// <summary>Every upload file, with its session id when its name is one.</summary>
+    public IEnumerable<StoredFile<Guid?>> UploadFiles() =>
+        Files<Guid?>(_uploads, SearchOption.TopDirectoryOnly, f => Guid.TryParseExact(f.Name, "N", out var id) ? id : null);
+
+    /// <summary>Every blob file, with the digest its path names (null for anything that is not a blob's name).</summary>
+    public IEnumerable<StoredFile<string?>> BlobFiles() =>
+        Files<string?>(_blobs, SearchOption.AllDirectories, f =>
+        {
+            var algorithm = f.Directory?.Parent?.Name;
+            var digest = $"{algorithm}:{f.Name}";
+            return algorithm is { Length: > 0 } && f.Directory!.Parent!.Parent?.FullName == _blobs && IsStorable(digest)
+                   && f.Directory.Name == f.Name[..Math.Min(2, f.Name.Length)] ? digest : null;
+        });
+
+    /// <summary>Blob files garbage collection moved away and did not finish with (a crash mid-deletion).</summary>
+    public IEnumerable<StoredFile<string?>> TrashFiles() =>
+        Files<string?>(_trash, SearchOption.TopDirectoryOnly, f => f.Name.Split('.') is [var algorithm, var hex, _] && IsStorable($"{algorithm}:{hex}")
+            ? $"{algorithm}:{hex}" : null);
+
+    /// <summary>
+    /// Moves a blob's file out of its content address for a deletion being committed (see
+    /// <see cref="RegistryWriter.DeleteBlobAsync"/>). A missing file is fine: there is nothing to remove.
+    /// </summary>
+    public IStagedFileDeletion StageBlobDeletion(string digest)
+    {
+        var path = BlobPath(digest);
+        var (algorithm, hex) = Split(digest);
+        var staged = Path.Combine(_trash, $"{algorithm}.{hex}.{Guid.NewGuid():N}");
+        try
+        {
+            File.Move(path, staged, overwrite: false);
+            return new StagedDeletion(path, staged);
+        }
+        catch (FileNotFoundException)
+        {
+            return new StagedDeletion(path, null);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new StagedDeletion(path, null);
+        }
+    }
+
+    /// <summary>Puts a trash file back at its content address if that is free (its deletion was never committed).</summary>
+    public bool RestoreTrash(string trashPath, string digest)
+    {
+        var target = BlobPath(digest);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        try
+        {
+            File.Move(trashPath, target, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            File.Delete(trashPath);
+            return false;
+        }
+    }
+
+    /// <summary>Deletes a file of the store (an orphan); its length, or 0 when it was gone already.</summary>
+    public static long DeleteFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            return 0;
+        var length = info.Length;
+        try { info.Delete(); }
+        catch (FileNotFoundException) { return 0; }
+        return length;
+    }
+
+    private static IEnumerable<StoredFile<T>> Files<T>(string directory, SearchOption depth, Func<FileInfo, T> name)
+    {
+        if (!Directory.Exists(directory))
+            yield break;
+        foreach (var path in Directory.EnumerateFiles(directory, "*", depth))
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+                continue; // taken by a request meanwhile
+            yield return new StoredFile<T>(name(info), info.FullName, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
+        }
+    }
+
+    private static bool IsStorable(string digest)
+    {
+        try
+        {
+            Split(digest);
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class StagedDeletion(string path, string? staged) : IStagedFileDeletion
+    {
+        private bool _completed;
+
+        public void Complete()
+        {
+            _completed = true;
+            if (staged is not null)
+                File.Delete(staged);
+        }
+
+        // The deletion was not committed: the bytes go back, unless an upload put the same bytes there meanwhile.
+        public void Dispose()
+        {
+            if (_completed || staged is null || !File.Exists(staged))
+                return;
+            try
+            {
+                File.Move(staged, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(staged);
+            }
         }
     }
 
@@ -203,6 +368,8 @@ public sealed class ContentStore
     private static (string Algorithm, string Hex) Split(string digest)
     {
         var colon = digest.IndexOf(':');
+        if (colon <= 0)
+            throw new ArgumentException($"not a storable digest: {digest}", nameof(digest));
         var algorithm = digest[..colon];
         var hex = digest[(colon + 1)..];
         // The digest was validated by the caller; this guards the file system against anything that was not.
@@ -213,3 +380,6 @@ public sealed class ContentStore
 }
 
 public readonly record struct AppendResult(long Written, bool Interrupted, bool TooLong);
+
+/// <summary>A file of the content store as garbage collection sees it: what it belongs to, its size and age.</summary>
+public readonly record struct StoredFile<T>(T Owner, string Path, long Length, DateTimeOffset ModifiedAt);

@@ -65,6 +65,15 @@ internal sealed class UploadHandlers(
         var upload = await LoadOpenAsync(name, sessionId, ct);
         if (upload is null)
             return UploadUnknown(reference);
+        // Bytes past the recorded offset are either a request appending right now or what a crash left behind.
+        // Only the session's lock tells them apart: with it held, nobody is appending, and the tail is cut so that
+        // the Range reported and the bytes kept agree again.
+        if (content.UploadFileLength(sessionId) > upload.Offset)
+            return await WithOpenSessionAsync(name, reference, ct, fresh =>
+            {
+                SetUploadHeaders(http, name, sessionId, fresh.Offset);
+                return Task.FromResult(Results.NoContent());
+            });
         SetUploadHeaders(http, name, sessionId, upload.Offset);
         return Results.NoContent();
     }
@@ -96,8 +105,9 @@ internal sealed class UploadHandlers(
                 return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
                     new { expected = digest.ToString(), computed, size = upload.Offset });
 
-            content.Promote(upload.SessionId, computed, upload.Offset);
-            await writer.CompleteUploadAsync(name, upload.SessionId, computed, upload.Offset, WriteContext.FromRequest(http), ct);
+            var size = upload.Offset;
+            await writer.CompleteUploadAsync(name, upload.SessionId, computed, size,
+                () => content.Promote(upload.SessionId, computed, size), WriteContext.FromRequest(http), ct);
             hashes.Forget(upload.SessionId);
             return BlobCreated(http, name, computed);
         });
@@ -121,7 +131,11 @@ internal sealed class UploadHandlers(
             return UploadUnknown(reference);
         using var held = await locks.AcquireAsync(sessionId, ct);
         var upload = await LoadOpenAsync(name, sessionId, ct);
-        return upload is null ? UploadUnknown(reference) : await handle(upload);
+        if (upload is null)
+            return UploadUnknown(reference);
+        // Crash recovery: the file keeps only what the session recorded (see StatusAsync).
+        content.TruncateUpload(sessionId, upload.Offset);
+        return await handle(upload);
     }
 
     private async Task<IResult> MonolithicAsync(string name, Guid sessionId, Digest digest, HttpContext http, CancellationToken ct)
@@ -143,8 +157,8 @@ internal sealed class UploadHandlers(
             return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
                 new { expected = digest.ToString(), computed, size = result.Written });
         }
-        content.Promote(sessionId, computed, result.Written);
-        await writer.CompleteUploadAsync(name, sessionId, computed, result.Written, who, ct, lastChunk: (0, result.Written));
+        await writer.CompleteUploadAsync(name, sessionId, computed, result.Written,
+            () => content.Promote(sessionId, computed, result.Written), who, ct, lastChunk: (0, result.Written));
         return BlobCreated(http, name, computed);
     }
 
@@ -163,8 +177,8 @@ internal sealed class UploadHandlers(
         var source = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(from), ct);
         if (source is null || !source.Blobs.TryGetValue(digest, out var size))
             return false;
-        await writer.LinkBlobAsync(name, digest, size, "mount", WriteContext.FromRequest(http), ct);
-        return true;
+        // False when garbage collection deleted the bytes since the check above: the client uploads them instead.
+        return await writer.LinkBlobAsync(name, digest, size, "mount", WriteContext.FromRequest(http), ct);
     }
 
     private async Task<UploadSession?> LoadOpenAsync(string name, Guid sessionId, CancellationToken ct)

@@ -5,12 +5,13 @@ namespace Platform.Pinning.Pins;
 
 /// <summary>
 /// Blob events in, pins out. A stored or linked blob is pinned in the mode its namespaces ask for; an unlinked one
-/// is unpinned when nothing links it, and decided again when something still does.
+/// is unpinned when nothing links it, and decided again when something still does; a blob garbage collection deleted
+/// is unpinned too (its unlinks usually unpinned it already; this makes sure).
 /// Idempotent by state (see <see cref="BlobPinner"/>), so redelivery is harmless; failures (IPFS or Ingest down)
 /// throw and are retried with backoff by the bus, then land in the error queue, and the reconciler catches up.
 /// </summary>
 internal sealed class BlobEventsConsumer(BlobPinner pinner) :
-    IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>
+    IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>, IConsumer<BlobDeletedV1>
 {
     public Task Consume(ConsumeContext<BlobStoredV1> context) =>
         pinner.EnsurePinnedAsync(context.Message.Digest, Cause(context.Message), context.CancellationToken);
@@ -26,6 +27,9 @@ internal sealed class BlobEventsConsumer(BlobPinner pinner) :
         if (await pinner.UnpinIfUnlinkedAsync(context.Message.Digest, cause, context.CancellationToken) == BlobPinner.Outcome.StillLinked)
             await pinner.EnsurePinnedAsync(context.Message.Digest, cause, context.CancellationToken);
     }
+
+    public Task Consume(ConsumeContext<BlobDeletedV1> context) =>
+        pinner.UnpinIfUnlinkedAsync(context.Message.Digest, Cause(context.Message), context.CancellationToken);
 
     private static PinCause Cause(IPlatformEvent e) => new(e.Meta.RequestId, e.Meta.EventId);
 }

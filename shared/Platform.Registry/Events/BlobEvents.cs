@@ -24,3 +24,17 @@ public static class PinModes
 /// the content store until garbage collection takes them.
 /// </summary>
 public sealed record BlobUnpinned(string Digest, string Cid);
+
+/// <summary>
+/// <paramref name="Repository"/> let go of the blob (its link there was removed). Bookkeeping on the blob's own
+/// stream, written with the repository's <see cref="BlobUnlinked"/> in one transaction, so garbage collection can
+/// tell how long the bytes have been unlinked without reading every repository's history. Not published.
+/// </summary>
+public sealed record BlobReleased(string Digest, string Repository);
+
+/// <summary>
+/// Garbage collection removed the blob's bytes from the content store: no repository had linked it for the grace
+/// period. The record stays (marked deleted, with its CID); the same bytes uploaded again revive it with
+/// <see cref="BlobStored"/>.
+/// </summary>
+public sealed record BlobDeleted(string Digest, long Size);

@@ -9,6 +9,7 @@ public static class StreamKeys
     public static string Repository(string name) => $"repo:{name}";
     public static string Upload(Guid sessionId) => $"upload:{sessionId:N}";
     public static string Blob(string digest) => $"blob:{digest}";
+    public static string GcRun(Guid runId) => $"gc:{runId:N}";
 
     /// <summary>Document id of one manifest in one repository (manifests are per repository, like tags).</summary>
     public static string Manifest(string repository, string digest) => $"{repository}@{digest}";

@@ -12,3 +12,9 @@ public sealed record UploadChunkAccepted(Guid SessionId, long Offset, long Lengt
 public sealed record UploadCompleted(Guid SessionId, string Repository, string Digest, long Size);
 
 public sealed record UploadCancelled(Guid SessionId, string Repository);
+
+/// <summary>
+/// Garbage collection ended a session nobody had touched for the upload expiry (no chunk since, or since its
+/// start); its file was deleted. Like a cancellation, but said so, for the audit log.
+/// </summary>
+public sealed record UploadExpired(Guid SessionId, string Repository, long Offset);

@@ -23,15 +23,44 @@ public sealed class BlobRecord
 
     /// <summary>For an encrypted pin, the namespace whose key wraps the blob's data key.</summary>
     public string? KeyId { get; set; }
+    /// <summary>When the bytes were last stored (uploaded again, or revived after a deletion).</summary>
+    public DateTimeOffset? LastStoredAt { get; set; }
+
+    /// <summary>When a repository last let go of the blob (<see cref="BlobReleased"/>).</summary>
+    public DateTimeOffset? ReleasedAt { get; set; }
+
+    /// <summary>Garbage collection removed the bytes; the record stays for its history and CID.</summary>
+    public bool Deleted { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
 }
 
 public sealed class BlobRecordProjection : SingleStreamProjection<BlobRecord, string>
 {
     public static BlobRecord Create(JasperFx.Events.IEvent<BlobStored> e) =>
-        new() { Digest = e.Data.Digest, Size = e.Data.Size, StoredAt = e.Timestamp };
+        new() { Digest = e.Data.Digest, Size = e.Data.Size, StoredAt = e.Timestamp, LastStoredAt = e.Timestamp };
 
-    // The same bytes stored again (two concurrent uploads of one layer) change nothing.
-    public static BlobRecord Apply(BlobStored e, BlobRecord b) => b;
+    // The same bytes stored again (two concurrent uploads of one layer) change nothing but the time, and bring a
+    // deleted blob back.
+    public static BlobRecord Apply(JasperFx.Events.IEvent<BlobStored> e, BlobRecord b)
+    {
+        b.LastStoredAt = e.Timestamp;
+        b.Deleted = false;
+        b.DeletedAt = null;
+        return b;
+    }
+
+    public static BlobRecord Apply(JasperFx.Events.IEvent<BlobReleased> e, BlobRecord b)
+    {
+        b.ReleasedAt = e.Timestamp;
+        return b;
+    }
+
+    public static BlobRecord Apply(JasperFx.Events.IEvent<BlobDeleted> e, BlobRecord b)
+    {
+        b.Deleted = true;
+        b.DeletedAt = e.Timestamp;
+        return b;
+    }
 
     public static BlobRecord Apply(JasperFx.Events.IEvent<BlobPinned> e, BlobRecord b)
     {

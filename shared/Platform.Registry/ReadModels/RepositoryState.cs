@@ -17,6 +17,19 @@ public sealed class RepositoryState
     public DateTimeOffset? LastPushAt { get; set; }
 
     /// <summary>
+    /// The blobs (config and layers) each manifest references. <see cref="ManifestDeleted"/> carries only the
+    /// digest, so garbage collection learns here which links a deletion left unreferenced.
+    /// </summary>
+    public Dictionary<string, List<string>> ManifestBlobs { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// When each linked blob was last touched: linked (or uploaded again), or its last referencing manifest
+    /// deleted. Garbage collection unlinks an unreferenced blob only once this is older than its grace period,
+    /// which is the window a client has between uploading a layer and putting the manifest that references it.
+    /// </summary>
+    public Dictionary<string, DateTimeOffset> BlobTouchedAt { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// A repository exists (for _catalog and NAME_UNKNOWN) while it holds a manifest or a blob. Stored, not
     /// computed, so _catalog can filter on it in the database.
     /// </summary>
@@ -29,6 +42,9 @@ public sealed class RepositoryState
     }
 
     public bool HasBlob(string digest) => Blobs.ContainsKey(digest);
+
+    /// <summary>Whether a manifest of this repository references the blob.</summary>
+    public bool IsReferenced(string digest) => ManifestBlobs.Values.Any(blobs => blobs.Contains(digest, StringComparer.Ordinal));
 }
 
 public sealed record ManifestSummary(string MediaType, long Size, DateTimeOffset PushedAt);
@@ -46,6 +62,7 @@ public sealed class RepositoryStateProjection : SingleStreamProjection<Repositor
     public static RepositoryState Apply(JasperFx.Events.IEvent<BlobLinked> e, RepositoryState r)
     {
         r.Blobs[e.Data.Digest] = e.Data.Size;
+        r.BlobTouchedAt[e.Data.Digest] = e.Timestamp;
         r.LastPushAt = e.Timestamp;
         return r.Refresh();
     }
@@ -53,12 +70,14 @@ public sealed class RepositoryStateProjection : SingleStreamProjection<Repositor
     public static RepositoryState Apply(BlobUnlinked e, RepositoryState r)
     {
         r.Blobs.Remove(e.Digest);
+        r.BlobTouchedAt.Remove(e.Digest);
         return r.Refresh();
     }
 
     public static RepositoryState Apply(JasperFx.Events.IEvent<ManifestPushed> e, RepositoryState r)
     {
         r.Manifests[e.Data.Digest] = new ManifestSummary(e.Data.MediaType, e.Data.Content.LongLength, e.Timestamp);
+        r.ManifestBlobs[e.Data.Digest] = [.. e.Data.Blobs];
         r.LastPushAt = e.Timestamp;
         return r.Refresh();
     }
@@ -75,11 +94,17 @@ public sealed class RepositoryStateProjection : SingleStreamProjection<Repositor
         return r.Refresh();
     }
 
-    public static RepositoryState Apply(ManifestDeleted e, RepositoryState r)
+    public static RepositoryState Apply(JasperFx.Events.IEvent<ManifestDeleted> e, RepositoryState r)
     {
-        r.Manifests.Remove(e.Digest);
-        foreach (var tag in e.RemovedTags)
+        var deleted = e.Data;
+        r.Manifests.Remove(deleted.Digest);
+        foreach (var tag in deleted.RemovedTags)
             r.Tags.Remove(tag);
+        // The grace period of the blobs this deletion may have left unreferenced starts now, not at their upload.
+        if (r.ManifestBlobs.Remove(deleted.Digest, out var blobs))
+            foreach (var blob in blobs)
+                if (r.Blobs.ContainsKey(blob))
+                    r.BlobTouchedAt[blob] = e.Timestamp;
         return r.Refresh();
     }
 

@@ -3,7 +3,7 @@ using Platform.Registry.Events;
 
 namespace Platform.Registry.ReadModels;
 
-public enum UploadState { Open, Completed, Cancelled }
+public enum UploadState { Open, Completed, Cancelled, Expired }
 
 /// <summary>Where an upload session stands: what the status GET reports and where the next chunk must start.</summary>
 public sealed class UploadSession
@@ -15,6 +15,9 @@ public sealed class UploadSession
     public UploadState State { get; set; }
     public string? Digest { get; set; }
     public DateTimeOffset StartedAt { get; set; }
+
+    /// <summary>The start or the last accepted chunk: a session idle longer than the upload expiry is ended by GC.</summary>
+    public DateTimeOffset LastActivityAt { get; set; }
 }
 
 public sealed class UploadSessionProjection : SingleStreamProjection<UploadSession, string>
@@ -24,11 +27,13 @@ public sealed class UploadSessionProjection : SingleStreamProjection<UploadSessi
         SessionId = e.Data.SessionId,
         Repository = e.Data.Repository,
         StartedAt = e.Timestamp,
+        LastActivityAt = e.Timestamp,
     };
 
-    public static UploadSession Apply(UploadChunkAccepted e, UploadSession s)
+    public static UploadSession Apply(JasperFx.Events.IEvent<UploadChunkAccepted> e, UploadSession s)
     {
-        s.Offset = e.Offset + e.Length;
+        s.Offset = e.Data.Offset + e.Data.Length;
+        s.LastActivityAt = e.Timestamp;
         return s;
     }
 
@@ -43,6 +48,12 @@ public sealed class UploadSessionProjection : SingleStreamProjection<UploadSessi
     public static UploadSession Apply(UploadCancelled e, UploadSession s)
     {
         s.State = UploadState.Cancelled;
+        return s;
+    }
+
+    public static UploadSession Apply(UploadExpired e, UploadSession s)
+    {
+        s.State = UploadState.Expired;
         return s;
     }
 }

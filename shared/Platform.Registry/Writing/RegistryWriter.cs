@@ -2,12 +2,22 @@ using JasperFx.Events;
 using Marten;
 using Platform.Hosting.Concurrency;
 using Platform.Registry.Events;
+using Platform.Registry.Gc;
 using Platform.Registry.ReadModels;
 
 namespace Platform.Registry.Writing;
 
 /// <summary>What a manifest write found wrong in the repository, if anything.</summary>
 public sealed record ManifestRefusal(string Message, string Digest);
+
+/// <summary>
+/// A blob file moved out of its content address while garbage collection commits the blob's deletion:
+/// <see cref="Complete"/> removes it for good once the commit succeeded; disposing without it puts it back.
+/// </summary>
+public interface IStagedFileDeletion : IDisposable
+{
+    void Complete();
+}
 
 /// <summary>
 /// The one writer of the registry's streams: upload sessions, repositories and blobs. Every append goes through
@@ -23,6 +33,14 @@ public sealed class RegistryWriter(IDocumentStore store)
     // the relay waits on each gap before it can be sure no commit is missing. Layers of one image arrive together,
     // so without this a burst of pushes is a burst of gaps. Across processes optimistic concurrency is the guard.
     private readonly KeyedLock<string> _repositories = new(StringComparer.Ordinal);
+
+    // Serialises, per digest, everything that decides whether a blob's bytes exist: an upload's promotion of its
+    // file and its commit, a mount's link, and garbage collection's check, commit and file deletion. Taken before
+    // a repository lock, never after one (garbage collection's link sweep holds only the repository lock).
+    // Across processes the blob stream's version is the guard: every upload completion appends to it.
+    private readonly KeyedLock<string> _digests = new(StringComparer.Ordinal);
+
+    public const string GcActor = "system:gc";
 
     public async Task StartUploadAsync(Guid sessionId, string repository, WriteContext who, CancellationToken ct)
     {
@@ -47,39 +65,148 @@ public sealed class RegistryWriter(IDocumentStore store)
     }
 
     /// <summary>
-    /// Completes an upload whose verified bytes are in the content store: the session ends, the blob is stored
-    /// (once) and linked into the repository, all in one transaction. <paramref name="lastChunk"/> is a final chunk
-    /// written with the completing request (a monolithic upload is one).
+    /// Completes an upload whose bytes are verified: <paramref name="promote"/> moves them to their content address
+    /// (it must be idempotent: it runs again when the commit is retried), then the session ends, the blob is stored
+    /// (again: an upload of bytes garbage collection deleted revives them) and linked into the repository, all in
+    /// one transaction, under the digest's lock. <paramref name="lastChunk"/> is a final chunk written with the
+    /// completing request (a monolithic upload is one).
     /// </summary>
-    public Task CompleteUploadAsync(string repository, Guid sessionId, string digest, long size, WriteContext who,
-        CancellationToken ct, (long Offset, long Length)? lastChunk = null) =>
-        WriteRepositoryAsync(repository, who, async (session, repo) =>
+    public async Task CompleteUploadAsync(string repository, Guid sessionId, string digest, long size, Action promote,
+        WriteContext who, CancellationToken ct, (long Offset, long Length)? lastChunk = null)
+    {
+        using var held = await _digests.AcquireAsync(digest, ct);
+        await WriteRepositoryAsync(repository, who, async (session, repo) =>
         {
+            // Pins the blob stream's version before the file is in place: garbage collection in another process
+            // that commits a deletion meanwhile makes this commit fail, and the retry promotes again (or finds the
+            // bytes gone and fails the request rather than recording a blob without bytes).
+            var blob = await session.Events.FetchForWriting<BlobRecord>(StreamKeys.Blob(digest), ct);
+            promote();
             var uploadKey = StreamKeys.Upload(sessionId);
             if (lastChunk is { } c)
                 session.Events.Append(uploadKey, new UploadChunkAccepted(sessionId, c.Offset, c.Length));
             session.Events.Append(uploadKey, new UploadCompleted(sessionId, repository, digest, size));
-            await StoreAndLinkAsync(session, repo, repository, digest, size, "upload", ct);
+            blob.AppendOne(new BlobStored(digest, size));
+            Link(repo, repository, digest, size, "upload", refreshUnreferenced: true);
             return true;
         }, ct);
+    }
 
-    /// <summary>Links stored bytes into a repository (a cross-repository mount).</summary>
-    public Task LinkBlobAsync(string repository, string digest, long size, string how, WriteContext who, CancellationToken ct) =>
-        WriteRepositoryAsync(repository, who, async (session, repo) =>
+    /// <summary>
+    /// Links stored bytes into a repository (a cross-repository mount); false when the blob is unknown or was
+    /// deleted by garbage collection (the client then uploads it, as the spec's mount fallback says).
+    /// </summary>
+    public async Task<bool> LinkBlobAsync(string repository, string digest, long size, string how, WriteContext who, CancellationToken ct)
+    {
+        using var held = await _digests.AcquireAsync(digest, ct);
+        return await WriteRepositoryAsync(repository, who, async (session, repo) =>
         {
-            await StoreAndLinkAsync(session, repo, repository, digest, size, how, ct);
+            if (await session.LoadAsync<BlobRecord>(StreamKeys.Blob(digest), ct) is not { Deleted: false })
+                return false;
+            Link(repo, repository, digest, size, how, refreshUnreferenced: false);
             return true;
         }, ct);
+    }
 
     /// <summary>Unlinks a blob from one repository; false if it was not linked there. The bytes stay (other links, GC).</summary>
     public Task<bool> UnlinkBlobAsync(string repository, string digest, WriteContext who, CancellationToken ct) =>
-        WriteRepositoryAsync(repository, who, (_, repo) =>
+        WriteRepositoryAsync(repository, who, (session, repo) =>
         {
             if (repo.Aggregate?.HasBlob(digest) != true)
                 return Task.FromResult(false);
-            repo.AppendOne(new BlobUnlinked(repository, digest));
+            Unlink(session, repo, repository, digest);
             return Task.FromResult(true);
         }, ct);
+
+    /// <summary>
+    /// Garbage collection's link sweep of one repository: unlinks the blobs none of its manifests references and
+    /// nobody touched since <paramref name="cutoff"/> (<see cref="GcRules.UnreferencedLinks"/>). Decided on the
+    /// stream it appends to, so a manifest put or a link committed meanwhile makes the retry decide again. A dry
+    /// run decides the same and writes nothing.
+    /// </summary>
+    public Task<IReadOnlyList<GcUnlinkedBlob>> UnlinkUnreferencedAsync(string repository, DateTimeOffset cutoff, bool dryRun,
+        WriteContext who, CancellationToken ct) =>
+        WriteRepositoryAsync<IReadOnlyList<GcUnlinkedBlob>>(repository, who, (session, repo) =>
+        {
+            var doomed = GcRules.UnreferencedLinks(repo.Aggregate, cutoff);
+            if (!dryRun)
+                foreach (var (digest, _) in doomed)
+                    Unlink(session, repo, repository, digest);
+            return Task.FromResult<IReadOnlyList<GcUnlinkedBlob>>([.. doomed.Select(d => new GcUnlinkedBlob(repository, d.Digest, d.Size))]);
+        }, ct);
+
+    /// <summary>
+    /// Garbage collection's blob sweep of one digest: when <see cref="GcRules.BlobDeletable"/> (no repository links
+    /// it, unused since <paramref name="cutoff"/>), records <see cref="BlobDeleted"/> and removes the file. Under
+    /// the digest's lock, so no upload or mount of the same bytes runs in between; the file is moved away before
+    /// the commit (<paramref name="stageFile"/>) and back if the commit fails, so an upload in another process that
+    /// promoted the same bytes meanwhile either conflicts on the stream version or finds its bytes gone.
+    /// Null when the blob stays.
+    /// </summary>
+    public async Task<GcDeletedBlob?> DeleteBlobAsync(string digest, DateTimeOffset cutoff, bool dryRun,
+        Func<IStagedFileDeletion> stageFile, WriteContext who, CancellationToken ct)
+    {
+        using var held = await _digests.AcquireAsync(digest, ct);
+        return await ConcurrencyRetry.RunAsync(async () =>
+        {
+            await using var session = Open(who);
+            var blob = await session.Events.FetchForWriting<BlobRecord>(StreamKeys.Blob(digest), ct);
+            if (blob.Aggregate is not { } record)
+                return null;
+            var linked = await session.Query<RepositoryState>().AnyAsync(r => r.Blobs.ContainsKey(digest), ct);
+            if (!GcRules.BlobDeletable(record, linked, cutoff))
+                return null;
+            var deleted = new GcDeletedBlob(digest, record.Size);
+            if (dryRun)
+                return deleted;
+            using var staged = stageFile();
+            blob.AppendOne(new BlobDeleted(digest, record.Size));
+            await session.SaveChangesAsync(ct);
+            staged.Complete();
+            return deleted;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="removeFile"/> (which deletes a file of the digest's bytes and returns what it freed) under
+    /// the digest's lock, only when no live record wants those bytes: a blob file left by a crash between its
+    /// promotion and the commit, or a deletion garbage collection staged and never finished. Nothing is written;
+    /// the lock is what keeps an upload of the same bytes from promoting them in between.
+    /// </summary>
+    public async Task<long> RemoveUnrecordedBytesAsync(string digest, Func<BlobRecord?, long> removeFile, CancellationToken ct)
+    {
+        using var held = await _digests.AcquireAsync(digest, ct);
+        await using var query = store.QuerySession();
+        var record = await query.LoadAsync<BlobRecord>(StreamKeys.Blob(digest), ct);
+        return removeFile(record);
+    }
+
+    /// <summary>
+    /// Ends an open upload session nobody touched since <paramref name="cutoff"/> (<see cref="GcRules.UploadExpired"/>).
+    /// Decided on the session's stream version: a chunk accepted meanwhile makes the retry keep it. The caller
+    /// holds the session's request lock and deletes the file afterwards.
+    /// </summary>
+    public Task<bool> ExpireUploadAsync(Guid sessionId, DateTimeOffset cutoff, bool dryRun, WriteContext who, CancellationToken ct) =>
+        ConcurrencyRetry.RunAsync(async () =>
+        {
+            await using var session = Open(who);
+            var upload = await session.Events.FetchForWriting<UploadSession>(StreamKeys.Upload(sessionId), ct);
+            if (upload.Aggregate is not { } state || !GcRules.UploadExpired(state, cutoff))
+                return false;
+            if (dryRun)
+                return true;
+            upload.AppendOne(new UploadExpired(sessionId, state.Repository, state.Offset));
+            await session.SaveChangesAsync(ct);
+            return true;
+        }, ct);
+
+    /// <summary>Records one garbage-collection run (its own stream), dry runs included.</summary>
+    public async Task RecordGcRunAsync(GarbageCollected run, WriteContext who, CancellationToken ct)
+    {
+        await using var session = Open(who);
+        session.Events.StartStream(StreamKeys.GcRun(run.RunId), run);
+        await session.SaveChangesAsync(ct);
+    }
 
     /// <summary>
     /// Records a validated manifest (once per repository) and moves <paramref name="tag"/> to it when it pointed
@@ -165,13 +292,24 @@ public sealed class RegistryWriter(IDocumentStore store)
             return true;
         }, ct);
 
-    private static async Task StoreAndLinkAsync(IDocumentSession session, IEventStream<RepositoryState> repo,
-        string repository, string digest, long size, string how, CancellationToken ct)
+    // An upload of a blob that is linked but referenced by no manifest links it again: that is the touch that
+    // restarts its grace period, or garbage collection could unlink a layer between its upload and the manifest
+    // that references it. Links that a manifest references are safe and stay as they are.
+    private static void Link(IEventStream<RepositoryState> repo, string repository, string digest, long size, string how,
+        bool refreshUnreferenced)
     {
-        if (await session.LoadAsync<BlobRecord>(StreamKeys.Blob(digest), ct) is null)
-            session.Events.Append(StreamKeys.Blob(digest), new BlobStored(digest, size));
-        if (repo.Aggregate?.HasBlob(digest) != true)
+        var state = repo.Aggregate;
+        if (state?.HasBlob(digest) != true || (refreshUnreferenced && !state.IsReferenced(digest)))
             repo.AppendOne(new BlobLinked(repository, digest, size, how));
+    }
+
+    // The blob's stream learns when a repository let go of it, in the same transaction, so the blob sweep knows how
+    // long the bytes have been unused. Appended without an expected version: two repositories releasing one blob
+    // at once collide on the stream's next version, and the loser retries.
+    private static void Unlink(IDocumentSession session, IEventStream<RepositoryState> repo, string repository, string digest)
+    {
+        repo.AppendOne(new BlobUnlinked(repository, digest));
+        session.Events.Append(StreamKeys.Blob(digest), new BlobReleased(digest, repository));
     }
 
     private IDocumentSession Open(WriteContext who)

@@ -32,9 +32,12 @@ public sealed class PlatformStack : IAsyncDisposable
     public string RegistryHost => $"127.0.0.1:{GatewayPort}";
     public IServiceProvider IngestServices => _ingest!.Services;
 
-    public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null)
+    private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
+
+    /// <param name="ingestSettings">Extra configuration for Ingest (e.g. garbage collection's periods).</param>
+    public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null)
     {
-        var stack = new PlatformStack();
+        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>() };
         try
         {
             await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
@@ -55,7 +58,7 @@ public sealed class PlatformStack : IAsyncDisposable
         Broker = await ThrowawayRabbitMq.StartAsync();
         _owned.Add(Broker);
 
-        _ingest = Backend<Platform.Ingest.IngestService>(IngestPort);
+        _ingest = Backend<Platform.Ingest.IngestService>(IngestPort, _ingestSettings);
         _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
         _audit = Backend<Platform.Audit.AuditService>(AuditPort);
         Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
@@ -86,7 +89,7 @@ public sealed class PlatformStack : IAsyncDisposable
         Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
     }
 
-    private WebApplicationFactory<T> Backend<T>(int port) where T : class =>
+    private WebApplicationFactory<T> Backend<T>(int port, IReadOnlyDictionary<string, string>? settings = null) where T : class =>
         InProcessService.Start<T>(port, b =>
         {
             b.UseSetting("ConnectionStrings:Postgres", Database);
@@ -95,6 +98,8 @@ public sealed class PlatformStack : IAsyncDisposable
             b.UseSetting("Ipfs:ApiUrl", IpfsUrl);
             // Ingest reads encrypted IPFS copies back through Pinning (which holds the keys).
             b.UseSetting("Services:Pinning", $"http://127.0.0.1:{PinningPort}");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+                b.UseSetting(key, value);
         });
 
     public async ValueTask DisposeAsync()

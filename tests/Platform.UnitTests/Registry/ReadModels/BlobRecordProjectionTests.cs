@@ -24,13 +24,32 @@ public sealed class BlobRecordProjectionTests
     }
 
     [Fact]
-    public void Storing_the_same_bytes_again_changes_nothing()
+    public void Storing_the_same_bytes_again_changes_nothing_but_the_last_stored_time()
     {
         var b = Stored();
-        var again = BlobRecordProjection.Apply(new BlobStored(Digest, 3), b);
+        var again = BlobRecordProjection.Apply(At(new BlobStored(Digest, 3), 7), b);
         Assert.Same(b, again);
         Assert.Equal(3, again.Size);
         Assert.Equal(T0, again.StoredAt);
+        Assert.Equal(T0.AddSeconds(7), again.LastStoredAt);
+        Assert.False(again.Deleted);
+    }
+
+    [Fact]
+    public void A_deleted_blob_keeps_its_record_and_cid_and_storing_it_again_revives_it()
+    {
+        var b = BlobRecordProjection.Apply(At(new BlobPinned(Digest, Cid, 3), 1), Stored());
+        b = BlobRecordProjection.Apply(At(new BlobReleased(Digest, "team/app"), 2), b);
+        Assert.Equal(T0.AddSeconds(2), b.ReleasedAt);
+        b = BlobRecordProjection.Apply(At(new BlobDeleted(Digest, 3), 5), b);
+        Assert.True(b.Deleted);
+        Assert.Equal(T0.AddSeconds(5), b.DeletedAt);
+        Assert.Equal(Cid, b.Cid);
+
+        b = BlobRecordProjection.Apply(At(new BlobStored(Digest, 3), 9), b);
+        Assert.False(b.Deleted);
+        Assert.Null(b.DeletedAt);
+        Assert.Equal(T0.AddSeconds(9), b.LastStoredAt);
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public sealed class RepositoryStateProjectionTests
         Assert.Equal(new ManifestSummary(OciManifest, Content2.Length, T0.AddSeconds(20)), r.Manifests[M2]);
         Assert.Equal(T0.AddSeconds(20), r.LastPushAt);
 
-        r = RepositoryStateProjection.Apply(new ManifestDeleted(Repo, M1, ["latest", "v1"]), r);
+        r = RepositoryStateProjection.Apply(At(new ManifestDeleted(Repo, M1, ["latest", "v1"]), 9), r);
         Assert.Equal(new Dictionary<string, string> { ["v2"] = M2 }, r.Tags);
         Assert.Equal([M2], r.Manifests.Keys);
         Assert.True(r.HasContent);
@@ -116,7 +116,7 @@ public sealed class RepositoryStateProjectionTests
         var r = WithBlobs();
         r = RepositoryStateProjection.Apply(At(Pushed(M1, Content1), 10), r);
         r = RepositoryStateProjection.Apply(new TagMoved(Repo, "latest", M1, null), r);
-        r = RepositoryStateProjection.Apply(new ManifestDeleted(Repo, M1, ["latest"]), r);
+        r = RepositoryStateProjection.Apply(At(new ManifestDeleted(Repo, M1, ["latest"]), 9), r);
         Assert.Empty(r.Manifests);
         Assert.Empty(r.Tags);
         Assert.True(r.HasContent); // the blobs are still linked
@@ -131,7 +131,7 @@ public sealed class RepositoryStateProjectionTests
     public void A_manifest_only_repository_has_no_content_after_the_delete()
     {
         var r = RepositoryStateProjection.Create(At(Pushed(M1, Content1), 0));
-        r = RepositoryStateProjection.Apply(new ManifestDeleted(Repo, M1, []), r);
+        r = RepositoryStateProjection.Apply(At(new ManifestDeleted(Repo, M1, []), 9), r);
         Assert.Empty(r.Manifests);
         Assert.False(r.HasContent);
     }

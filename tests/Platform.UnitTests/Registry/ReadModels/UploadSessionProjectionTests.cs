@@ -27,11 +27,11 @@ public sealed class UploadSessionProjectionTests
     public void Each_chunk_moves_the_offset_to_its_end()
     {
         var s = Started();
-        s = UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 0, 1000), s);
+        s = UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 0, 1000), 1), s);
         Assert.Equal(1000, s.Offset);
-        s = UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 1000, 24), s);
+        s = UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 1000, 24), 1), s);
         Assert.Equal(1024, s.Offset);
-        s = UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 1024, 0), s);
+        s = UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 1024, 0), 1), s);
         Assert.Equal(1024, s.Offset);
         Assert.Equal(UploadState.Open, s.State);
         Assert.Equal(T0, s.StartedAt);
@@ -42,8 +42,8 @@ public sealed class UploadSessionProjectionTests
     {
         // A chunk re-sent after a lost response is recorded from where it really starts.
         var s = Started();
-        s = UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 0, 500), s);
-        s = UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 0, 700), s);
+        s = UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 0, 500), 1), s);
+        s = UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 0, 700), 1), s);
         Assert.Equal(700, s.Offset);
     }
 
@@ -51,7 +51,7 @@ public sealed class UploadSessionProjectionTests
     public void Completed_records_the_digest_and_the_final_size()
     {
         var s = Started();
-        s = UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 0, 1000), s);
+        s = UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 0, 1000), 1), s);
         // The closing PUT may carry the last bytes itself: the size is the whole blob.
         s = UploadSessionProjection.Apply(new UploadCompleted(Session, "team/app", Digest, 1500), s);
         Assert.Equal(UploadState.Completed, s.State);
@@ -72,7 +72,7 @@ public sealed class UploadSessionProjectionTests
     public void Cancelled_keeps_the_offset_and_has_no_digest()
     {
         var s = Started();
-        s = UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 0, 42), s);
+        s = UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 0, 42), 1), s);
         s = UploadSessionProjection.Apply(new UploadCancelled(Session, "team/app"), s);
         Assert.Equal(UploadState.Cancelled, s.State);
         Assert.Equal(42, s.Offset);
@@ -83,7 +83,7 @@ public sealed class UploadSessionProjectionTests
     public void Apply_returns_the_same_document()
     {
         var s = Started();
-        Assert.Same(s, UploadSessionProjection.Apply(new UploadChunkAccepted(Session, 0, 1), s));
+        Assert.Same(s, UploadSessionProjection.Apply(At(new UploadChunkAccepted(Session, 0, 1), 1), s));
         Assert.Same(s, UploadSessionProjection.Apply(new UploadCancelled(Session, "team/app"), s));
     }
 }
