@@ -18,6 +18,8 @@ public static class GatewayRoutes
         new() { RouteId = "api-repositories", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories" } },
         new() { RouteId = "api-repository", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories/{**rest}" } },
         new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
+        // Garbage collection runs in Ingest, the writer of the registry's streams; the guard admits admins only.
+        new() { RouteId = "api-admin-gc", ClusterId = "ingest", Match = new() { Path = "/api/v1/admin/gc", Methods = ["POST"] } },
     ];
 
     /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>

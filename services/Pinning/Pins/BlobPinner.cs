@@ -83,7 +83,8 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
     {
         using var held = await Locks.AcquireAsync(digest, ct);
         var record = await LoadAsync(digest, ct);
-        if (record is null)
+        // A blob garbage collection deleted has no bytes to pin, and a late event about it must not pin its old CID.
+        if (record is null or { Deleted: true })
             return Outcome.NoContent;
         // Pins follow links: the link's own event (or the reconciler) pins a blob once a repository links it.
         if (await policy.WantedAsync(digest, ct) is not { } wanted)

@@ -15,7 +15,7 @@ namespace Platform.Gateway.Auth.Authorization;
 /// to ask for; when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.</para>
 /// <para>/api/v1/repositories: the same rule, pull on the repository, for whatever credentials the caller used
 /// (a bearer token must grant the pull, as on /v2; Basic credentials act as the account); the listing is filtered
-/// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/audit: admins only. Any other proxied /api/v1 route
+/// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/audit and /api/v1/admin/gc: admins only. Any other proxied /api/v1 route
 /// is admins only until it has a rule of its own here, so a new backend route is never open by accident.</para>
 /// </summary>
 internal static class RegistryGuard
