@@ -212,6 +212,18 @@ test('pic-js with named and system subnets', { timeout: 120_000 }, async () => {
     const anywhere = await pic.createCanister();
     assert.equal((await pic.getCanisterSubnetId(anywhere)).toText(), (await pic.getApplicationSubnets())[0].id.toText());
     await assert.rejects(PocketIc.create(url, { application: [spec], icpFeatures: { icpToken: 'DefaultConfig' } }), /icp_features/);
+
+    // A mainnet id no subnet covers makes one: the SNS range gets an SNS subnet, any other id an application one.
+    const snsId = Principal.fromUint8Array(new Uint8Array([0, 0, 0, 0, 2, 0, 0, 5, 1, 1]));
+    assert.equal((await pic.createCanister({ targetCanisterId: snsId })).toText(), snsId.toText());
+    assert.ok(await pic.getSnsSubnet(), 'an SNS subnet was created');
+    const mainnetId = Principal.fromText('bkyz2-fmaaa-aaaaa-qaaaq-cai');
+    assert.equal((await pic.createCanister({ targetCanisterId: mainnetId })).toText(), mainnetId.toText());
+    assert.equal((await pic.getApplicationSubnets()).length, 2);
+    // The ledger's id is in the NNS range, whose subnet exists: it is created there.
+    const ledger = Principal.fromText('ryjl3-tyaaa-aaaaa-aaaba-cai');
+    await pic.createCanister({ targetCanisterId: ledger });
+    assert.equal((await pic.getCanisterSubnetId(ledger)).toText(), nns.id.toText());
   } finally {
     await pic.tearDown();
     engine?.stop();

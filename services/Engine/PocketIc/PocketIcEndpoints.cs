@@ -179,8 +179,14 @@ internal static partial class PocketIcEndpoints
     private static ParsedCall ReadCall(EngineInstance instance, JsonElement body)
     {
         var (subnetId, canisterId) = EffectivePrincipal(body);
-        return new ParsedCall(Principal(body, "sender"), Principal(body, "canister_id"), Text(body, "method"), Bytes(body, "payload"),
-            SubnetOf(instance, subnetId, canisterId));
+        var target = Principal(body, "canister_id");
+        // A management call may name a canister id no subnet covers yet (provisional_create with a mainnet
+        // specified_id): the management canister decides where it goes.
+        var effective = target.IsManagementCanister && subnetId is null && canisterId is not null
+                        && instance.SubnetOf(canisterId) is null && !instance.Subnets.Any(s => s.Covers(canisterId))
+            ? null
+            : SubnetOf(instance, subnetId, canisterId);
+        return new ParsedCall(Principal(body, "sender"), target, Text(body, "method"), Bytes(body, "payload"), effective);
     }
 
     /// <summary>Validates and queues the message, as the IC's ingress filter would, before any round runs.</summary>
