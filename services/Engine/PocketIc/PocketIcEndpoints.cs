@@ -260,7 +260,7 @@ internal static partial class PocketIcEndpoints
         }
         else if (instance.FindCanister(call.Canister) is { } canister)
         {
-            result = instance.Executor.ExecuteQuery(canister, call.Sender, call.Method, call.Payload, instance.Time);
+            result = instance.Executor.ExecuteQuery(canister, call.Sender, call.Method, call.Payload, instance.Time, instance.FindCanister);
         }
         else
         {

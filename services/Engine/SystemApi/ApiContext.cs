@@ -80,6 +80,9 @@ internal sealed class ApiContext
     public long InstructionsUsed { get; set; }
 
     public bool IsQuery => Entry is EntryPoint.Query or EntryPoint.ReplicatedQuery;
+
+    /// <summary>A composite query's method or one of its callbacks: non-replicated, and may call other queries.</summary>
+    public bool Composite { get; init; }
 }
 
 /// <summary>Why an execution failed: the reject the IC reports for it.</summary>

@@ -48,6 +48,12 @@ internal static class SystemApiHost
 
         public EntryPoint Entry => Ctx.Entry;
 
+        /// <summary>Calls are allowed in updates, callbacks, the timer, and composite queries.</summary>
+        public void AllowCall()
+        {
+            if (!Ctx.Composite) Allow(Calling);
+        }
+
         public void Allow(params EntryPoint[] entries)
         {
             if (Array.IndexOf(entries, Ctx.Entry) < 0) Violation($"\"ic0_{Name}\" cannot be executed in {Describe(Ctx.Entry)} mode");
@@ -238,7 +244,7 @@ internal static class SystemApiHost
         "canister_version" => (c, _) => { c.Allow(NotStart); return (long)c.Ctx.Canister.Version; },
         "call_new" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var callee = c.Read(a[0], a[1]);
             if (callee.Length > Principal.MaxLength) c.Violation($"ic0.call_new: invalid principal of {callee.Length} bytes");
             var method = DecodeText(c, c.Read(a[2], a[3]));
@@ -251,7 +257,7 @@ internal static class SystemApiHost
         },
         "call_on_cleanup" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_on_cleanup: no call is in progress");
             if (call!.CleanupFunction is not null) c.Violation("ic0.call_on_cleanup: cleanup is already set for this call");
@@ -261,7 +267,7 @@ internal static class SystemApiHost
         },
         "call_data_append" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_data_append: no call is in progress");
             var data = c.Read(a[0], a[1]);
@@ -274,7 +280,7 @@ internal static class SystemApiHost
         },
         "call_with_best_effort_response" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_with_best_effort_response: no call is in progress");
             if (call!.TimeoutSeconds is not null) c.Violation("ic0.call_with_best_effort_response: the timeout is already set for this call");
@@ -298,7 +304,7 @@ internal static class SystemApiHost
         },
         "call_perform" => (c, _) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_perform: no call is in progress");
             c.Ctx.PendingCall = null;
@@ -378,7 +384,7 @@ internal static class SystemApiHost
             var principal = Principal.FromBytes(bytes);
             return c.Ctx.Canister.Settings.Controllers.Contains(principal) ? 1 : 0;
         },
-        "in_replicated_execution" => (c, _) => { c.Allow(NotStart); return c.Entry == EntryPoint.Query ? 0 : 1; },
+        "in_replicated_execution" => (c, _) => { c.Allow(NotStart); return c.Entry == EntryPoint.Query || c.Ctx.Composite ? 0 : 1; },
         "debug_print" => (c, a) =>
         {
             // Never traps: a bad range prints nothing, as on the IC.
