@@ -11,7 +11,8 @@ namespace Platform.Candid;
 internal ref struct BinaryDecoder
 {
     internal const int MaxDepth = 1000;
-    // Elements that take no bytes (vec null, vec record {}) are not limited by the input; this is their limit.
+    // Values that take no bytes (null, reserved, record {}) are not limited by the input, and a few bytes of type table
+    // and a vec length can ask for billions of them; this is their limit per message.
     internal const int MaxZeroSizedElements = 1 << 20;
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -132,6 +133,15 @@ internal ref struct BinaryDecoder
                     raw[i] = methods;
                     break;
                 }
+                case < Opcodes.Principal:
+                {
+                    // A type from a later version of Candid: its description is length-prefixed so that it can be
+                    // skipped, and its values read as reserved.
+                    Take(ReadCount("future type length", 1), "future type");
+                    shells[i] = new FutureType(opcode);
+                    raw[i] = opcode;
+                    break;
+                }
                 default:
                     throw new CandidDecodeException(Opcodes.Primitive(opcode) is not null
                         ? $"Type table entry {i} is a primitive type ({opcode}); entries must be composite"
@@ -201,6 +211,12 @@ internal ref struct BinaryDecoder
     public CandidValue ReadValue(CandidType type, int depth)
     {
         if (depth > MaxDepth) throw Error($"Values nest deeper than {MaxDepth} levels");
+        if (type is FutureType)
+        {
+            SkipFutureValue();
+            return ReservedValue.Instance;
+        }
+        ChargeIfZeroSized(type);
         switch (type.Kind)
         {
             case CandidTypeKind.Null: return NullValue.Instance;
@@ -282,6 +298,12 @@ internal ref struct BinaryDecoder
     public void SkipValue(CandidType type, int depth)
     {
         if (depth > MaxDepth) throw Error($"Values nest deeper than {MaxDepth} levels");
+        if (type is FutureType)
+        {
+            SkipFutureValue();
+            return;
+        }
+        ChargeIfZeroSized(type);
         switch (type.Kind)
         {
             case CandidTypeKind.Null or CandidTypeKind.Reserved: return;
@@ -335,15 +357,37 @@ internal ref struct BinaryDecoder
         }
     }
 
+    // Every value that takes no bytes has such leaves (a record with fields ends in them), so counting them bounds
+    // the work and memory of any zero-byte value tree.
+    private void ChargeIfZeroSized(CandidType type)
+    {
+        if (type.Kind is CandidTypeKind.Null or CandidTypeKind.Reserved
+            || (type.Kind == CandidTypeKind.Record && ((RecordType)type).Fields.Count == 0))
+        {
+            if (--_zeroSizedBudget < 0)
+                throw Error($"More than {MaxZeroSizedElements} values that take no bytes (null, reserved, record {{}})");
+        }
+    }
+
+    // A future type's value: its byte length, its number of references, the bytes.
+    private void SkipFutureValue()
+    {
+        var length = ReadCount("future value length", 1);
+        var start = _pos;
+        if (ReadLeb("future value reference count") != 0)
+            throw new CandidDecodeException("Values of future types with references are not supported", start);
+        Take(length, "future value");
+    }
+
     private int ReadElementCount(CandidType element)
     {
         var start = _pos;
         var count = ReadLeb("vec length");
         if (TypeGraph.MayBeZeroSized(element))
         {
+            // Each element is charged as it is read; this only refuses early what would fail anyway.
             if (count > (ulong)_zeroSizedBudget)
-                throw new CandidDecodeException($"A vec of {count} elements that take no bytes is over the limit of {MaxZeroSizedElements}", start);
-            _zeroSizedBudget -= (int)count;
+                throw new CandidDecodeException($"A vec of {count} elements that may take no bytes is over the limit of {MaxZeroSizedElements}", start);
             return (int)count;
         }
         if (count > (ulong)Remaining)

@@ -23,7 +23,7 @@ internal sealed class BinaryEncoder
         if (types.Count != values.Count)
             throw new ArgumentException($"{types.Count} types for {values.Count} values.");
         var encoder = new BinaryEncoder();
-        var argRefs = types.Select(encoder.Ref).ToArray();
+        var argRefs = types.Select(t => encoder.Ref(t, 0)).ToArray();
         var body = new ByteSink();
         for (var i = 0; i < values.Count; i++)
         {
@@ -32,23 +32,27 @@ internal sealed class BinaryEncoder
             encoder._path.RemoveAt(encoder._path.Count - 1);
         }
 
-        var message = new ByteSink(body.Length + 64);
-        message.Bytes("DIDL"u8);
-        message.Leb((ulong)encoder._entries.Count);
-        foreach (var entry in encoder._entries) message.Bytes(entry!);
-        message.Leb((ulong)argRefs.Length);
-        foreach (var r in argRefs) message.Sleb(r);
-        message.Bytes(body.Written);
-        return message.ToArray();
+        var header = new ByteSink(64);
+        header.Bytes("DIDL"u8);
+        header.Leb((ulong)encoder._entries.Count);
+        foreach (var entry in encoder._entries) header.Bytes(entry!);
+        header.Leb((ulong)argRefs.Length);
+        foreach (var r in argRefs) header.Sleb(r);
+        // One final allocation: a message carrying a wasm module is megabytes, copied once more than needed otherwise.
+        var message = new byte[header.Length + body.Length];
+        header.Written.CopyTo(message);
+        body.Written.CopyTo(message.AsSpan(header.Length));
+        return message;
     }
 
     // A type's reference in the table: its opcode if primitive, else its entry's index.
-    private int Ref(CandidType type)
+    private int Ref(CandidType type, int depth)
     {
+        if (depth > MaxDepth) throw new ArgumentException($"Types nest deeper than {MaxDepth} levels.");
         type = TypeGraph.Untie(type);
         if (type.IsPrimitive) return Opcodes.Of(type.Kind);
         if (_byObject.TryGetValue(type, out var index)) return index;
-        var shape = Shape(type);
+        var shape = Shape(type, 0);
         if (shape is not null && _byShape.TryGetValue(shape, out index))
         {
             _byObject[type] = index;
@@ -62,24 +66,24 @@ internal sealed class BinaryEncoder
         switch (type)
         {
             case OptType opt:
-                entry.Sleb(Ref(opt.Inner));
+                entry.Sleb(Ref(opt.Inner, depth + 1));
                 break;
             case VecType vec:
-                entry.Sleb(Ref(vec.Element));
+                entry.Sleb(Ref(vec.Element, depth + 1));
                 break;
             case FieldsType fields:
                 entry.Leb((ulong)fields.Fields.Count);
                 foreach (var field in fields.Fields)
                 {
                     entry.Leb(field.Id);
-                    entry.Sleb(Ref(field.Type));
+                    entry.Sleb(Ref(field.Type, depth + 1));
                 }
                 break;
             case FuncType func:
                 entry.Leb((ulong)func.Args.Count);
-                foreach (var t in func.Args) entry.Sleb(Ref(t));
+                foreach (var t in func.Args) entry.Sleb(Ref(t, depth + 1));
                 entry.Leb((ulong)func.Results.Count);
-                foreach (var t in func.Results) entry.Sleb(Ref(t));
+                foreach (var t in func.Results) entry.Sleb(Ref(t, depth + 1));
                 var modes = ModeBytes(func.Modes);
                 entry.Leb((ulong)modes.Count);
                 foreach (var m in modes) entry.Byte(m);
@@ -91,7 +95,7 @@ internal sealed class BinaryEncoder
                     var name = Encoding.UTF8.GetBytes(method.Name);
                     entry.Leb((ulong)name.Length);
                     entry.Bytes(name);
-                    entry.Sleb(Ref(method.Type));
+                    entry.Sleb(Ref(method.Type, depth + 1));
                 }
                 break;
         }
@@ -110,20 +114,21 @@ internal sealed class BinaryEncoder
     }
 
     // A string that is equal for equal acyclic shapes; null for a type on or above a cycle (shared by object only).
-    private string? Shape(CandidType type)
+    private string? Shape(CandidType type, int depth)
     {
         if (type.IsPrimitive) return Opcodes.Of(type.Kind).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (_shapes.TryGetValue(type, out var known)) return known;
+        if (depth > MaxDepth) return null; // too deep to be worth sharing; not remembered, a shallower start may do
         _shapes[type] = null; // reached again before it is known: a cycle, so no shape.
         string? shape = type switch
         {
-            OptType opt => Wrap("opt", Shape(opt.Inner)),
-            VecType vec => Wrap("vec", Shape(vec.Element)),
+            OptType opt => Wrap("opt", Shape(opt.Inner, depth + 1)),
+            VecType vec => Wrap("vec", Shape(vec.Element, depth + 1)),
             FieldsType fields => Join(type.Kind == CandidTypeKind.Record ? "rec" : "var",
-                fields.Fields.Select(f => Shape(f.Type) is { } s ? f.Id + ":" + s : null)),
+                fields.Fields.Select(f => Shape(f.Type, depth + 1) is { } s ? f.Id + ":" + s : null)),
             FuncType func => Join("func" + (int)func.Modes,
-                func.Args.Select(Shape).Append("->").Concat(func.Results.Select(Shape))),
-            ServiceType service => Join("svc", service.Methods.Select(m => Shape(m.Type) is { } s ? Escape(m.Name) + ":" + s : null)),
+                func.Args.Select(t => Shape(t, depth + 1)).Append("->").Concat(func.Results.Select(t => Shape(t, depth + 1)))),
+            ServiceType service => Join("svc", service.Methods.Select(m => Shape(m.Type, depth + 1) is { } s ? Escape(m.Name) + ":" + s : null)),
             _ => null,
         };
         _shapes[type] = shape;

@@ -12,7 +12,12 @@ internal sealed class TypePrinter
         "int32", "int64", "float32", "float64", "text", "reserved", "empty", "true", "false",
     ];
 
+    // Types from a hostile message can nest a hundred thousand levels; error messages print them, so printing stops
+    // descending here (a legitimate type is far shallower) instead of running out of stack.
+    private const int MaxDepth = 200;
+
     private readonly Dictionary<CandidType, string> _names;
+    private int _depth;
 
     private TypePrinter(Dictionary<CandidType, string> names) => _names = names;
 
@@ -21,8 +26,8 @@ internal sealed class TypePrinter
     {
         var printer = new TypePrinter(new Dictionary<CandidType, string>(ReferenceEqualityComparer.Instance));
         printer.NameCycles([type]);
-        var text = printer.Inline(type, top: true);
-        return printer._names.Count == 0 ? text : printer.Definitions() + text;
+        if (printer._names.Count == 0) return printer.Inline(type, top: true);
+        return printer.Definitions() + printer.Inline(type);
     }
 
     public static string PrintFunc(FuncType func)
@@ -38,7 +43,7 @@ internal sealed class TypePrinter
     {
         var names = new Dictionary<CandidType, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, type) in types)
-            if (!type.IsPrimitive) names.TryAdd(type, name);
+            if (!type.IsPrimitive && !ReferenceEquals(type, CandidType.Blob)) names.TryAdd(type, name);
         var printer = new TypePrinter(names);
         printer.NameCycles(initArgs.Append(service));
         var sb = new StringBuilder(printer.Definitions());
@@ -63,9 +68,9 @@ internal sealed class TypePrinter
         var onPath = new HashSet<CandidType>(ReferenceEqualityComparer.Instance);
         var done = new HashSet<CandidType>(ReferenceEqualityComparer.Instance);
         var counter = 0;
-        void Visit(CandidType t)
+        void Visit(CandidType t, int depth)
         {
-            if (t.IsPrimitive || done.Contains(t)) return;
+            if (t.IsPrimitive || done.Contains(t) || depth > MaxDepth) return;
             if (!onPath.Add(t))
             {
                 if (!_names.ContainsKey(t))
@@ -76,19 +81,33 @@ internal sealed class TypePrinter
                 }
                 return;
             }
-            foreach (var child in TypeGraph.Children(t)) Visit(child);
+            foreach (var child in TypeGraph.Children(t)) Visit(child, depth + 1);
             onPath.Remove(t);
             done.Add(t);
         }
-        foreach (var root in roots) Visit(root);
+        foreach (var root in roots) Visit(root, 0);
     }
 
     private string Inline(CandidType type, bool top = false)
     {
         if (!top && _names.TryGetValue(type, out var name)) return Name(name);
+        if (_depth >= MaxDepth) return "...";
+        _depth++;
+        try
+        {
+            return Shape(type);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private string Shape(CandidType type)
+    {
         return type switch
         {
-            PrimitiveType p => PrimitiveName(p.Kind),
+            PrimitiveType or FutureType => PrimitiveName(type.Kind),
             OptType opt => "opt " + Inline(opt.Inner),
             VecType { IsBlob: true } => "blob",
             VecType vec => "vec " + Inline(vec.Element),
@@ -124,7 +143,6 @@ internal sealed class TypePrinter
 
     private string ServiceBody(ServiceType service, bool expand)
     {
-        if (!expand && _names.TryGetValue(service, out var name)) return Name(name);
         if (service.Methods.Count == 0) return "{}";
         var methods = service.Methods.Select(m =>
             Name(m.Name) + " : " + (_names.TryGetValue(m.Type, out var n) ? Name(n) : FuncSignature(m.Type)));

@@ -36,7 +36,7 @@ internal static class ValuePrinter
             case ReservedValue: sb.Append("null : reserved"); break;
             case BoolValue b: sb.Append(b.Value ? "true" : "false"); break;
             case NatValue n: sb.Append(n.Value.ToString(inv)).Append(" : nat"); break;
-            case IntValue i: sb.Append(i.Value.Sign > 0 ? "+" : "").Append(i.Value.ToString(inv)); break;
+            case IntValue i: sb.Append(i.Value.ToString(inv)); break;
             case Nat8Value n: sb.Append(n.Value.ToString(inv)).Append(" : nat8"); break;
             case Nat16Value n: sb.Append(n.Value.ToString(inv)).Append(" : nat16"); break;
             case Nat32Value n: sb.Append(n.Value.ToString(inv)).Append(" : nat32"); break;
@@ -55,8 +55,12 @@ internal static class ValuePrinter
                 break;
             case OptValue { Value: null }: sb.Append("null"); break;
             case OptValue { Value: { } inner }:
-                sb.Append("opt ");
+                // `opt 5 : nat` would read as (opt 5) : nat; the annotation belongs inside.
+                var annotated = inner is NatValue or Nat8Value or Nat16Value or Nat32Value or Nat64Value or Int8Value
+                    or Int16Value or Int32Value or Int64Value or Float32Value or Float64Value or ReservedValue;
+                sb.Append(annotated ? "opt (" : "opt ");
                 Write(sb, inner);
+                if (annotated) sb.Append(')');
                 break;
             case BlobValue blob:
                 sb.Append("blob \"");

@@ -95,6 +95,9 @@ public abstract class CandidType
         return definition;
     }
 
+    /// <summary>Candid subtyping (<c>nat &lt;: int</c>, <c>t &lt;: opt t'</c>, records with fewer fields...).</summary>
+    public bool IsSubtypeOf(CandidType other) => Subtyping.IsSubtype(this, other);
+
     /// <summary>Same shape, cycles unfolded: two decodings of one type table compare equal.</summary>
     public static bool StructurallyEquals(CandidType a, CandidType b) => TypeGraph.Equal(a, b);
 
@@ -291,15 +294,26 @@ public sealed class FuncType : CandidType
 /// <summary>A service method: its name and its function type.</summary>
 public sealed class CandidMethod
 {
+    // A knot while a service description is being parsed (m : SomeFuncType defined later); a FuncType after.
+    private CandidType _type;
+
     public CandidMethod(string name, FuncType type)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
-        Type = type ?? throw new ArgumentNullException(nameof(type));
+        _type = type ?? throw new ArgumentNullException(nameof(type));
+    }
+
+    internal CandidMethod(string name, CandidType pendingType)
+    {
+        Name = name;
+        _type = pendingType;
     }
 
     public string Name { get; }
 
-    public FuncType Type { get; internal set; }
+    public FuncType Type => (FuncType)_type;
+
+    internal CandidType RawType { get => _type; set => _type = value; }
 
     public override string ToString() => $"{Name} : {TypePrinter.PrintFunc(Type)}";
 }
@@ -319,6 +333,13 @@ public sealed class ServiceType : CandidType
 
     public CandidMethod? FindMethod(string name) => Array.Find(_methods, m => m.Name == name);
 
+    // The parser's methods may still point at knots; names are checked for duplicates where they are parsed.
+    internal void SetMethodsUnchecked(IEnumerable<CandidMethod> methods)
+    {
+        _methods = methods.ToArray();
+        Array.Sort(_methods, static (a, b) => CompareNames(a.Name, b.Name));
+    }
+
     internal void SetMethods(IEnumerable<CandidMethod> methods)
     {
         var sorted = methods.ToArray();
@@ -332,6 +353,17 @@ public sealed class ServiceType : CandidType
     // Method names sort by their UTF-8 bytes; ordinal UTF-16 comparison differs for characters above U+FFFF.
     internal static int CompareNames(string a, string b) =>
         System.Text.Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(b));
+}
+
+/// <summary>
+/// A type table entry with an opcode from a later Candid version. It behaves as reserved: a reader can skip its values
+/// and take them as null under an opt, and re-encoding writes reserved.
+/// </summary>
+internal sealed class FutureType(int opcode) : CandidType
+{
+    public int Opcode { get; } = opcode;
+
+    public override CandidTypeKind Kind => CandidTypeKind.Reserved;
 }
 
 /// <summary>The stand-in for a type under definition; never reachable once a definition is tied.</summary>

@@ -40,8 +40,8 @@ internal static class TypeGraph
                 case ServiceType service:
                     foreach (var method in service.Methods)
                     {
-                        method.Type = (FuncType)Untie(method.Type);
-                        pending.Push(method.Type);
+                        method.RawType = Untie(method.RawType);
+                        pending.Push(method.RawType);
                     }
                     break;
             }
@@ -65,38 +65,39 @@ internal static class TypeGraph
         VecType vec => [vec.Element],
         FieldsType fields => fields.Fields.Select(f => f.Type),
         FuncType func => func.Args.Concat(func.Results),
-        ServiceType service => service.Methods.Select(m => (CandidType)m.Type),
+        ServiceType service => service.Methods.Select(m => m.RawType),
         _ => [],
     };
 
-    public static bool Equal(CandidType a, CandidType b) => Equal(a, b, new HashSet<(CandidType, CandidType)>(PairComparer.Instance));
+    public static bool Equal(CandidType a, CandidType b) => Equal(a, b, new HashSet<(CandidType, CandidType)>(PairComparer.Instance), 0);
 
     // Coinductive: a pair under comparison is assumed equal, which is what makes cyclic graphs terminate.
-    private static bool Equal(CandidType a, CandidType b, HashSet<(CandidType, CandidType)> assumed)
+    private static bool Equal(CandidType a, CandidType b, HashSet<(CandidType, CandidType)> assumed, int depth)
     {
         if (ReferenceEquals(a, b)) return true;
+        if (depth > MaxDepth) return false;
         if (a.Kind != b.Kind) return false;
         if (a.IsPrimitive) return true;
         if (!assumed.Add((a, b))) return true;
         switch (a, b)
         {
             case (OptType x, OptType y):
-                return Equal(x.Inner, y.Inner, assumed);
+                return Equal(x.Inner, y.Inner, assumed, depth + 1);
             case (VecType x, VecType y):
-                return Equal(x.Element, y.Element, assumed);
+                return Equal(x.Element, y.Element, assumed, depth + 1);
             case (FieldsType x, FieldsType y):
                 if (x.Fields.Count != y.Fields.Count) return false;
                 for (var i = 0; i < x.Fields.Count; i++)
-                    if (x.Fields[i].Id != y.Fields[i].Id || !Equal(x.Fields[i].Type, y.Fields[i].Type, assumed))
+                    if (x.Fields[i].Id != y.Fields[i].Id || !Equal(x.Fields[i].Type, y.Fields[i].Type, assumed, depth + 1))
                         return false;
                 return true;
             case (FuncType x, FuncType y):
                 return x.Modes == y.Modes && x.Args.Count == y.Args.Count && x.Results.Count == y.Results.Count
-                    && x.Args.Zip(y.Args).All(p => Equal(p.First, p.Second, assumed))
-                    && x.Results.Zip(y.Results).All(p => Equal(p.First, p.Second, assumed));
+                    && x.Args.Zip(y.Args).All(p => Equal(p.First, p.Second, assumed, depth + 1))
+                    && x.Results.Zip(y.Results).All(p => Equal(p.First, p.Second, assumed, depth + 1));
             case (ServiceType x, ServiceType y):
                 return x.Methods.Count == y.Methods.Count
-                    && x.Methods.Zip(y.Methods).All(p => p.First.Name == p.Second.Name && Equal(p.First.Type, p.Second.Type, assumed));
+                    && x.Methods.Zip(y.Methods).All(p => p.First.Name == p.Second.Name && Equal(p.First.Type, p.Second.Type, assumed, depth + 1));
             default:
                 return false;
         }
@@ -105,8 +106,12 @@ internal static class TypeGraph
     /// <summary>True when the type's values may take no bytes at all (null, reserved, records of such).</summary>
     public static bool MayBeZeroSized(CandidType type) => MayBeZeroSized(type, new HashSet<CandidType>(ReferenceEqualityComparer.Instance));
 
+    // Past this depth (only a hostile type table gets there) answers are the cautious ones instead of a stack overflow.
+    internal const int MaxDepth = 500;
+
     private static bool MayBeZeroSized(CandidType type, HashSet<CandidType> visiting)
     {
+        if (visiting.Count > MaxDepth) return true;
         switch (type.Kind)
         {
             case CandidTypeKind.Null or CandidTypeKind.Reserved:

@@ -70,6 +70,33 @@ public sealed class GoldenVectorTests
         Assert.Equal(value, CandidBinary.Decode(Convert.FromHexString(Hex(hex)), type));
     }
 
+    [Theory]
+    [InlineData("4449444c00017d8000", "(0 : nat)")]
+    [InlineData("4449444c00017dff00", "(127 : nat)")]
+    [InlineData("4449444c00017c8000", "(0)")]
+    [InlineData("4449444c00017cff7f", "(-1)")]
+    [InlineData("4449444c00017cff00", "(127)")]
+    [InlineData("4449444c00017c807f", "(-128)")]
+    [InlineData("4449444c0001 71 8600 414243444546", "(\"ABCDEF\")")]
+    [InlineData("4449444c 8000 00", "()")]
+    [InlineData("4449444c00017d 808098f4e9b5ca6a", "(60000000000000000 : nat)")]
+    [InlineData("4449444c00017c8080e88b96cab5957f", "(-60000000000000000)")]
+    public void Overlong_and_big_leb128_numbers_and_lengths_are_read(string hex, string expected)
+    {
+        Assert.Equal(expected, CandidText.Print(CandidBinary.Decode(Convert.FromHexString(Hex(hex)))));
+    }
+
+    [Fact]
+    public void A_list_reads_the_same_whatever_the_order_of_its_type_table()
+    {
+        var list = CandidText.ParseService("type List = opt record { head : int; tail : List };").Types["List"];
+        // opt first, then the record; and the record first, then the opt.
+        var optFirst = CandidBinary.Decode(Convert.FromHexString("4449444c026e016c02a0d2aca8047c90eddae7040001000101010200"), list);
+        var recordFirst = CandidBinary.Decode(Convert.FromHexString("4449444c026c02a0d2aca8047c90eddae704016e0001010101010200"), list);
+        Assert.Equal(optFirst, recordFirst);
+        Assert.Equal("opt record { head = 1; tail = opt record { head = 2; tail = null } }", optFirst.ToString());
+    }
+
     [Fact]
     public void Field_ids_are_the_spec_hash_of_the_name()
     {
