@@ -46,6 +46,10 @@ internal static partial class PocketIcEndpoints
             throw new PocketIcRequestException("the engine does not sign certificates, so subnets have no public key"));
         Map(app, "POST", "auto_progress", (_, _, _) =>
             throw new PocketIcRequestException("live mode (auto progress and the HTTP gateway) is not supported by this engine"));
+        // Anything else PocketIC serves (outcall mocking, ingress status, canister logs...) is answered in its
+        // error shape, so a client reports what is missing instead of failing on an empty 404.
+        app.MapMethods("/instances/{id:int}/{**rest}", ["GET", "POST"], (string rest) =>
+            Results.Json(new Dictionary<string, string> { ["message"] = $"{rest} is not supported by this engine" }, statusCode: StatusCodes.Status400BadRequest));
         return app;
     }
 
