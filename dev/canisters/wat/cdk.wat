@@ -70,8 +70,13 @@
   (func $init (export "canister_init")
     (global.set $init_len (call $arg_size)))
 
+  ;; Accepts every update call except those to a method whose name starts with "forb".
   (func $inspect (export "canister_inspect_message")
-    (call $accept_message))
+    (call $method_copy (i32.const 0) (i32.const 0) (i32.const 4))
+    (if (i32.ne (i32.load (i32.const 0)) (i32.const 0x62726f66)) (then (call $accept_message))))
+
+  (func (export "canister_update forbidden")
+    (call $reply))
 
   (func (export "canister_update method_name")
     (call $method_copy (i32.const 0) (i32.const 0) (call $method_size))

@@ -139,6 +139,35 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
         }
     }
 
+    /// <summary>
+    /// The ingress filter: a canister exporting <c>canister_inspect_message</c> must accept an update call before
+    /// it is queued (its state changes are discarded). Returns the reject for a refused message, else null.
+    /// </summary>
+    public CallReject? InspectMessage(Canister canister, Principal caller, string method, byte[] argument, ulong time)
+    {
+        var sandbox = canister.Sandbox;
+        if (sandbox is null || !sandbox.HasExport("canister_inspect_message") || !sandbox.HasExport("canister_update " + method)) return null;
+        var api = new ApiContext
+        {
+            Entry = EntryPoint.InspectMessage, Self = canister.Id, Subnet = canister.SubnetId, Canister = canister, Time = time,
+            Argument = argument, Caller = caller, MethodName = method, InstructionLimit = Limits.Query,
+        };
+        var snapshot = sandbox.TakeSnapshot();
+        try
+        {
+            if (sandbox.Run(api, "canister_inspect_message") is { } failure)
+            {
+                return new CallReject(RejectCode.CanisterReject, $"Requested canister rejected the message: {failure.Message}", "CanisterRejectedMessage");
+            }
+            return api.MessageAccepted ? null
+                : new CallReject(RejectCode.CanisterReject, $"Requested canister rejected the message: canister {canister.Id} did not accept it in canister_inspect_message", "CanisterRejectedMessage");
+        }
+        finally
+        {
+            sandbox.Restore(snapshot, keepGrownMemory: true);
+        }
+    }
+
     /// <summary>The response to one of <paramref name="canister"/>'s calls arrived: run its reply or reject callback.</summary>
     public void ExecuteResponse(Canister canister, CanisterResponse response, ulong time, ExecutionOutput output)
     {

@@ -203,6 +203,10 @@ internal static partial class PocketIcEndpoints
         }
         var target = instance.SubnetOf(call.Canister);
         if (target is null) return (null, null, CallReject.CanisterNotFound(call.Canister.ToString()));
+        if (instance.Executor.InspectMessage(instance.FindCanister(call.Canister)!, call.Sender, call.Method, call.Payload, instance.Time) is { } refused)
+        {
+            return (null, null, refused);
+        }
         return (instance.Submit(call.Sender, call.Canister, call.Method, call.Payload, target), target, null);
     }
 

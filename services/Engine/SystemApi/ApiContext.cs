@@ -17,6 +17,7 @@ internal enum EntryPoint
     RejectCallback,
     Cleanup,
     GlobalTimer,
+    InspectMessage,
 }
 
 /// <summary>A call the canister is assembling with <c>call_new</c> ... <c>call_perform</c>.</summary>
@@ -72,6 +73,9 @@ internal sealed class ApiContext
     public byte[]? NewCertifiedData { get; set; }
     public ulong? NewGlobalTimer { get; set; }
     public List<string> DebugPrints { get; } = [];
+
+    /// <summary>canister_inspect_message called accept_message.</summary>
+    public bool MessageAccepted { get; set; }
 
     /// <summary>Set by the host before it throws, so the trap's reason survives Wasmtime's exception wrapping.</summary>
     public ExecutionFailure? Failure { get; set; }

@@ -117,6 +117,7 @@ internal static class SystemApiHost
         EntryPoint.RejectCallback => "reject callback",
         EntryPoint.Cleanup => "cleanup",
         EntryPoint.GlobalTimer => "system task",
+        EntryPoint.InspectMessage => "inspect message",
         _ => entry.ToString(),
     };
 
@@ -130,7 +131,7 @@ internal static class SystemApiHost
     private static readonly EntryPoint[] Calling =
         [EntryPoint.Update, EntryPoint.ReplyCallback, EntryPoint.RejectCallback, EntryPoint.GlobalTimer];
     private static readonly EntryPoint[] WithCaller =
-        [EntryPoint.Init, EntryPoint.PreUpgrade, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query,
+        [EntryPoint.InspectMessage, EntryPoint.Init, EntryPoint.PreUpgrade, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query,
          EntryPoint.ReplyCallback, EntryPoint.RejectCallback];
     private static readonly EntryPoint[] Mutating =
         [EntryPoint.Init, EntryPoint.PreUpgrade, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplyCallback, EntryPoint.RejectCallback,
@@ -140,12 +141,12 @@ internal static class SystemApiHost
     {
         "msg_arg_data_size" => (c, _) =>
         {
-            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback);
+            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback, EntryPoint.InspectMessage);
             return c.Ctx.Argument?.Length ?? 0;
         },
         "msg_arg_data_copy" => (c, a) =>
         {
-            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback);
+            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback, EntryPoint.InspectMessage);
             c.CopyOut(c.Ctx.Argument ?? [], a);
             return 0;
         },
@@ -214,18 +215,22 @@ internal static class SystemApiHost
         },
         "msg_method_name_size" => (c, _) =>
         {
-            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query);
+            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.InspectMessage);
             return Encoding.UTF8.GetByteCount(c.Ctx.MethodName ?? "");
         },
         "msg_method_name_copy" => (c, a) =>
         {
-            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query);
+            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.InspectMessage);
             c.CopyOut(Encoding.UTF8.GetBytes(c.Ctx.MethodName ?? ""), a);
             return 0;
         },
-        // Only canister_inspect_message may accept a message, and this engine, like PocketIC for pic-js, runs no
-        // inspection: any other entry point calling it violates the contract, as on the IC.
-        "accept_message" => (c, _) => { c.Violation("\"ic0_accept_message\" cannot be executed outside canister_inspect_message"); return 0; },
+        "accept_message" => (c, _) =>
+        {
+            if (c.Entry != EntryPoint.InspectMessage) c.Violation("\"ic0_accept_message\" cannot be executed outside canister_inspect_message");
+            if (c.Ctx.MessageAccepted) c.Violation("ic0.accept_message: the message is already accepted");
+            c.Ctx.MessageAccepted = true;
+            return 0;
+        },
         "canister_self_size" => (c, _) => { c.Allow(NotStart); return c.Ctx.Self.Length; },
         "canister_self_copy" => (c, a) => { c.Allow(NotStart); c.CopyOut(c.Ctx.Self.Bytes, a); return 0; },
         "subnet_self_size" => (c, _) => { c.Allow(NotStart); return c.Ctx.Subnet.Length; },

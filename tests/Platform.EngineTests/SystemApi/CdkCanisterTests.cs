@@ -199,6 +199,24 @@ public sealed class CdkTimerAndManagementTests
     }
 
     [Fact]
+    public void Canister_inspect_message_filters_ingress_and_changes_nothing()
+    {
+        using var engine = new EngineHarness();
+        var cdk = engine.Install(Fixtures.Wasm("cdk"));
+        var executor = engine.Instance.Executor;
+        var canister = engine.Instance.FindCanister(cdk)!;
+
+        Assert.Null(executor.InspectMessage(canister, Alice, "bump", [], engine.Instance.Time));
+        var refused = executor.InspectMessage(canister, Alice, "forbidden", [], engine.Instance.Time);
+        Assert.NotNull(refused);
+        Assert.Equal(RejectCode.CanisterReject, refused.Code);
+        Assert.Equal("CanisterRejectedMessage", refused.ErrorCode);
+        // Queries and unknown methods are not inspected (the latter fail at execution).
+        Assert.Null(executor.InspectMessage(canister, Alice, "read_state", [], engine.Instance.Time));
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(Reply(engine.Update(Alice, cdk, "bump", []))));
+    }
+
+    [Fact]
     public void A_canister_calls_the_management_canister()
     {
         using var engine = new EngineHarness();
