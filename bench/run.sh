@@ -8,7 +8,7 @@
 #   - peak RSS of Gateway + Ingest during the big pushes;
 #   - pinning lag (manifest PUT -> last blob pinned) for the small images, when the platform pins.
 # Pulls are measured once the platform has pinned what was pushed (its steady state; the pinning time is
-# reported too). It prints each measurement and the ratio platform/reference. Targets (issue 3 and 4) are printed beside them;
+# reported too). It prints each measurement and the ratio platform/reference. The targets are printed beside them;
 # the script reports, it does not fail on a missed target.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -2,15 +2,9 @@
 # Ports and names of the local stack (make up). Every value can be overridden from the environment;
 # up.sh records the values it used in .platform/run/stack.env so down.sh stops exactly that stack.
 
-PLATFORM_GATEWAY_PORT=${PLATFORM_GATEWAY_PORT:-5000}
 PLATFORM_GATEWAY_TLS_PORT=${PLATFORM_GATEWAY_TLS_PORT:-5443}
-PLATFORM_INGEST_PORT=${PLATFORM_INGEST_PORT:-5101}
 # Ingest's second listener, HTTP/1.1, for upload sessions through the gateway (blob bytes without HTTP/2 framing).
 PLATFORM_INGEST_UPLOAD_PORT=${PLATFORM_INGEST_UPLOAD_PORT:-5111}
-PLATFORM_METADATA_PORT=${PLATFORM_METADATA_PORT:-5102}
-PLATFORM_PINNING_PORT=${PLATFORM_PINNING_PORT:-5103}
-PLATFORM_AUDIT_PORT=${PLATFORM_AUDIT_PORT:-5104}
-PLATFORM_SCALER_PORT=${PLATFORM_SCALER_PORT:-5105}
 PLATFORM_IPFS_PORT=${PLATFORM_IPFS_PORT:-5001}
 PLATFORM_PG_PORT=${PLATFORM_PG_PORT:-5433}
 PLATFORM_PG_DATABASE=${PLATFORM_PG_DATABASE:-platform}
@@ -19,20 +13,19 @@ PLATFORM_RABBITMQ_DIST_PORT=${PLATFORM_RABBITMQ_DIST_PORT:-25673}
 PLATFORM_RABBITMQ_NODE=${PLATFORM_RABBITMQ_NODE:-platform-$PLATFORM_RABBITMQ_DIST_PORT@localhost}
 PLATFORM_READY_TIMEOUT=${PLATFORM_READY_TIMEOUT:-180}
 
-# name:project directory:port variable. Backends first: the gateway's /readyz asks theirs.
-PLATFORM_SERVICES=(
-    "ingest:Ingest:PLATFORM_INGEST_PORT"
-    "metadata:Metadata:PLATFORM_METADATA_PORT"
-    "pinning:Pinning:PLATFORM_PINNING_PORT"
-    "audit:Audit:PLATFORM_AUDIT_PORT"
-    "scaler:Scaler:PLATFORM_SCALER_PORT"
-    "gateway:Gateway:PLATFORM_GATEWAY_PORT"
-)
+STACK_ENV_VARS=(PLATFORM_GATEWAY_TLS_PORT PLATFORM_INGEST_UPLOAD_PORT PLATFORM_IPFS_PORT PLATFORM_PG_PORT
+    PLATFORM_PG_DATABASE PLATFORM_RABBITMQ_PORT PLATFORM_RABBITMQ_DIST_PORT PLATFORM_RABBITMQ_NODE)
 
-STACK_ENV_VARS=(PLATFORM_GATEWAY_PORT PLATFORM_GATEWAY_TLS_PORT PLATFORM_INGEST_PORT PLATFORM_INGEST_UPLOAD_PORT
-    PLATFORM_METADATA_PORT PLATFORM_PINNING_PORT
-    PLATFORM_AUDIT_PORT PLATFORM_SCALER_PORT PLATFORM_IPFS_PORT PLATFORM_PG_PORT PLATFORM_PG_DATABASE
-    PLATFORM_RABBITMQ_PORT PLATFORM_RABBITMQ_DIST_PORT PLATFORM_RABBITMQ_NODE)
+# The services come from services/services.tsv, the one list of them (the gateway and the tests read it too), in
+# start order: backends first, since the gateway's /readyz asks theirs. Each entry is
+# name:project:port variable:protocol:routed, and each port variable gets the file's port unless it is set.
+PLATFORM_SERVICES=()
+while read -r name project portvar port protocol routed; do
+    [[ -z $name || $name == \#* ]] && continue
+    printf -v "$portvar" '%s' "${!portvar:-$port}"
+    PLATFORM_SERVICES+=("$name:$project:$portvar:$protocol:$routed")
+    STACK_ENV_VARS+=("$portvar")
+done <"$ROOT/services/services.tsv"
 
 # save_stack_env / load_stack_env: what the running stack was started with.
 save_stack_env() {

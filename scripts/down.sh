@@ -17,7 +17,6 @@ for ((i = ${#PLATFORM_SERVICES[@]} - 1; i >= 0; i--)); do
 done
 for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || true; done
 
-source "$ROOT/scripts/engine.sh"; engine_down
 ipfs_stop "$PLATFORM_RUN/ipfs.pid"
 rabbit_stop "$PLATFORM_DATA/rabbitmq" "$PLATFORM_RABBITMQ_PORT" "$PLATFORM_RABBITMQ_DIST_PORT" \
     "$PLATFORM_RABBITMQ_NODE" "$PLATFORM_RUN/rabbitmq.pid"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make up: build the solution and run the whole platform locally, without a Docker engine:
-# PostgreSQL, RabbitMQ and the IPFS node as local processes, then the six services.
+# PostgreSQL, RabbitMQ and the IPFS node as local processes, then the services of services/services.tsv.
 # Everything lives under .platform/ (bin, data, logs, run). Running it again while the stack runs is harmless:
 # whatever already runs (PID file + live process) is left alone.
 set -euo pipefail
@@ -21,7 +21,7 @@ service_running() { # NAME PORT
 # under .platform/bin so later `dotnet build`s of the tree never touch the running binaries.
 to_start=()
 for entry in "${PLATFORM_SERVICES[@]}"; do
-    IFS=: read -r name project portvar <<<"$entry"
+    IFS=: read -r name project portvar _ <<<"$entry"
     service_running "$name" "${!portvar}" || to_start+=("$entry")
 done
 if ((${#to_start[@]})) && [[ ${PLATFORM_SKIP_BUILD:-0} != 1 ]]; then
@@ -30,7 +30,7 @@ if ((${#to_start[@]})) && [[ ${PLATFORM_SKIP_BUILD:-0} != 1 ]]; then
     log "publishing ${#to_start[@]} service(s) to .platform/bin/"
     pids=()
     for entry in "${to_start[@]}"; do
-        IFS=: read -r name project portvar <<<"$entry"
+        IFS=: read -r name project _ <<<"$entry"
         rm -rf "$PLATFORM_DIR/bin/$name"
         (cd "$ROOT" && dotnet publish "services/$project/Platform.$project.csproj" -c Release --no-build \
             --nologo -v q -o "$PLATFORM_DIR/bin/$name" >"$PLATFORM_LOGS/publish-$name.log" 2>&1) &
@@ -47,10 +47,6 @@ pg_start "$PLATFORM_DATA/postgres" "$PLATFORM_PG_PORT" "$PLATFORM_LOGS/postgres.
 pg_ensure_db "$PLATFORM_PG_PORT" "$PLATFORM_PG_DATABASE"
 rabbit_start "$PLATFORM_DATA/rabbitmq" "$PLATFORM_RABBITMQ_PORT" "$PLATFORM_RABBITMQ_DIST_PORT" \
     "$PLATFORM_RABBITMQ_NODE" "$PLATFORM_RUN/rabbitmq.pid" "$PLATFORM_LOGS/rabbitmq.log"
-# The audit log's queue was "audit-audit", bound to every contract's exchange, until it became the ordered
-# "audit-log" inbox; left in place, the old queue would keep collecting every published event. Gone if absent.
-rabbit_ctl "$PLATFORM_DATA/rabbitmq" "$PLATFORM_RABBITMQ_PORT" "$PLATFORM_RABBITMQ_DIST_PORT" "$PLATFORM_RABBITMQ_NODE" \
-    rabbitmqctl -q delete_queue audit-audit >/dev/null 2>&1 || true
 ipfs_start "$PLATFORM_IPFS_PORT" "$PLATFORM_DATA/ipfs" "$PLATFORM_RUN/ipfs.pid" "$PLATFORM_LOGS/ipfs.log"
 
 # ---- services
@@ -58,12 +54,12 @@ export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PLATFORM_PG_PORT;Userna
 export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$PLATFORM_RABBITMQ_PORT/"
 export Ipfs__ApiUrl="http://127.0.0.1:$PLATFORM_IPFS_PORT"
 export Storage__Root="$PLATFORM_DATA/blobs"
-export Services__Ingest="http://127.0.0.1:$PLATFORM_INGEST_PORT"
+# Where each service listens, as Services__<Project>: the gateway routes by it, Pinning reads Ingest's from it.
+for entry in "${PLATFORM_SERVICES[@]}"; do
+    IFS=: read -r name project portvar _ <<<"$entry"
+    export "Services__$project=http://127.0.0.1:${!portvar}"
+done
 export Services__IngestUploads="http://127.0.0.1:$PLATFORM_INGEST_UPLOAD_PORT"
-export Services__Metadata="http://127.0.0.1:$PLATFORM_METADATA_PORT"
-export Services__Pinning="http://127.0.0.1:$PLATFORM_PINNING_PORT"
-export Services__Audit="http://127.0.0.1:$PLATFORM_AUDIT_PORT"
-export Services__Scaler="http://127.0.0.1:$PLATFORM_SCALER_PORT"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 # The GC's smallest gen0 budget (hex bytes; an environment-only runtime knob, not a runtimeconfig one). By default
 # it is sized to the CPU's cache, and a service then carries up to ~20 MiB of garbage between collections.
@@ -99,8 +95,12 @@ ingest_env=(
     "Kestrel__Endpoints__Uploads__Protocols=Http1"
 )
 
+# The canister engine keeps compiled modules (Wasmtime's serialized form) across restarts.
+engine_env=("Engine__ModuleCacheDirectory=$PLATFORM_ABS_DIR/data/engine/modules")
+mkdir -p "$PLATFORM_DATA/engine/modules"
+
 for entry in "${PLATFORM_SERVICES[@]}"; do
-    IFS=: read -r name project portvar <<<"$entry"
+    IFS=: read -r name project portvar _ <<<"$entry"
     port=${!portvar}
     if service_running "$name" "$port"; then log "$name already running on port $port"; continue; fi
     pid_alive "$PLATFORM_RUN/$name.pid" && die "$name (pid $(pid_read "$PLATFORM_RUN/$name.pid")) runs but not on port $port: run make down first"
@@ -114,6 +114,8 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
     elif [[ $name == ingest ]]; then
         ensure_port_free "$PLATFORM_INGEST_UPLOAD_PORT" "ingest (uploads)"
         extra_env=("${ingest_env[@]}")
+    elif [[ $name == engine ]]; then
+        extra_env=("${engine_env[@]}")
     fi
     log "starting $name on 127.0.0.1:$port (log .platform/logs/$name.log)"
     # cwd = the publish directory: it is the content root, where appsettings.json is found.
@@ -121,13 +123,10 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
         env "${extra_env[@]+"${extra_env[@]}"}" dotnet "Platform.$project.dll" --urls "http://127.0.0.1:$port"
 done
 
-# ---- the canister engine (its own build, start and health check)
-source "$ROOT/scripts/engine.sh"; engine_up
-
 # ---- readiness: every /readyz answers 200 (backends speak h2c only, the gateway HTTP/1.1).
-readyz_args() { # NAME PORT
-    if [[ $1 == gateway ]]; then echo "http://127.0.0.1:$2/readyz"
-    else echo "--http2-prior-knowledge http://127.0.0.1:$2/readyz"; fi
+readyz_args() { # PROTOCOL PORT
+    if [[ $1 == h2c ]]; then echo "--http2-prior-knowledge http://127.0.0.1:$2/readyz"
+    else echo "http://127.0.0.1:$2/readyz"; fi
 }
 log "waiting for /readyz of every service (timeout ${PLATFORM_READY_TIMEOUT}s)"
 deadline=$((SECONDS + PLATFORM_READY_TIMEOUT))
@@ -135,9 +134,9 @@ pending=("${PLATFORM_SERVICES[@]}")
 while ((${#pending[@]})); do
     still=()
     for entry in "${pending[@]}"; do
-        IFS=: read -r name project portvar <<<"$entry"
+        IFS=: read -r name project portvar protocol _ <<<"$entry"
         # shellcheck disable=SC2046
-        if curl -sf -o /dev/null --max-time 5 $(readyz_args "$name" "${!portvar}"); then continue; fi
+        if curl -sf -o /dev/null --max-time 5 $(readyz_args "$protocol" "${!portvar}"); then continue; fi
         pid_alive "$PLATFORM_RUN/$name.pid" || { tail_log "$PLATFORM_LOGS/$name.log"; die "$name exited (see above; make down to stop the rest)"; }
         still+=("$entry")
     done
@@ -145,9 +144,9 @@ while ((${#pending[@]})); do
     ((${#pending[@]})) || break
     if ((SECONDS >= deadline)); then
         for entry in "${pending[@]}"; do
-            IFS=: read -r name project portvar <<<"$entry"
+            IFS=: read -r name project portvar protocol _ <<<"$entry"
             # shellcheck disable=SC2046
-            printf '%s /readyz: %s\n' "$name" "$(curl -s --max-time 5 $(readyz_args "$name" "${!portvar}") || echo 'no answer')" >&2
+            printf '%s /readyz: %s\n' "$name" "$(curl -s --max-time 5 $(readyz_args "$protocol" "${!portvar}") || echo 'no answer')" >&2
             tail_log "$PLATFORM_LOGS/$name.log" 30
         done
         die "not ready within ${PLATFORM_READY_TIMEOUT}s: $(printf '%s ' "${pending[@]%%:*}")(make down to stop the rest)"
@@ -155,6 +154,12 @@ while ((${#pending[@]})); do
     sleep 1
 done
 
+services_table=$(for entry in "${PLATFORM_SERVICES[@]}"; do
+    IFS=: read -r name project portvar protocol _ <<<"$entry"
+    [[ $name == gateway ]] && continue
+    [[ $protocol == http1 ]] && protocol=http
+    printf '  %-32s %s://127.0.0.1:%s\n' "$project" "$protocol" "${!portvar}"
+done)
 cat <<EOF
 
 Platform is up.
@@ -163,10 +168,8 @@ Platform is up.
   Admin                            user admin, password $admin_password
                                    (kept in $PLATFORM_ABS_DIR/admin-password)
   Gateway health                   http://127.0.0.1:$PLATFORM_GATEWAY_PORT/readyz
-  Ingest / Metadata / Pinning      h2c://127.0.0.1:$PLATFORM_INGEST_PORT  :$PLATFORM_METADATA_PORT  :$PLATFORM_PINNING_PORT
+$services_table
   Ingest upload lane (HTTP/1.1)    http://127.0.0.1:$PLATFORM_INGEST_UPLOAD_PORT
-  Audit / Scaler                   h2c://127.0.0.1:$PLATFORM_AUDIT_PORT  :$PLATFORM_SCALER_PORT
-  Canister engine (PocketIC API)   http://127.0.0.1:$PLATFORM_ENGINE_PORT
   PostgreSQL                       Host=127.0.0.1;Port=$PLATFORM_PG_PORT;Username=postgres;Database=$PLATFORM_PG_DATABASE
   RabbitMQ                         amqp://guest:guest@127.0.0.1:$PLATFORM_RABBITMQ_PORT/ (node $PLATFORM_RABBITMQ_NODE)
   IPFS (Kubo RPC)                  http://127.0.0.1:$PLATFORM_IPFS_PORT/api/v0/

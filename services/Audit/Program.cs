@@ -8,8 +8,9 @@ using Platform.Hosting.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("audit");
-// The audit log lives in its own schema: written only by this service, never touched by the others.
-builder.AddPlatformMarten(options => options.DatabaseSchemaName = "audit");
+// The audit log is one table in its own schema (written only by this service, never touched by the others), on
+// plain Npgsql: it has no event streams of its own, so no Marten.
+builder.AddPlatformPostgres();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddHostedService<AuditSchema>();
 // The audit log's inbox (AuditFeed): producers send to it in order, one message at a time is consumed, so the

@@ -1,7 +1,8 @@
 using Platform.Ingest.Blobs;
-using Platform.Ingest.ContentStore;
 using Platform.Ingest.Manifests;
+using Platform.Ingest.Storage;
 using Platform.Ingest.Uploads;
+using Platform.Registry;
 using Platform.Registry.Oci;
 using Platform.Registry.Routing;
 
@@ -16,11 +17,10 @@ public static class OciWriteEndpoints
     public static WebApplicationBuilder AddOciWrites(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
-        builder.Services.AddSingleton<ContentStore.ContentStore>();
+        builder.Services.AddSingleton<ContentStore>();
         builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddSingleton<UploadLocks>();
-        builder.Services.AddSingleton<RepositoryLocks>();
-        builder.Services.AddScoped<BlobLinker>();
+        builder.Services.AddRegistryWriter();
         builder.Services.AddScoped<UploadHandlers>();
         builder.Services.AddScoped<BlobHandlers>();
         builder.Services.AddScoped<ManifestWriteHandlers>();

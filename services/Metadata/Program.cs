@@ -1,14 +1,14 @@
 using Platform.Hosting;
-using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Platform.Metadata;
 using Platform.Metadata.Repositories;
 using Platform.Registry;
 
+// Metadata: the registry's read side. It reads the inline projections that Ingest and Pinning write with their events, so
+// it consumes no messages and needs no broker: a RabbitMQ outage does not touch a pull.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("metadata");
 builder.AddPlatformMarten(options => options.AddRegistry());
-builder.AddPlatformMessaging("metadata");
 builder.AddOciReads();
 builder.AddRepositoryApi();
 

@@ -12,6 +12,7 @@ using Platform.Registry;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("pinning");
 builder.AddPlatformMarten(options => options.AddRegistry());
+builder.Services.AddRegistryWriter();
 builder.Services.AddKuboClient(builder.Configuration);
 IngestContent.Register(builder.Services, builder.Configuration);
 builder.Services.AddScoped<BlobPinner>();

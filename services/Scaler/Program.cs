@@ -1,11 +1,9 @@
 using Platform.Hosting;
-using Platform.Hosting.Messaging;
-using Platform.Hosting.Persistence;
 
+// Scaler: the canister autoscaler's host. It makes no decisions yet, so it holds no state and consumes nothing; it
+// answers its health endpoints so the stack's shape (and `make up`) already has its place.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("scaler");
-builder.AddPlatformMarten(options => { });
-builder.AddPlatformMessaging("scaler");
 
 var app = builder.Build();
 app.UsePlatformDefaults();

@@ -37,5 +37,8 @@ public sealed record ManifestDeletedV1(EventMetadata Meta, string Repository, st
 /// <summary>A blob's bytes are added and pinned on IPFS under <paramref name="Cid"/>.</summary>
 public sealed record BlobPinnedV1(EventMetadata Meta, string Digest, string Cid, long Size) : IPlatformEvent;
 
-/// <summary>A blob's pin was removed (the blob is no longer stored).</summary>
+/// <summary>
+/// A blob's IPFS pin was removed because no repository links it any more. The bytes may still be in the content store
+/// (garbage collection decides that) and on the node until its own GC runs; the CID stays valid for the same bytes.
+/// </summary>
 public sealed record BlobUnpinnedV1(EventMetadata Meta, string Digest, string Cid) : IPlatformEvent;

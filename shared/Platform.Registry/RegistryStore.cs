@@ -1,7 +1,9 @@
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Registry.ReadModels;
+using Platform.Registry.Writing;
 
 namespace Platform.Registry;
 
@@ -9,8 +11,8 @@ public static class RegistryStore
 {
     /// <summary>
     /// The registry's events and read models. Every projection the OCI API reads is inline: it is written in the
-    /// same transaction as the events, which is what makes pull-after-push consistent. Ingest (the writer) and
-    /// Metadata (the reader) register the same model.
+    /// same transaction as the events, which is what makes pull-after-push consistent. The services that write
+    /// (Ingest, Pinning, through <see cref="RegistryWriter"/>) and the one that reads (Metadata) register the same model.
     /// </summary>
     public static StoreOptions AddRegistry(this StoreOptions options)
     {
@@ -26,4 +28,8 @@ public static class RegistryStore
             .Index(m => m.SubjectDigest);
         return options;
     }
+
+    /// <summary>The one writer of the registry's streams; a singleton, because it holds this process's stream locks.</summary>
+    public static IServiceCollection AddRegistryWriter(this IServiceCollection services) =>
+        services.AddSingleton<RegistryWriter>();
 }

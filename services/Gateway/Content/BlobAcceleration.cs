@@ -13,7 +13,7 @@ namespace Platform.Gateway.Content;
 /// file is gone); only the byte copy through the second hop is saved, which is most of a big pull's cost.
 /// Range requests and HEAD are proxied as before.
 /// </summary>
-public sealed class BlobAcceleration(string storeRoot, ILogger<BlobAcceleration> logger) : ITransformProvider
+internal sealed partial class BlobAcceleration(string storeRoot, ILogger<BlobAcceleration> logger) : ITransformProvider
 {
     public static WebApplicationBuilder AddBlobAcceleration(WebApplicationBuilder builder)
     {
@@ -55,7 +55,7 @@ public sealed class BlobAcceleration(string storeRoot, ILogger<BlobAcceleration>
             {
                 // Ingest and this view of the store disagree (a misconfigured mount): fail this download so the
                 // client retries, rather than send something that is not the blob.
-                logger.LogError("accelerated download of {Path} is not readable under {Root}", relative.ToString(), storeRoot);
+                LogUnreadable(relative.ToString(), storeRoot);
                 t.SuppressResponseBody = true;
                 t.HttpContext.Abort();
                 return;
@@ -66,4 +66,7 @@ public sealed class BlobAcceleration(string storeRoot, ILogger<BlobAcceleration>
             await response.SendFileAsync(path, 0, length, t.HttpContext.RequestAborted);
         });
     }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Error, Message = "accelerated download of {Path} is not readable under {Root}")]
+    private partial void LogUnreadable(string path, string root);
 }

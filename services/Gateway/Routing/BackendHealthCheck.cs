@@ -4,17 +4,17 @@ using Microsoft.Extensions.Options;
 namespace Platform.Gateway.Routing;
 
 /// <summary>
-/// The gateway is ready only when every service behind it is: it asks each one's /readyz over the same h2c
-/// connection kind the proxy uses.
+/// The gateway is ready only when every service it routes to is: it asks each one's /readyz over the same h2c
+/// connection kind the proxy uses. Services it does not route to (Pinning, the Scaler) are not its business.
 /// </summary>
-public sealed class BackendHealthCheck(IHttpClientFactory clients, IOptions<BackendOptions> backends) : IHealthCheck
+internal sealed class BackendHealthCheck(IHttpClientFactory clients, IOptions<BackendOptions> backends) : IHealthCheck
 {
     public const string ClientName = "backend-health";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         var client = clients.CreateClient(ClientName);
-        var checks = backends.Value.All.Select(async b =>
+        var checks = backends.Value.Routed.Select(async b =>
         {
             try
             {
@@ -35,7 +35,7 @@ public sealed class BackendHealthCheck(IHttpClientFactory clients, IOptions<Back
         var data = results.ToDictionary(r => r.Key, r => (object)r.Detail);
         var red = results.Where(r => !r.Ok).Select(r => r.Key).ToArray();
         return red.Length == 0
-            ? HealthCheckResult.Healthy("all services ready", data)
+            ? HealthCheckResult.Healthy($"ready: {string.Join(", ", results.Select(r => r.Key))}", data)
             : HealthCheckResult.Unhealthy($"not ready: {string.Join(", ", red)}", data: data);
     }
 }

@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Platform.Gateway.Routing;
 
-public static class BackendRouting
+internal static class BackendRouting
 {
     /// <summary>
     /// YARP in front of the services. Routes are code (they are the API's shape, not deployment settings);
@@ -14,12 +14,13 @@ public static class BackendRouting
     /// </summary>
     public static WebApplicationBuilder AddBackendRouting(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<BackendOptions>(builder.Configuration.GetSection(BackendOptions.Section));
-        var backends = builder.Configuration.GetSection(BackendOptions.Section).Get<BackendOptions>() ?? new BackendOptions();
+        builder.Services.Configure<BackendOptions>(o => BackendOptions.Bind(o, builder.Configuration));
+        var backends = new BackendOptions();
+        BackendOptions.Bind(backends, builder.Configuration);
 
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<OciServiceConstraint>(OciServiceConstraint.Name));
         var routes = GatewayRoutes.All.ToList();
-        var clusters = backends.All.Select(b => Cluster(b.Key, b.Value)).ToList();
+        var clusters = backends.Routed.Select(b => Cluster(b.Key, b.Value)).ToList();
         if (backends.IngestUploads.Length > 0)
         {
             routes.Add(GatewayRoutes.Uploads);
@@ -41,6 +42,28 @@ public static class BackendRouting
         builder.Services.AddHttpClient(BackendHealthCheck.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddHealthChecks().AddCheck<BackendHealthCheck>("backends", tags: [PlatformDefaults.ReadyTag]);
         return builder;
+    }
+
+    /// <summary>The proxy, with YARP's usual pipeline and backend failures answered as 503.</summary>
+    public static WebApplication MapBackendRouting(this WebApplication app)
+    {
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseBackendFailures();
+            // The services answer byte ranges only. A range in another unit must be ignored (RFC 9110 14.2), not read as
+            // bytes, so it never reaches them.
+            proxy.Use((context, next) =>
+            {
+                if (context.Request.Headers.Range is { Count: > 0 } range
+                    && !range.ToString().TrimStart().StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
+                    context.Request.Headers.Remove("Range");
+                return next();
+            });
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
     }
 
     public const string UploadLane = "ingest-uploads";
@@ -74,7 +97,7 @@ public static class BackendRouting
 /// reading, so a refusal decided before that comes back without the bytes having crossed. Small bodies go at once
 /// (the extra round trip would cost more than sending them).
 /// </summary>
-public sealed class UploadLaneTransforms : ITransformProvider
+internal sealed class UploadLaneTransforms : ITransformProvider
 {
     private const long SmallBody = 1 << 20;
 

@@ -1,16 +1,16 @@
 using Marten;
 using Platform.Hosting.Content;
-using Platform.Hosting.Persistence;
+using Platform.Ingest.Storage;
 using Platform.Ipfs;
-using Platform.Registry;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
 using Platform.Registry.ReadModels;
+using Platform.Registry.Writing;
 
 namespace Platform.Ingest.Blobs;
 
 /// <summary>Blob bytes out (GET/HEAD with Range) and blob unlinking (DELETE), always per repository.</summary>
-public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore content, ContentStore.RepositoryLocks locks, KuboClient ipfs,
+internal sealed class BlobHandlers(IDocumentStore store, ContentStore content, RegistryWriter writer, KuboClient ipfs,
     ILogger<BlobHandlers> logger)
 {
     // GET|HEAD /v2/<name>/blobs/<digest>
@@ -43,7 +43,7 @@ public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore
         if (HttpMethods.IsGet(http.Request.Method)
             && http.Request.Headers[ContentAcceleration.RequestHeader] == ContentAcceleration.RequestValue)
         {
-            http.Response.Headers[ContentAcceleration.PathHeader] = ContentStore.ContentStore.RelativeBlobPath(key);
+            http.Response.Headers[ContentAcceleration.PathHeader] = ContentStore.RelativeBlobPath(key);
             http.Response.Headers[ContentAcceleration.LengthHeader] = new FileInfo(path).Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
             http.Response.ContentType = "application/octet-stream";
             return Results.Ok();
@@ -59,17 +59,7 @@ public sealed class BlobHandlers(IDocumentStore store, ContentStore.ContentStore
             return OciResults.Error(OciErrorCode.DigestInvalid, "digest is invalid", new { digest = reference });
         var key = digest.ToString();
 
-        using var held = await locks.AcquireAsync(name, ct);
-        var removed = await ConcurrencyRetry.RunAsync(async () =>
-        {
-            await using var session = store.OpenEventSession(http);
-            var repo = await session.Events.FetchForWriting<RepositoryState>(StreamKeys.Repository(name), ct);
-            if (repo.Aggregate?.HasBlob(key) != true)
-                return false;
-            repo.AppendOne(new BlobUnlinked(name, key));
-            await session.SaveChangesAsync(ct);
-            return true;
-        }, ct);
+        var removed = await writer.UnlinkBlobAsync(name, key, WriteContext.FromRequest(http), ct);
 
         // The bytes stay in the content store: other repositories may link them, and an upload in flight may be
         // about to. Reclaiming unreferenced bytes is garbage collection's job, not a DELETE's.

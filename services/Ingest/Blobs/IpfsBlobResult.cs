@@ -10,7 +10,7 @@ namespace Platform.Ingest.Blobs;
 /// the response completes, so no client ever accepts wrong content as the blob. Range requests are answered with
 /// the whole blob (allowed by HTTP): only the whole can be verified.
 /// </summary>
-public sealed class IpfsBlobResult(KuboClient ipfs, string cid, Digest digest, long size, ILogger logger) : IResult
+internal sealed class IpfsBlobResult(KuboClient ipfs, string cid, Digest digest, long size, ILogger logger) : IResult
 {
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -49,10 +49,15 @@ public sealed class IpfsBlobResult(KuboClient ipfs, string cid, Digest digest, l
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (sent != size || actual != digest.Encoded)
             {
-                logger.LogError("IPFS copy {Cid} of {Digest} is corrupt ({Sent} bytes, sha {Actual}): aborting the response",
-                    cid, digest, sent, actual);
+                logger.CorruptIpfsCopy(cid, digest.ToString(), sent, actual);
                 http.Abort();
             }
         }
     }
+}
+
+internal static partial class IpfsBlobLog
+{
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "IPFS copy {Cid} of {Digest} is corrupt ({Sent} bytes, sha {Actual}): aborting the response")]
+    public static partial void CorruptIpfsCopy(this ILogger logger, string cid, string digest, long sent, string actual);
 }

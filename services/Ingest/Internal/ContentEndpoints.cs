@@ -1,3 +1,4 @@
+using Platform.Ingest.Storage;
 using Platform.Registry.Oci;
 
 namespace Platform.Ingest.Internal;
@@ -11,7 +12,7 @@ public static class ContentEndpoints
 {
     public static IEndpointRouteBuilder MapInternalContent(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/internal/v1/blobs/{digest}", (string digest, ContentStore.ContentStore content) =>
+        app.MapGet("/internal/v1/blobs/{digest}", (string digest, ContentStore content) =>
         {
             if (!Digest.TryParse(digest, out var parsed, out var error))
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "invalid digest", detail: error);

@@ -1,14 +1,11 @@
-using Marten;
-using Platform.Hosting.Persistence;
-using Platform.Registry;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
-using Platform.Registry.ReadModels;
+using Platform.Registry.Writing;
 
 namespace Platform.Ingest.Manifests;
 
 /// <summary>Manifest PUT (by tag or by digest) and DELETE: validated, then recorded as repository events.</summary>
-public sealed class ManifestWriteHandlers(IDocumentStore store, ContentStore.RepositoryLocks locks)
+internal sealed class ManifestWriteHandlers(RegistryWriter writer)
 {
     // PUT /v2/<name>/manifests/<reference>
     public async Task<IResult> PutAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -33,35 +30,12 @@ public sealed class ManifestWriteHandlers(IDocumentStore store, ContentStore.Rep
             return OciResults.Error(invalid!);
 
         var digestText = digest.ToString();
-        using var held = await locks.AcquireAsync(name, ct);
-        var outcome = await ConcurrencyRetry.RunAsync(async () =>
-        {
-            await using var session = store.OpenEventSession(http);
-            var repo = await session.Events.FetchForWriting<RepositoryState>(StreamKeys.Repository(name), ct);
-            var state = repo.Aggregate;
-
-            var missingBlob = manifest.BlobReferences.FirstOrDefault(b => state?.HasBlob(b.Digest) != true);
-            if (missingBlob is not null)
-                return OciResults.Error(OciErrorCode.ManifestBlobUnknown, "the manifest references a blob unknown to this repository",
-                    new { digest = missingBlob.Digest });
-            var missingManifest = manifest.ManifestReferences.FirstOrDefault(m => state?.Manifests.ContainsKey(m.Digest) != true);
-            if (missingManifest is not null)
-                return OciResults.Error(OciErrorCode.ManifestBlobUnknown, "the index references a manifest unknown to this repository",
-                    new { digest = missingManifest.Digest });
-
-            if (state?.Manifests.ContainsKey(digestText) != true)
-                repo.AppendOne(new ManifestPushed(
-                    name, digestText, manifest.MediaType, body, manifest.Subject?.Digest, manifest.ArtifactType,
-                    manifest.Annotations, [.. manifest.BlobReferences.Select(b => b.Digest)],
-                    [.. manifest.ManifestReferences.Select(m => m.Digest)]));
-            if (!byDigest && (state?.Tags.TryGetValue(reference, out var current) != true || current != digestText))
-                repo.AppendOne(new TagMoved(name, reference, digestText, state?.Tags.GetValueOrDefault(reference)));
-
-            await session.SaveChangesAsync(ct);
-            return (IResult?)null;
-        }, ct);
-        if (outcome is not null)
-            return outcome;
+        var pushed = new ManifestPushed(
+            name, digestText, manifest.MediaType, body, manifest.Subject?.Digest, manifest.ArtifactType,
+            manifest.Annotations, [.. manifest.BlobReferences.Select(b => b.Digest)],
+            [.. manifest.ManifestReferences.Select(m => m.Digest)]);
+        if (await writer.PutManifestAsync(pushed, byDigest ? null : reference, WriteContext.FromRequest(http), ct) is { } refused)
+            return OciResults.Error(OciErrorCode.ManifestBlobUnknown, refused.Message, new { digest = refused.Digest });
 
         http.Response.Headers.Location = $"/v2/{name}/manifests/{digestText}";
         http.Response.Headers["Docker-Content-Digest"] = digestText;
@@ -79,28 +53,10 @@ public sealed class ManifestWriteHandlers(IDocumentStore store, ContentStore.Rep
         var byDigest = parsed.IsDigest;
         var key = parsed.Digest?.ToString();
 
-        using var held = await locks.AcquireAsync(name, ct);
-        var found = await ConcurrencyRetry.RunAsync(async () =>
-        {
-            await using var session = store.OpenEventSession(http);
-            var repo = await session.Events.FetchForWriting<RepositoryState>(StreamKeys.Repository(name), ct);
-            var state = repo.Aggregate;
-            if (byDigest)
-            {
-                if (state?.Manifests.ContainsKey(key!) != true)
-                    return false;
-                var tags = state.Tags.Where(t => t.Value == key).Select(t => t.Key).Order(StringComparer.Ordinal).ToArray();
-                repo.AppendOne(new ManifestDeleted(name, key!, tags));
-            }
-            else
-            {
-                if (state?.Tags.TryGetValue(reference, out var digest) != true)
-                    return false;
-                repo.AppendOne(new TagDeleted(name, reference, digest!));
-            }
-            await session.SaveChangesAsync(ct);
-            return true;
-        }, ct);
+        var who = WriteContext.FromRequest(http);
+        var found = byDigest
+            ? await writer.DeleteManifestAsync(name, key!, who, ct)
+            : await writer.DeleteTagAsync(name, reference, who, ct);
 
         return found
             ? Results.StatusCode(StatusCodes.Status202Accepted)

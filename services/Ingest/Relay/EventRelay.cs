@@ -19,7 +19,7 @@ namespace Platform.Ingest.Relay;
 /// it does not care; the audit log does, and gets its own ordered copy from <see cref="AuditFeedRelay"/>.
 /// </para>
 /// </summary>
-public sealed class EventRelay(RabbitPublisher broker, ILogger<EventRelay> logger) : SubscriptionBase
+internal sealed partial class EventRelay(RabbitPublisher broker, ILogger<EventRelay> logger) : SubscriptionBase
 {
     public const string SubscriptionName = "rabbitmq-relay";
     private const int MaxInFlight = 64;
@@ -35,7 +35,10 @@ public sealed class EventRelay(RabbitPublisher broker, ILogger<EventRelay> logge
                 t => broker.PublishAsync(x.Message!, x.Event.Id, t),
                 SubscriptionName, $"event sequence {x.Event.Sequence}", logger, token)));
         if (page.Events.Count > 0)
-            logger.LogDebug("published events up to sequence {Sequence}", page.SequenceCeiling);
+            LogPublished(page.SequenceCeiling);
         return NullChangeListener.Instance;
     }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "published events up to sequence {Sequence}")]
+    private partial void LogPublished(long sequence);
 }

@@ -1,6 +1,6 @@
 using JasperFx.Events;
 using Platform.Contracts;
-using Platform.Hosting.Persistence;
+using Platform.Registry.Writing;
 using Platform.Registry.Events;
 
 namespace Platform.Ingest.Relay;
@@ -37,9 +37,9 @@ public static class IntegrationEvents
         e.Id,
         e.Sequence,
         e.Timestamp,
-        Header(e, RequestSessions.ActorHeader) ?? "anonymous",
-        Header(e, RequestSessions.ClientAddressHeader),
-        Header(e, RequestSessions.UserAgentHeader),
+        Header(e, EventHeaders.Actor) ?? "anonymous",
+        Header(e, EventHeaders.ClientAddress),
+        Header(e, EventHeaders.UserAgent),
         e.CorrelationId);
 
     private static string? Header(IEvent e, string name) =>

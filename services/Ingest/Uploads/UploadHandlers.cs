@@ -1,12 +1,10 @@
 using System.Security.Cryptography;
 using Marten;
-using Platform.Hosting.Persistence;
-using Platform.Ingest.Blobs;
-using Platform.Ingest.ContentStore;
-using Platform.Registry;
+using Platform.Ingest.Storage;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
 using Platform.Registry.ReadModels;
+using Platform.Registry.Writing;
 
 namespace Platform.Ingest.Uploads;
 
@@ -14,12 +12,12 @@ namespace Platform.Ingest.Uploads;
 /// Blob upload sessions: start (or monolithic upload, or cross-repository mount), chunks, status, completion,
 /// cancellation. Each session is an event stream; its recorded offset only ever counts fsynced bytes.
 /// </summary>
-public sealed class UploadHandlers(
+internal sealed class UploadHandlers(
     IDocumentStore store,
-    ContentStore.ContentStore content,
+    ContentStore content,
     UploadHashes hashes,
     UploadLocks locks,
-    BlobLinker linker)
+    RegistryWriter writer)
 {
     // POST /v2/<name>/blobs/uploads/[?digest=][?mount=&from=]
     public async Task<IResult> StartAsync(string name, HttpContext http, CancellationToken ct)
@@ -43,32 +41,21 @@ public sealed class UploadHandlers(
             return await MonolithicAsync(name, sessionId, digest, http, ct);
         }
 
-        await using (var session = store.OpenEventSession(http))
-        {
-            session.Events.StartStream(StreamKeys.Upload(sessionId), new UploadStarted(sessionId, name));
-            await session.SaveChangesAsync(ct);
-        }
+        await writer.StartUploadAsync(sessionId, name, WriteContext.FromRequest(http), ct);
         return Accepted(http, name, sessionId, 0);
     }
 
     // PATCH /v2/<name>/blobs/uploads/<session>
-    public async Task<IResult> PatchAsync(string name, string reference, HttpContext http, CancellationToken ct)
-    {
-        if (!Guid.TryParseExact(reference, "N", out var sessionId))
-            return UploadUnknown(reference);
-        using var held = await locks.AcquireAsync(sessionId, ct);
-        var upload = await LoadOpenAsync(name, sessionId, ct);
-        if (upload is null)
-            return UploadUnknown(reference);
-
-        if (ValidateChunkRange(http, upload) is { } rangeError)
-            return rangeError;
-
-        var result = await AppendChunkAsync(upload, http, ct);
-        if (result.Error is { } error)
-            return error;
-        return Accepted(http, name, sessionId, result.Offset);
-    }
+    public Task<IResult> PatchAsync(string name, string reference, HttpContext http, CancellationToken ct) =>
+        WithOpenSessionAsync(name, reference, ct, async upload =>
+        {
+            if (ValidateChunkRange(http, upload) is { } rangeError)
+                return rangeError;
+            var result = await AppendChunkAsync(upload, http, ct);
+            if (result.Error is { } error)
+                return error;
+            return Accepted(http, name, upload.SessionId, result.Offset);
+        });
 
     // GET /v2/<name>/blobs/uploads/<session>
     public async Task<IResult> StatusAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -85,90 +72,86 @@ public sealed class UploadHandlers(
     // PUT /v2/<name>/blobs/uploads/<session>?digest=<digest>
     public async Task<IResult> CompleteAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {
-        if (!Guid.TryParseExact(reference, "N", out var sessionId))
+        if (!Guid.TryParseExact(reference, "N", out _))
             return UploadUnknown(reference);
         var digestText = http.Request.Query["digest"].ToString();
         if (!Digest.TryParse(digestText, out var digest, out _))
             return OciResults.Error(OciErrorCode.DigestInvalid, "a valid ?digest= is required to complete an upload", new { digest = digestText });
 
-        using var held = await locks.AcquireAsync(sessionId, ct);
-        var upload = await LoadOpenAsync(name, sessionId, ct);
-        if (upload is null)
-            return UploadUnknown(reference);
-
-        // A final chunk may come with the PUT.
-        if (HasBody(http))
+        return await WithOpenSessionAsync(name, reference, ct, async upload =>
         {
-            if (ValidateChunkRange(http, upload) is { } rangeError)
-                return rangeError;
-            var chunk = await AppendChunkAsync(upload, http, ct);
-            if (chunk.Error is { } error)
-                return error;
-            upload.Offset = chunk.Offset;
-        }
+            // A final chunk may come with the PUT.
+            if (HasBody(http))
+            {
+                if (ValidateChunkRange(http, upload) is { } rangeError)
+                    return rangeError;
+                var chunk = await AppendChunkAsync(upload, http, ct);
+                if (chunk.Error is { } error)
+                    return error;
+                upload.Offset = chunk.Offset;
+            }
 
-        var computed = await FinishHashAsync(sessionId, upload.Offset, digest, ct);
-        if (!string.Equals(computed, digest.ToString(), StringComparison.Ordinal))
-            return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
-                new { expected = digest.ToString(), computed, size = upload.Offset });
+            var computed = await FinishHashAsync(upload.SessionId, upload.Offset, digest, ct);
+            if (!string.Equals(computed, digest.ToString(), StringComparison.Ordinal))
+                return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
+                    new { expected = digest.ToString(), computed, size = upload.Offset });
 
-        content.Promote(sessionId, computed, upload.Offset);
-        await linker.CompleteUploadAsync(name, sessionId, computed, upload.Offset, http, ct);
-        hashes.Forget(sessionId);
-        return BlobCreated(http, name, computed);
+            content.Promote(upload.SessionId, computed, upload.Offset);
+            await writer.CompleteUploadAsync(name, upload.SessionId, computed, upload.Offset, WriteContext.FromRequest(http), ct);
+            hashes.Forget(upload.SessionId);
+            return BlobCreated(http, name, computed);
+        });
     }
 
     // DELETE /v2/<name>/blobs/uploads/<session>
-    public async Task<IResult> CancelAsync(string name, string reference, HttpContext http, CancellationToken ct)
+    public Task<IResult> CancelAsync(string name, string reference, HttpContext http, CancellationToken ct) =>
+        WithOpenSessionAsync(name, reference, ct, async upload =>
+        {
+            await writer.CancelUploadAsync(upload.SessionId, name, WriteContext.FromRequest(http), ct);
+            hashes.Forget(upload.SessionId);
+            content.DeleteUpload(upload.SessionId);
+            return Results.NoContent();
+        });
+
+    /// <summary>Runs <paramref name="handle"/> holding the session's lock, if the session is open in this repository.</summary>
+    private async Task<IResult> WithOpenSessionAsync(string name, string reference, CancellationToken ct,
+        Func<UploadSession, Task<IResult>> handle)
     {
         if (!Guid.TryParseExact(reference, "N", out var sessionId))
             return UploadUnknown(reference);
         using var held = await locks.AcquireAsync(sessionId, ct);
         var upload = await LoadOpenAsync(name, sessionId, ct);
-        if (upload is null)
-            return UploadUnknown(reference);
-        await using (var session = store.OpenEventSession(http))
-        {
-            session.Events.Append(StreamKeys.Upload(sessionId), new UploadCancelled(sessionId, name));
-            await session.SaveChangesAsync(ct);
-        }
-        hashes.Forget(sessionId);
-        content.DeleteUpload(sessionId);
-        return Results.NoContent();
+        return upload is null ? UploadUnknown(reference) : await handle(upload);
     }
 
     private async Task<IResult> MonolithicAsync(string name, Guid sessionId, Digest digest, HttpContext http, CancellationToken ct)
     {
         // The whole blob in one request: still a session (started, one chunk, completed) so the history shows it.
-        await using (var session = store.OpenEventSession(http))
-        {
-            session.Events.StartStream(StreamKeys.Upload(sessionId), new UploadStarted(sessionId, name));
-            await session.SaveChangesAsync(ct);
-        }
+        var who = WriteContext.FromRequest(http);
+        await writer.StartUploadAsync(sessionId, name, who, ct);
         using var hash = IncrementalHash.CreateHash(digest.HashAlgorithm);
         var result = await content.AppendAsync(sessionId, 0, http.Request.Body, hash, DeclaredLength(http), ct);
         if (result.Interrupted || result.TooLong || (DeclaredLength(http) is { } declared && declared != result.Written))
         {
-            await CancelSilentlyAsync(name, sessionId, http);
+            await CancelSilentlyAsync(name, sessionId, who);
             return OciResults.Error(OciErrorCode.SizeInvalid, "the body is not as long as its Content-Length");
         }
         var computed = Digest.FromHash(digest.Algorithm, hash).ToString();
         if (computed != digest.ToString())
         {
-            await CancelSilentlyAsync(name, sessionId, http);
+            await CancelSilentlyAsync(name, sessionId, who);
             return OciResults.Error(OciErrorCode.DigestInvalid, "the uploaded content does not match the digest",
                 new { expected = digest.ToString(), computed, size = result.Written });
         }
         content.Promote(sessionId, computed, result.Written);
-        await linker.CompleteUploadAsync(name, sessionId, computed, result.Written, http, ct, chunk: (0, result.Written));
+        await writer.CompleteUploadAsync(name, sessionId, computed, result.Written, who, ct, lastChunk: (0, result.Written));
         return BlobCreated(http, name, computed);
     }
 
-    private async Task CancelSilentlyAsync(string name, Guid sessionId, HttpContext http)
+    // The client's request is over (or broken): the cancellation is recorded whatever its token says.
+    private async Task CancelSilentlyAsync(string name, Guid sessionId, WriteContext who)
     {
-        await using var session = store.OpenEventSession(http);
-        session.Events.Append(StreamKeys.Upload(sessionId), new UploadCancelled(sessionId, name));
-        await session.SaveChangesAsync(CancellationToken.None);
+        await writer.CancelUploadAsync(sessionId, name, who, CancellationToken.None);
         content.DeleteUpload(sessionId);
     }
 
@@ -180,7 +163,7 @@ public sealed class UploadHandlers(
         var source = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(from), ct);
         if (source is null || !source.Blobs.TryGetValue(digest, out var size))
             return false;
-        await linker.LinkAsync(name, digest, size, "mount", http, ct);
+        await writer.LinkBlobAsync(name, digest, size, "mount", WriteContext.FromRequest(http), ct);
         return true;
     }
 
@@ -221,12 +204,9 @@ public sealed class UploadHandlers(
         }
 
         var newOffset = upload.Offset + result.Written;
+        // The bytes are fsynced: record them whatever the request's token says now, or the status would under-report.
         if (result.Written > 0)
-        {
-            await using var session = store.OpenEventSession(http);
-            session.Events.Append(StreamKeys.Upload(sessionId), new UploadChunkAccepted(sessionId, upload.Offset, result.Written));
-            await session.SaveChangesAsync(CancellationToken.None);
-        }
+            await writer.AcceptChunkAsync(sessionId, upload.Offset, result.Written, WriteContext.FromRequest(http), CancellationToken.None);
         hashes.Put(sessionId, newOffset, hash);
         return (newOffset, null);
     }

@@ -4,7 +4,8 @@ namespace Platform.Pinning.Content;
 
 /// <summary>
 /// Reads blob bytes from Ingest's internal content endpoint, as a stream: Pinning never holds a blob in memory
-/// (OpenRegistry's IPFS backend did, LESSONS 8). Ingest speaks h2c only, so requests are HTTP/2 with prior knowledge.
+/// (other registries' IPFS backends have held whole layers in memory). Ingest speaks h2c only, so requests are
+/// HTTP/2 with prior knowledge.
 /// </summary>
 public sealed class IngestContent(HttpClient http)
 {

@@ -8,7 +8,7 @@ namespace Platform.Pinning.Pins;
 /// Idempotent by state (see <see cref="BlobPinner"/>), so redelivery is harmless; failures (IPFS or Ingest down)
 /// throw and are retried with backoff by the bus, then land in the error queue, and the reconciler catches up.
 /// </summary>
-public sealed class BlobEventsConsumer(BlobPinner pinner) :
+internal sealed class BlobEventsConsumer(BlobPinner pinner) :
     IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>
 {
     public Task Consume(ConsumeContext<BlobStoredV1> context) =>

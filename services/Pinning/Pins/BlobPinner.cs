@@ -3,26 +3,30 @@ using Marten;
 using Platform.Hosting.Concurrency;
 using Platform.Ipfs;
 using Platform.Pinning.Content;
-using Platform.Registry;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
 using Platform.Registry.ReadModels;
+using Platform.Registry.Writing;
 
 namespace Platform.Pinning.Pins;
 
 /// <summary>Why a pin operation ran: the event that asked for it (or the reconciler), for the events it writes.</summary>
-public sealed record PinCause(string? RequestId, Guid? CausationEventId)
+internal sealed record PinCause(string? RequestId, Guid? CausationEventId)
 {
     public static readonly PinCause Reconciliation = new(null, null);
+
+    public WriteContext Who => WriteContext.System(BlobPinner.Actor, RequestId, CausationEventId);
 }
 
 /// <summary>
 /// Keeps IPFS in line with the registry: every blob some repository links is added and pinned, and a blob no
 /// repository links is unpinned. Each change is an event on the blob's stream (BlobPinned, BlobUnpinned), so the
-/// CID is part of the history. Every operation is idempotent: it looks at the blob's state first, so a message
-/// seen twice, or a reconciliation racing a consumer, changes nothing the second time.
+/// CID is part of the history, written through the registry's one writer. Every operation is idempotent: it looks
+/// at the blob's state first, so a message seen twice, or a reconciliation racing a consumer, changes nothing the
+/// second time.
 /// </summary>
-public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestContent ingest, ILogger<BlobPinner> logger)
+internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter writer, KuboClient ipfs, IngestContent ingest,
+    ILogger<BlobPinner> logger)
 {
     public const string Actor = "system:pinning";
     private static readonly KeyedLock<string> Locks = new(StringComparer.Ordinal);
@@ -31,7 +35,7 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
     // concurrent slots for nothing, and under a burst of pushes half the slots waited while pins queued.
     private static readonly ConcurrentDictionary<string, byte> Running = new(StringComparer.Ordinal);
 
-    public enum Outcome { AlreadyPinned, Pinned, NoContent, NotLinked, Unpinned, AlreadyRunning }
+    public enum Outcome { AlreadyPinned, Pinned, NoContent, StillLinked, NotPinned, Unpinned, AlreadyRunning }
 
     /// <param name="verifyNode">Re-check the node even when the blob is recorded as pinned (reconciliation).</param>
     public async Task<Outcome> EnsurePinnedAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode = false)
@@ -65,7 +69,7 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
         if (record.Cid is { } knownCid && await ipfs.PinAddAsync(knownCid, ct, TimeSpan.FromSeconds(10)))
         {
             if (!record.Pinned)
-                await RecordAsync(digest, new BlobPinned(digest, knownCid, record.Size), cause, ct);
+                await writer.RecordPinnedAsync(digest, knownCid, record.Size, cause.Who, ct);
             return record.Pinned ? Outcome.AlreadyPinned : Outcome.Pinned;
         }
 
@@ -74,7 +78,7 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
         using var response = await ingest.OpenAsync(digest, ct);
         if (response is null)
         {
-            logger.LogWarning("blob {Digest} has no local copy to pin and IPFS does not have it", digest);
+            LogNoContent(digest);
             return Outcome.NoContent;
         }
 
@@ -91,8 +95,8 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
             }
         }
 
-        await RecordAsync(digest, new BlobPinned(digest, added.Cid, record.Size), cause, ct);
-        logger.LogInformation("pinned {Digest} as {Cid}", digest, added.Cid);
+        await writer.RecordPinnedAsync(digest, added.Cid, record.Size, cause.Who, ct);
+        LogPinned(digest, added.Cid);
         return Outcome.Pinned;
     }
 
@@ -103,14 +107,14 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
         await using (var query = store.QuerySession())
         {
             if (await query.Query<RepositoryState>().AnyAsync(r => r.Blobs.ContainsKey(digest), ct))
-                return Outcome.NotLinked;
+                return Outcome.StillLinked;
         }
         var record = await LoadAsync(digest, ct);
         if (record is not { Pinned: true, Cid: { } cid })
-            return Outcome.AlreadyPinned;
+            return Outcome.NotPinned;
         await ipfs.PinRmAsync(cid, ct);
-        await RecordAsync(digest, new BlobUnpinned(digest, cid), cause, ct);
-        logger.LogInformation("unpinned {Digest} ({Cid}): no repository links it", digest, cid);
+        await writer.RecordUnpinnedAsync(digest, cid, cause.Who, ct);
+        LogUnpinned(digest, cid);
         return Outcome.Unpinned;
     }
 
@@ -120,27 +124,12 @@ public sealed class BlobPinner(IDocumentStore store, KuboClient ipfs, IngestCont
         return await query.LoadAsync<BlobRecord>(StreamKeys.Blob(digest), ct);
     }
 
-    private Task RecordAsync(string digest, object @event, PinCause cause, CancellationToken ct) =>
-        ConcurrencyRetry.RunAsync(async () =>
-        {
-            await using var session = store.LightweightSession();
-            session.CorrelationId = cause.RequestId;
-            session.CausationId = cause.CausationEventId?.ToString();
-            session.LastModifiedBy = Actor;
-            session.SetHeader("actor", Actor);
-            // Optimistic: a concurrent writer of the same blob stream makes this commit fail and the retry re-read.
-            var stream = await session.Events.FetchForWriting<BlobRecord>(StreamKeys.Blob(digest), ct);
-            var current = stream.Aggregate;
-            var redundant = @event switch
-            {
-                BlobPinned p => current is { Pinned: true } && current.Cid == p.Cid,
-                BlobUnpinned => current is not { Pinned: true },
-                _ => false,
-            };
-            if (redundant)
-                return true;
-            stream.AppendOne(@event);
-            await session.SaveChangesAsync(ct);
-            return true;
-        }, ct);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "pinned {Digest} as {Cid}")]
+    private partial void LogPinned(string digest, string cid);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "unpinned {Digest} ({Cid}): no repository links it")]
+    private partial void LogUnpinned(string digest, string cid);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "blob {Digest} has no local copy to pin and IPFS does not have it")]
+    private partial void LogNoContent(string digest);
 }

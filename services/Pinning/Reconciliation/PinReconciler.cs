@@ -25,7 +25,7 @@ public sealed class PinningOptions
 /// the node (re-pinned if the node lost it, or if its message went to the error queue while IPFS was down), and
 /// every pinned blob that no repository links is unpinned.
 /// </summary>
-public sealed class PinReconciler(
+internal sealed partial class PinReconciler(
     IDocumentStore store, KuboClient ipfs, IServiceScopeFactory scopes, IOptions<PinningOptions> options,
     ILogger<PinReconciler> logger) : BackgroundService
 {
@@ -38,11 +38,11 @@ public sealed class PinReconciler(
             {
                 var (pinned, unpinned) = await ReconcileOnceAsync(stoppingToken);
                 if (pinned + unpinned > 0)
-                    logger.LogInformation("reconciliation pinned {Pinned} and unpinned {Unpinned} blobs", pinned, unpinned);
+                    LogReconciled(pinned, unpinned);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "reconciliation failed; trying again in {Interval}", options.Value.ReconcileInterval);
+                LogReconcileFailed(e, options.Value.ReconcileInterval);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -85,9 +85,18 @@ public sealed class PinReconciler(
             }
             catch (Exception e) when (e is HttpRequestException or KuboException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
             {
-                logger.LogWarning(e, "could not reconcile {Digest}", blob.Digest);
+                LogBlobFailed(e, blob.Digest);
             }
         }
         return (pinned, unpinned);
     }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "reconciliation pinned {Pinned} and unpinned {Unpinned} blobs")]
+    private partial void LogReconciled(int pinned, int unpinned);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "reconciliation failed; trying again in {Interval}")]
+    private partial void LogReconcileFailed(Exception error, TimeSpan interval);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "could not reconcile {Digest}")]
+    private partial void LogBlobFailed(Exception error, string digest);
 }

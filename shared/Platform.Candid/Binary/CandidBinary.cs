@@ -48,9 +48,19 @@ public static class CandidBinary
     /// field (most management canister calls), without building the other values. Only the bytes up to the field
     /// are checked; false when the message has no such field or is malformed before it.
     /// </summary>
-    public static bool TryReadCanisterId(ReadOnlySpan<byte> message, [NotNullWhen(true)] out Principal? canisterId)
+    public static bool TryReadCanisterId(ReadOnlySpan<byte> message, [NotNullWhen(true)] out Principal? canisterId) =>
+        TryReadPrincipalField(message, CanisterIdField, out canisterId);
+
+    /// <summary>
+    /// Like <see cref="TryReadCanisterId"/> for another principal field of the first argument, such as
+    /// <c>target_canister</c> of <c>install_chunked_code</c>.
+    /// </summary>
+    public static bool TryReadPrincipalField(ReadOnlySpan<byte> message, string fieldName, [NotNullWhen(true)] out Principal? value) =>
+        TryReadPrincipalField(message, CandidField.IdOf(fieldName), out value);
+
+    private static bool TryReadPrincipalField(ReadOnlySpan<byte> message, uint fieldId, [NotNullWhen(true)] out Principal? value)
     {
-        canisterId = null;
+        value = null;
         try
         {
             var decoder = new BinaryDecoder(message);
@@ -58,10 +68,10 @@ public static class CandidBinary
             if (types is not [RecordType record, ..]) return false;
             foreach (var field in record.Fields)
             {
-                if (field.Id == CanisterIdField)
+                if (field.Id == fieldId)
                 {
                     if (field.Type.Kind != CandidTypeKind.Principal) return false;
-                    canisterId = ((PrincipalValue)decoder.ReadValue(field.Type, 0)).Value;
+                    value = ((PrincipalValue)decoder.ReadValue(field.Type, 0)).Value;
                     return true;
                 }
                 decoder.SkipValue(field.Type, 0);

@@ -62,6 +62,12 @@ internal sealed class Lexer
         if (char.IsAsciiDigit(c) || ((c == '-' || c == '+') && _pos + 1 < _text.Length && char.IsAsciiDigit(_text[_pos + 1])))
             return Number();
         if (c == '"') return TextLiteral();
+        if (c == '-' && string.CompareOrdinal(_text, _pos, "-inf", 0, 4) == 0
+            && (_pos + 4 >= _text.Length || !(char.IsAsciiLetterOrDigit(_text[_pos + 4]) || _text[_pos + 4] == '_')))
+        {
+            _pos += 4;
+            return new Token(TokenKind.Number, "-inf", start);
+        }
         if (c == '-' && _pos + 1 < _text.Length && _text[_pos + 1] == '>')
         {
             _pos += 2;

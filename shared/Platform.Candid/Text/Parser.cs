@@ -431,6 +431,8 @@ internal sealed class Parser
                     case "true": return new ValueNode.Bool(token.Position, true);
                     case "false": return new ValueNode.Bool(token.Position, false);
                     case "null": return new ValueNode.Null(token.Position);
+                    // Not in the grammar's literals, but how floats that are not numbers print.
+                    case "nan" or "inf": return new ValueNode.Number(token.Position, token.Value);
                     case "opt": return new ValueNode.Opt(token.Position, Value());
                     case "blob": return new ValueNode.Blob(token.Position, TextToken("after 'blob'").Bytes!);
                     case "principal": return new ValueNode.Principal(token.Position, PrincipalText("after 'principal'"));
@@ -535,8 +537,8 @@ internal abstract record ValueNode(int Position)
 {
     public sealed record Number(int Position, string Raw) : ValueNode(Position)
     {
-        public bool IsFloat => !Raw.Contains("0x", StringComparison.OrdinalIgnoreCase)
-            && (Raw.Contains('.') || Raw.Contains('e') || Raw.Contains('E'));
+        public bool IsFloat => Raw is "nan" or "inf" or "-inf" || (!Raw.Contains("0x", StringComparison.OrdinalIgnoreCase)
+            && (Raw.Contains('.') || Raw.Contains('e') || Raw.Contains('E')));
     }
     public sealed record Text(int Position, byte[] Bytes) : ValueNode(Position);
     public sealed record Bool(int Position, bool Value) : ValueNode(Position);

@@ -276,6 +276,12 @@ internal sealed class ValueTyper
 
     private double ParseFloat(ValueNode.Number number)
     {
+        switch (number.Raw)
+        {
+            case "nan": return double.NaN;
+            case "inf": return double.PositiveInfinity;
+            case "-inf": return double.NegativeInfinity;
+        }
         var raw = number.Raw.Replace("_", "");
         if (!number.IsFloat) return (double)((IntValue)Integer(number, CandidTypeKind.Int)).Value;
         return double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)

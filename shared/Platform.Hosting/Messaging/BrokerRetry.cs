@@ -27,17 +27,25 @@ public static class BrokerRetry
                 timeout.CancelAfter(AttemptTimeout);
                 await send(timeout.Token);
                 if (attempt > 1)
-                    logger.LogInformation("{Sender} resumed at {Message} after {Attempts} attempts", sender, message, attempt);
+                    logger.BrokerResumed(sender, message, attempt);
                 return;
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 if (attempt == 1 || attempt % 10 == 0)
-                    logger.LogWarning(e, "{Sender} cannot hand over {Message} (attempt {Attempt}); waiting for the broker",
-                        sender, message, attempt);
+                    logger.BrokerUnavailable(e, sender, message, attempt);
                 await Task.Delay(backoff, ct);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
         }
     }
+}
+
+internal static partial class BrokerRetryLog
+{
+    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "{Sender} resumed at {Message} after {Attempts} attempts")]
+    public static partial void BrokerResumed(this ILogger logger, string sender, string message, int attempts);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "{Sender} cannot hand over {Message} (attempt {Attempt}); waiting for the broker")]
+    public static partial void BrokerUnavailable(this ILogger logger, Exception error, string sender, string message, int attempt);
 }

@@ -25,7 +25,7 @@ namespace Platform.Hosting.Messaging;
 /// failure drops the connection, so the caller's next attempt (see <see cref="BrokerRetry"/>) starts afresh.
 /// Calls may overlap: their confirms then overlap too.
 /// </summary>
-public sealed class RabbitPublisher(IConfiguration configuration, ILogger<RabbitPublisher> logger) : IAsyncDisposable
+public sealed partial class RabbitPublisher(IConfiguration configuration, ILogger<RabbitPublisher> logger) : IAsyncDisposable
 {
     public const string ContentType = "application/vnd.masstransit+json";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -175,7 +175,7 @@ public sealed class RabbitPublisher(IConfiguration configuration, ILogger<Rabbit
         }
         catch (Exception ex)
         {
-            logger.LogDebug(ex, "closing the RabbitMQ connection");
+            LogCloseFailed(ex);
         }
         _channel = null;
         _connection = null;
@@ -193,4 +193,7 @@ public sealed class RabbitPublisher(IConfiguration configuration, ILogger<Rabbit
             _connecting.Release();
         }
     }
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Debug, Message = "closing the RabbitMQ connection")]
+    private partial void LogCloseFailed(Exception error);
 }

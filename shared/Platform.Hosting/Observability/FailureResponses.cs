@@ -24,37 +24,44 @@ public static class FailureResponses
             {
                 var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var transient = IsTransient(error);
-                logger.LogError(error, "request {Method} {Path} failed ({Kind})", context.Request.Method, context.Request.Path,
+                logger.RequestFailed(error, context.Request.Method, context.Request.Path,
                     transient ? "dependency unavailable" : "unexpected");
 
-                context.Response.StatusCode = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
-                if (transient)
-                    context.Response.Headers.RetryAfter = "5";
-                var message = transient
-                    ? "a dependency of the registry is unavailable; retry shortly"
-                    : "the registry failed to handle this request";
-                if (context.Request.Path.StartsWithSegments("/v2"))
-                {
-                    var code = transient ? "UNAVAILABLE" : "UNKNOWN";
-                    await context.Response.WriteAsJsonAsync(new
-                    {
-                        errors = new[] { new { code, message, detail = new { requestId = context.GetRequestId() } } },
-                    });
-                }
-                else
-                {
-                    context.Response.ContentType = "application/problem+json";
-                    await context.Response.WriteAsJsonAsync(new
-                    {
-                        type = "about:blank",
-                        title = message,
-                        status = context.Response.StatusCode,
-                        requestId = context.GetRequestId(),
-                    }, options: null, contentType: "application/problem+json");
-                }
+                await WriteAsync(context,
+                    transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+                    transient ? "a dependency of the registry is unavailable; retry shortly" : "the registry failed to handle this request");
             },
         });
         return app;
+    }
+
+    /// <summary>
+    /// Writes a failure as the caller's API speaks it: the OCI error JSON (UNAVAILABLE or UNKNOWN) on /v2,
+    /// problem+json elsewhere; a 503 carries Retry-After.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            context.Response.Headers.RetryAfter = "5";
+        if (context.Request.Path.StartsWithSegments("/v2"))
+        {
+            var code = status == StatusCodes.Status503ServiceUnavailable ? "UNAVAILABLE" : "UNKNOWN";
+            await context.Response.WriteAsJsonAsync(new
+            {
+                errors = new[] { new { code, message, detail = new { requestId = context.GetRequestId() } } },
+            });
+        }
+        else
+        {
+            await context.Response.WriteAsJsonAsync(new
+            {
+                type = "about:blank",
+                title = message,
+                status,
+                requestId = context.GetRequestId(),
+            }, options: null, contentType: "application/problem+json");
+        }
     }
 
     public static bool IsTransient(Exception? error) => error switch
@@ -64,4 +71,10 @@ public static class FailureResponses
         AggregateException a => a.InnerExceptions.Any(IsTransient),
         _ => IsTransient(error.InnerException),
     };
+}
+
+internal static partial class FailureResponsesLog
+{
+    [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "request {Method} {Path} failed ({Kind})")]
+    public static partial void RequestFailed(this ILogger logger, Exception? error, string method, PathString path, string kind);
 }

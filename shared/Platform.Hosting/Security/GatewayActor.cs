@@ -65,7 +65,7 @@ public static class GatewayActor
             }
             else if (context.Request.Path.StartsWithSegments("/v2") || context.Request.Path.StartsWithSegments("/api"))
             {
-                logger.LogWarning("refused {Method} {Path}: no valid gateway signature", context.Request.Method, context.Request.Path);
+                logger.UnsignedRequestRefused(context.Request.Method, context.Request.Path);
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 if (context.Request.Path.StartsWithSegments("/v2"))
                     await context.Response.WriteAsJsonAsync(new
@@ -78,4 +78,10 @@ public static class GatewayActor
         });
         return app;
     }
+}
+
+internal static partial class GatewayActorLog
+{
+    [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "refused {Method} {Path}: no valid gateway signature")]
+    public static partial void UnsignedRequestRefused(this ILogger logger, string method, PathString path);
 }

@@ -13,7 +13,7 @@ public readonly partial record struct Digest(string Algorithm, string Encoded)
     public const string Sha256 = "sha256";
     public const string Sha512 = "sha512";
 
-    [GeneratedRegex(@"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex Grammar();
 
     public static bool TryParse(string? text, out Digest digest, out string? error)

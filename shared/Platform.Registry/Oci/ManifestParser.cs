@@ -40,14 +40,24 @@ public sealed record ParsedManifest(
 /// </summary>
 public static class ManifestParser
 {
+    private const string EmptyMediaType = "application/vnd.oci.empty.v1+json";
+
     public static bool TryParse(byte[] body, string? contentType, out ParsedManifest manifest, out OciError? error)
     {
         manifest = null!;
         error = null;
+        // JsonDocument does not check UTF-8 inside strings; reading such a string later throws.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            error = Invalid("the manifest is not valid JSON: it is not UTF-8");
+            return false;
+        }
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            // No duplicate keys: parsers disagree on which one counts (first or last), so the registry and a
+            // client could read different types, subjects or blobs from the same bytes; annotation keys MUST be unique.
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -69,19 +79,17 @@ public static class ManifestParser
                 return Fail(out error, "mediaType must be a string");
             var header = NormalizeContentType(contentType);
 
-            // The body's own mediaType wins; the header must not contradict it (image-spec: clients set
-            // Content-Type to the manifest's mediaType). Without either, the shape decides.
-            string mediaType;
-            if (declared is not null)
-            {
-                if (header is not null && ManifestMediaTypes.IsKnown(header) && header != declared)
-                    return Fail(out error, $"Content-Type {header} does not match the manifest's mediaType {declared}");
-                mediaType = declared;
-            }
-            else if (header is not null && ManifestMediaTypes.IsKnown(header))
-                mediaType = header;
-            else
-                mediaType = root.TryGetProperty("manifests", out _) ? ManifestMediaTypes.OciIndex : ManifestMediaTypes.OciManifest;
+            // The Content-Type names the manifest's type (image-spec: clients set it to the manifest's mediaType), and
+            // the body's own mediaType, when it has one, must agree. A manifest sent as text/plain, as JSON or with no
+            // type at all is refused rather than guessed at: distribution refuses it too, and a guess can store a
+            // document under a type its author did not mean.
+            if (header is null)
+                return Fail(out error, "Content-Type is required: the manifest's media type");
+            if (!ManifestMediaTypes.IsKnown(header))
+                return Fail(out error, $"Content-Type {header} is not a manifest media type");
+            if (declared is not null && header != declared)
+                return Fail(out error, $"Content-Type {header} does not match the manifest's mediaType {declared}");
+            var mediaType = header;
 
             if (!ManifestMediaTypes.IsKnown(mediaType))
                 return Fail(out error, $"unsupported manifest media type {mediaType}");
@@ -91,6 +99,8 @@ public static class ManifestParser
             var artifactType = OptionalString(root, "artifactType", out var badArtifactType);
             if (badArtifactType)
                 return Fail(out error, "artifactType must be a string");
+            if (artifactType is "")
+                artifactType = null; // distribution-spec: "empty or missing" are one case for the referrers API
 
             DescriptorRef? subject = null;
             if (root.TryGetProperty("subject", out var subjectElement) && subjectElement.ValueKind != JsonValueKind.Null)
@@ -105,6 +115,9 @@ public static class ManifestParser
             {
                 if (!root.TryGetProperty("manifests", out var list) || list.ValueKind != JsonValueKind.Array)
                     return Fail(out error, "an index needs a manifests array");
+                // A document with both shapes reads differently by Content-Type (CVE-2021-41190).
+                if (root.TryGetProperty("config", out _) || root.TryGetProperty("layers", out _))
+                    return Fail(out error, "an index has no config or layers");
                 var i = 0;
                 foreach (var item in list.EnumerateArray())
                 {
@@ -122,7 +135,12 @@ public static class ManifestParser
                 if (!TryReadDescriptor(config, "config", out var configRef, out var why))
                     return Fail(out error, why);
                 blobs.Add(configRef!);
-                if (root.TryGetProperty("layers", out var layers) && layers.ValueKind != JsonValueKind.Null)
+                // "layers": null is how Go's encoding/json writes an empty slice; a client that means "no layers" gets
+                // the same answer as with [].
+                if (root.TryGetProperty("layers", out var layers) && layers.ValueKind == JsonValueKind.Null)
+                {
+                }
+                else if (layers.ValueKind != JsonValueKind.Undefined)
                 {
                     if (layers.ValueKind != JsonValueKind.Array)
                         return Fail(out error, "layers must be an array");
@@ -134,8 +152,14 @@ public static class ManifestParser
                         blobs.Add(d!);
                     }
                 }
-                else if (mediaType == ManifestMediaTypes.DockerManifest)
-                    return Fail(out error, "a schema 2 manifest needs a layers array");
+                else // image-spec schema: layers is required (it may be empty: "SHOULD have at least one entry")
+                    return Fail(out error, mediaType == ManifestMediaTypes.DockerManifest
+                        ? "a schema 2 manifest needs a layers array"
+                        : "an image manifest needs a layers array");
+
+                // image-spec: artifactType "MUST be set when config.mediaType is set to the empty value".
+                if (artifactType is null && configRef!.MediaType == EmptyMediaType)
+                    return Fail(out error, $"artifactType is required when config.mediaType is {EmptyMediaType}");
 
                 // image-spec: an artifact's type is artifactType, else the config's media type.
                 artifactType ??= configRef!.MediaType;

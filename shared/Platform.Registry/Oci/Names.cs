@@ -8,7 +8,7 @@ public static partial class RepositoryName
     /// <summary>Many clients refuse longer names (with the host they must fit in 255 characters).</summary>
     public const int MaxLength = 255;
 
-    [GeneratedRegex(@"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex Grammar();
 
     public static bool IsValid(string? name) =>
@@ -18,7 +18,7 @@ public static partial class RepositoryName
 /// <summary>Tags, by the distribution-spec grammar: <c>[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}</c>.</summary>
 public static partial class Tag
 {
-    [GeneratedRegex(@"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Grammar();
 
     public static bool IsValid(string? tag) => tag is { Length: > 0 } && Grammar().IsMatch(tag);

@@ -27,7 +27,7 @@ public sealed record OciErrorCode(string Code, int Status)
     /// <summary>Not in the spec's table; distribution's code for a bad <c>n</c>, which clients already know.</summary>
     public static readonly OciErrorCode PaginationNumberInvalid = new("PAGINATION_NUMBER_INVALID", StatusCodes.Status400BadRequest);
 
-    /// <summary>Storage or a dependency is failing: the client should retry (LESSONS 9: never a 500).</summary>
+    /// <summary>Storage or a dependency is failing: the client should retry (503 with Retry-After, never a bare 500).</summary>
     public static readonly OciErrorCode Unavailable = new("UNAVAILABLE", StatusCodes.Status503ServiceUnavailable);
 }
 

@@ -62,11 +62,12 @@ public sealed class AuthFixture : IAsyncLifetime
             b.UseSetting("Auth:InternalKey", InternalKey);
             b.UseSetting("ConnectionStrings:Postgres", Database);
             b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
-            b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
-            b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
-            b.UseSetting("Services:Audit", $"http://127.0.0.1:{AuditPort}");
-            foreach (var other in new[] { "Pinning", "Scaler" })
-                b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
+            GatewayBackends.Point(b, new Dictionary<string, string>
+            {
+                ["ingest"] = $"http://127.0.0.1:{IngestPort}",
+                ["metadata"] = $"http://127.0.0.1:{MetadataPort}",
+                ["audit"] = $"http://127.0.0.1:{AuditPort}",
+            });
             configure?.Invoke(b);
         });
         if (_gateway is not null)

@@ -40,9 +40,7 @@ public sealed class GatewayApiRouteTests
         {
             // Routing only: with auth on, /api/v1/audit is admin-only (the auth tests cover that).
             b.UseSetting("Auth:Enabled", "false");
-            b.UseSetting("Services:Audit", $"http://127.0.0.1:{auditPort}");
-            foreach (var other in new[] { "Ingest", "Metadata", "Pinning", "Scaler" })
-                b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
+            GatewayBackends.Point(b, new Dictionary<string, string> { ["audit"] = $"http://127.0.0.1:{auditPort}" });
         });
         using var response = await gateway.CreateClient().GetAsync(pathAndQuery);
 

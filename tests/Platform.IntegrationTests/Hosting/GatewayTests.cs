@@ -27,8 +27,7 @@ public sealed class GatewayBaseTests
         {
             b.UseSetting("Auth:Enabled", "false");
             // Nothing listens on these ports.
-            foreach (var name in new[] { "Ingest", "Metadata", "Pinning", "Audit", "Scaler" })
-                b.UseSetting($"Services:{name}", $"http://127.0.0.1:{Infrastructure.ThrowawayPostgres.FreePort()}");
+            Infrastructure.GatewayBackends.Point(b, new Dictionary<string, string>());
         });
         var response = await factory.CreateClient().GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);

@@ -72,11 +72,12 @@ public sealed class PlatformStack : IAsyncDisposable
         {
             // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
             b.UseSetting("Auth:Enabled", "false");
-            b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
-            b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
-            b.UseSetting("Services:Audit", $"http://127.0.0.1:{AuditPort}");
-            b.UseSetting("Services:Pinning", Pinning.Url);
-            b.UseSetting("Services:Scaler", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
+            GatewayBackends.Point(b, new Dictionary<string, string>
+            {
+                ["ingest"] = $"http://127.0.0.1:{IngestPort}",
+                ["metadata"] = $"http://127.0.0.1:{MetadataPort}",
+                ["audit"] = $"http://127.0.0.1:{AuditPort}",
+            });
         });
         Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
     }

@@ -44,11 +44,12 @@ public sealed class RegistryFixture : IAsyncLifetime
         {
             // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
             b.UseSetting("Auth:Enabled", "false");
-            b.UseSetting("Services:Ingest", $"http://127.0.0.1:{IngestPort}");
+            GatewayBackends.Point(b, new Dictionary<string, string>
+            {
+                ["ingest"] = $"http://127.0.0.1:{IngestPort}",
+                ["metadata"] = $"http://127.0.0.1:{MetadataPort}",
+            });
             b.UseSetting("Services:IngestUploads", $"http://127.0.0.1:{IngestUploadPort}");
-            b.UseSetting("Services:Metadata", $"http://127.0.0.1:{MetadataPort}");
-            foreach (var other in new[] { "Pinning", "Audit", "Scaler" })
-                b.UseSetting($"Services:{other}", $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}");
             // The gateway reads the content store too: plain blob GETs take the accelerated path.
             b.UseSetting("Storage:Root", StorageRoot);
         });

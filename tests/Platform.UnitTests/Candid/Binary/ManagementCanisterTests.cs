@@ -69,6 +69,15 @@ public sealed class ManagementCanisterTests
             canister_id : principal;
           }) -> ();
           upload_chunk : (record { canister_id : principal; chunk : blob }) -> (record { hash : blob });
+          install_chunked_code : (record {
+            mode : canister_install_mode;
+            target_canister : principal;
+            store_canister : opt principal;
+            chunk_hashes_list : vec record { hash : blob };
+            wasm_module_hash : blob;
+            arg : blob;
+            sender_canister_version : opt nat64;
+          }) -> ();
           start_canister : (canister_id_record) -> ();
           stop_canister : (canister_id_record) -> ();
           canister_status : (canister_id_record) -> (canister_status_result);
@@ -136,6 +145,25 @@ public sealed class ManagementCanisterTests
             Management.Method("upload_chunk").Type.Args);
         Assert.True(CandidBinary.TryReadCanisterId(CandidBinary.Encode(upload), out id));
         Assert.Equal("lxzze-o7777-77777-aaaaa-cai", id.ToString());
+    }
+
+    [Fact]
+    public void Install_chunked_code_is_routed_by_its_target_canister()
+    {
+        var args = CandidText.ParseArgs("""
+            (record {
+              mode = variant { install };
+              target_canister = principal "rwlgt-iiaaa-aaaaa-aaaaa-cai";
+              chunk_hashes_list = vec { record { hash = blob "\01\02" } };
+              wasm_module_hash = blob "\03";
+              arg = blob "";
+            })
+            """, Management.Method("install_chunked_code").Type.Args);
+        var bytes = CandidBinary.Encode(args);
+        Assert.False(CandidBinary.TryReadCanisterId(bytes, out _));
+        Assert.True(CandidBinary.TryReadPrincipalField(bytes, "target_canister", out var target));
+        Assert.Equal(Principal.FromCanisterIndex(0), target);
+        Assert.False(CandidBinary.TryReadPrincipalField(bytes, "store_canister", out _));
     }
 
     [Fact]

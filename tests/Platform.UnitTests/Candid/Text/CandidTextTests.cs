@@ -127,6 +127,17 @@ public sealed class CandidTextTests
     }
 
     [Fact]
+    public void Floats_that_are_not_numbers_print_and_parse_back()
+    {
+        var args = new CandidArgs([CandidType.Float64, CandidType.Float32, CandidType.Float64],
+            [new Float64Value(double.NaN), new Float32Value(float.PositiveInfinity), new Float64Value(double.NegativeInfinity)]);
+        var text = CandidText.Print(args);
+        Assert.Equal("(nan : float64, inf : float32, -inf : float64)", text);
+        Assert.Equal(args.Values, CandidText.ParseArgs(text).Values);
+        Assert.Contains("not a whole number", Assert.Throws<CandidParseException>(() => CandidText.ParseArgs("(nan : nat)")).Message);
+    }
+
+    [Fact]
     public void Comments_are_skipped()
     {
         var args = CandidText.ParseArgs("( // the first\n 1 /* nested /* comment */ */ : nat )");
