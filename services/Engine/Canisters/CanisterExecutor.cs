@@ -41,6 +41,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
             Argument = argument, Caller = caller, MethodName = method,
             InstructionLimit = isQuery ? Limits.Query : Limits.Update,
             CyclesAvailable = isQuery ? 0 : cycles,
+            Deadline = origin is CanisterOrigin { Deadline: { } deadline } ? deadline : 0,
         };
         var snapshot = sandbox.TakeSnapshot();
         var failure = sandbox.Run(api, (isQuery ? "canister_query " : "canister_update ") + method);

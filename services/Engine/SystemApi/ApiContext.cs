@@ -52,6 +52,9 @@ internal sealed class ApiContext
     public string? MethodName { get; init; }
     public long InstructionLimit { get; init; }
 
+    /// <summary>The best-effort deadline of the call being executed (nanoseconds), 0 for a guaranteed response.</summary>
+    public ulong Deadline { get; init; }
+
     /// <summary>Cycles the message carries that the canister may still accept (updates and callbacks).</summary>
     public UInt128 CyclesAvailable { get; set; }
     public UInt128 CyclesAccepted { get; set; }

@@ -162,7 +162,7 @@ internal static class SystemApiHost
         "msg_deadline" => (c, _) =>
         {
             c.Allow(Replying);
-            return 0;
+            return (long)c.Ctx.Deadline;
         },
         "msg_reply_data_append" => (c, a) =>
         {

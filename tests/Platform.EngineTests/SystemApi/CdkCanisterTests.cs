@@ -121,6 +121,21 @@ public sealed class CdkCanisterTests
     }
 
     [Fact]
+    public void The_callee_sees_the_best_effort_deadline()
+    {
+        using var engine = new EngineHarness();
+        var caller = engine.Install(Fixtures.Wasm("cdk"));
+        var callee = engine.Install(Fixtures.Wasm("cdk"));
+
+        var guaranteed = Reply(engine.Update(Alice, caller, "call", CallArgs(callee, "deadline", 0)));
+        Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(guaranteed.AsSpan(17)));
+        var before = engine.Instance.Time;
+        var bestEffort = Reply(engine.Update(Alice, caller, "call", CallArgs(callee, "deadline", 1)));
+        var deadline = BinaryPrimitives.ReadUInt64LittleEndian(bestEffort.AsSpan(17));
+        Assert.InRange(deadline, before + 1_000_000_000, before + 1_000_000_000 + 10);
+    }
+
+    [Fact]
     public void A_trap_in_a_reply_callback_runs_cleanup_and_rejects_the_caller()
     {
         using var engine = new EngineHarness();
