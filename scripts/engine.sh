@@ -13,6 +13,9 @@ engine_test() {
         log "rebuilding the test canisters (Motoko, wabt) and comparing them with dev/canisters/out"
         node "$ROOT/dev/canisters/build.js" --check || return 1
     fi
+    # Built here, not by scripts/pocket-ic inside pic-js's 90 s wait for the port file.
+    log "dotnet build services/Engine -c Release"
+    (cd "$ROOT" && dotnet build services/Engine/Platform.Engine.csproj -c Release --nologo -v q -clp:ErrorsOnly) || die "engine build failed"
     log "pic-js engine test (tests/pic)"
     (cd "$ROOT" && node --test --test-concurrency=1 tests/pic/engine.test.cjs)
 }

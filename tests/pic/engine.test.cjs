@@ -35,6 +35,7 @@ const counterIdl = ({ IDL }) => IDL.Service({
 const callerIdl = ({ IDL }) => IDL.Service({
   incOther: IDL.Func([IDL.Principal], [IDL.Nat], []),
   tryIncOther: IDL.Func([IDL.Principal], [IDL.Text], []),
+  getOther: IDL.Func([IDL.Principal], [IDL.Nat], ['composite_query']),
 });
 const initArg = n => new Uint8Array(IDL.encode([IDL.Nat], [n]));
 const keep = { skip_pre_upgrade: [], wasm_memory_persistence: [{ keep: null }] };
@@ -121,6 +122,11 @@ async function scenario(t, url) {
       await assert.rejects(counter.actor.get(), /is stopped/);
       await pic.startCanister({ canisterId: counter.canisterId });
       assert.equal(await caller.actor.incOther(counter.canisterId), 102n);
+
+      // A composite query reads a canister on its own subnet; across subnets it is refused, as on the IC.
+      const near = await pic.setupCanister({ idlFactory: counterIdl, wasm: wasm('counter'), arg: initArg(55n), targetSubnetId: b });
+      assert.equal(await caller.actor.getOther(near.canisterId), 55n);
+      await assert.rejects(caller.actor.getOther(counter.canisterId), /another subnet/);
 
       const missing = Principal.fromText('aaaaa-aa');
       assert.match(await caller.actor.tryIncOther(Principal.fromUint8Array(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 7, 1, 1]))), /#destination_invalid/);
@@ -212,6 +218,18 @@ test('pic-js with named and system subnets', { timeout: 120_000 }, async () => {
     const anywhere = await pic.createCanister();
     assert.equal((await pic.getCanisterSubnetId(anywhere)).toText(), (await pic.getApplicationSubnets())[0].id.toText());
     await assert.rejects(PocketIc.create(url, { application: [spec], icpFeatures: { icpToken: 'DefaultConfig' } }), /icp_features/);
+
+    // A mainnet id no subnet covers makes one: the SNS range gets an SNS subnet, any other id an application one.
+    const snsId = Principal.fromUint8Array(new Uint8Array([0, 0, 0, 0, 2, 0, 0, 5, 1, 1]));
+    assert.equal((await pic.createCanister({ targetCanisterId: snsId })).toText(), snsId.toText());
+    assert.ok(await pic.getSnsSubnet(), 'an SNS subnet was created');
+    const mainnetId = Principal.fromText('bkyz2-fmaaa-aaaaa-qaaaq-cai');
+    assert.equal((await pic.createCanister({ targetCanisterId: mainnetId })).toText(), mainnetId.toText());
+    assert.equal((await pic.getApplicationSubnets()).length, 2);
+    // The ledger's id is in the NNS range, whose subnet exists: it is created there.
+    const ledger = Principal.fromText('ryjl3-tyaaa-aaaaa-aaaba-cai');
+    await pic.createCanister({ targetCanisterId: ledger });
+    assert.equal((await pic.getCanisterSubnetId(ledger)).toText(), nns.id.toText());
   } finally {
     await pic.tearDown();
     engine?.stop();

@@ -10,6 +10,12 @@ persistent actor {
     await counter.inc();
   };
 
+  // A composite query: reads another canister's query (same subnet only, as on the IC).
+  public composite query func getOther(target : Principal) : async Nat {
+    let counter : Counter = actor (Principal.toText(target));
+    await counter.get();
+  };
+
   // Reports the reject code and message of a failed call as text instead of trapping.
   public func tryIncOther(target : Principal) : async Text {
     let counter : Counter = actor (Principal.toText(target));

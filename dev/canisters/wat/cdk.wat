@@ -40,6 +40,7 @@
   (import "ic0" "trap" (func $trap (param i32 i32)))
   (import "ic0" "time" (func $time (result i64)))
   (import "ic0" "global_timer_set" (func $global_timer_set (param i64) (result i64)))
+  (import "ic0" "msg_deadline" (func $msg_deadline (result i64)))
 
   (memory 1)
   (table 3 funcref)
@@ -70,8 +71,13 @@
   (func $init (export "canister_init")
     (global.set $init_len (call $arg_size)))
 
+  ;; Accepts every update call except those to a method whose name starts with "forb".
   (func $inspect (export "canister_inspect_message")
-    (call $accept_message))
+    (call $method_copy (i32.const 0) (i32.const 0) (i32.const 4))
+    (if (i32.ne (i32.load (i32.const 0)) (i32.const 0x62726f66)) (then (call $accept_message))))
+
+  (func (export "canister_update forbidden")
+    (call $reply))
 
   (func (export "canister_update method_name")
     (call $method_copy (i32.const 0) (i32.const 0) (call $method_size))
@@ -193,6 +199,11 @@
 
   (func (export "canister_query timer_runs")
     (call $reply_i32 (global.get $timer_runs)))
+
+  ;; Replies with msg_deadline (8 bytes): 0 for a guaranteed-response call, the deadline for a best-effort one.
+  (func (export "canister_update deadline")
+    (i64.store (i32.const 0) (call $msg_deadline))
+    (call $reply_bytes (i32.const 0) (i32.const 8)))
 
   (func (export "canister_update spin")
     (loop $forever (br $forever)))

@@ -41,6 +41,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
             Argument = argument, Caller = caller, MethodName = method,
             InstructionLimit = isQuery ? Limits.Query : Limits.Update,
             CyclesAvailable = isQuery ? 0 : cycles,
+            Deadline = origin is CanisterOrigin { Deadline: { } deadline } ? deadline : 0,
         };
         var snapshot = sandbox.TakeSnapshot();
         var failure = sandbox.Run(api, (isQuery ? "canister_query " : "canister_update ") + method);
@@ -59,22 +60,108 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
         Finish(canister, context, null, output);
     }
 
-    /// <summary>A non-replicated query: runs on the current state, which is then restored whatever happened.</summary>
-    public CallResult ExecuteQuery(Canister canister, Principal caller, string method, byte[] argument, ulong time)
+    /// <summary>
+    /// A non-replicated query: runs on the current state, which is then restored whatever happened. A composite
+    /// query may call queries of canisters on its own subnet (<paramref name="resolve"/> finds them); those calls
+    /// and their callbacks run at once, depth first, and every canister involved is restored afterwards.
+    /// </summary>
+    public CallResult ExecuteQuery(Canister canister, Principal caller, string method, byte[] argument, ulong time,
+        Func<Principal, Canister?>? resolve = null)
+    {
+        return ExecuteQuery(canister, caller, method, argument, time, resolve, []);
+    }
+
+    private CallResult ExecuteQuery(Canister canister, Principal caller, string method, byte[] argument, ulong time,
+        Func<Principal, Canister?>? resolve, HashSet<Principal> active)
     {
         if (CheckCallable(canister, method, update: false) is { } reject) return reject;
         var sandbox = canister.Sandbox!;
-        var export = sandbox.HasExport("canister_query " + method) ? "canister_query " + method : "canister_composite_query " + method;
+        var composite = !sandbox.HasExport("canister_query " + method);
+        var export = composite ? "canister_composite_query " + method : "canister_query " + method;
         var api = new ApiContext
         {
             Entry = EntryPoint.Query, Self = canister.Id, Subnet = canister.SubnetId, Canister = canister, Time = time,
+            Argument = argument, Caller = caller, MethodName = method, InstructionLimit = Limits.Query, Composite = composite,
+        };
+        var snapshot = sandbox.TakeSnapshot();
+        active.Add(canister.Id);
+        try
+        {
+            var failure = sandbox.Run(api, export);
+            if (failure is not null) return failure.ToReject();
+            var response = api.Response;
+            // Calls still to answer, in the order they were made; callbacks may add more.
+            var pending = new Queue<OutgoingCall>(api.PerformedCalls);
+            while (pending.Count > 0)
+            {
+                var call = pending.Dequeue();
+                var callee = resolve?.Invoke(call.Callee);
+                CallResult result = callee is null
+                    ? CallReject.CanisterNotFound(call.Callee.ToString())
+                    : callee.SubnetId != canister.SubnetId
+                        ? new CallReject(RejectCode.DestinationInvalid, $"Composite query calls to {callee.Id} on another subnet are not allowed", "CompositeQueryCalledInReplicatedMode")
+                        : active.Contains(callee.Id)
+                            ? new CallReject(RejectCode.CanisterError, $"Canister {callee.Id} is already executing this composite query: recursive calls are not supported", "CanisterContractViolation")
+                            : ExecuteQuery(callee, canister.Id, call.Method, call.Payload.ToArray(), time, resolve, active);
+                var replied = result as CallReply;
+                var rejected = result as CallReject;
+                var callbackApi = new ApiContext
+                {
+                    Entry = replied is not null ? EntryPoint.ReplyCallback : EntryPoint.RejectCallback,
+                    Self = canister.Id, Subnet = canister.SubnetId, Canister = canister, Time = time, Composite = true,
+                    Argument = replied?.Data, Caller = caller, InstructionLimit = Limits.Query,
+                    RejectCode = rejected?.Code ?? 0, RejectMessage = rejected?.Message, AlreadyResponded = response is not null,
+                };
+                var callbackFailure = sandbox.RunCallback(callbackApi, replied is not null ? call.ReplyFunction : call.RejectFunction,
+                    replied is not null ? call.ReplyEnv : call.RejectEnv);
+                if (callbackFailure is not null)
+                {
+                    if (call.CleanupFunction is { } cleanup)
+                    {
+                        var cleanupApi = new ApiContext
+                        {
+                            Entry = EntryPoint.Cleanup, Self = canister.Id, Subnet = canister.SubnetId, Canister = canister, Time = time,
+                            InstructionLimit = Limits.Query,
+                        };
+                        sandbox.RunCallback(cleanupApi, cleanup, call.CleanupEnv);
+                    }
+                    response ??= callbackFailure.ToReject();
+                    continue;
+                }
+                response ??= callbackApi.Response;
+                foreach (var next in callbackApi.PerformedCalls) pending.Enqueue(next);
+            }
+            return response ?? DidNotReply(canister);
+        }
+        finally
+        {
+            active.Remove(canister.Id);
+            sandbox.Restore(snapshot, keepGrownMemory: true);
+        }
+    }
+
+    /// <summary>
+    /// The ingress filter: a canister exporting <c>canister_inspect_message</c> must accept an update call before
+    /// it is queued (its state changes are discarded). Returns the reject for a refused message, else null.
+    /// </summary>
+    public CallReject? InspectMessage(Canister canister, Principal caller, string method, byte[] argument, ulong time)
+    {
+        var sandbox = canister.Sandbox;
+        if (sandbox is null || !sandbox.HasExport("canister_inspect_message") || !sandbox.HasExport("canister_update " + method)) return null;
+        var api = new ApiContext
+        {
+            Entry = EntryPoint.InspectMessage, Self = canister.Id, Subnet = canister.SubnetId, Canister = canister, Time = time,
             Argument = argument, Caller = caller, MethodName = method, InstructionLimit = Limits.Query,
         };
         var snapshot = sandbox.TakeSnapshot();
         try
         {
-            var failure = sandbox.Run(api, export);
-            return failure?.ToReject() ?? api.Response ?? DidNotReply(canister);
+            if (sandbox.Run(api, "canister_inspect_message") is { } failure)
+            {
+                return new CallReject(RejectCode.CanisterReject, $"Requested canister rejected the message: {failure.Message}", "CanisterRejectedMessage");
+            }
+            return api.MessageAccepted ? null
+                : new CallReject(RejectCode.CanisterReject, $"Requested canister rejected the message: canister {canister.Id} did not accept it in canister_inspect_message", "CanisterRejectedMessage");
         }
         finally
         {

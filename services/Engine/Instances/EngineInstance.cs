@@ -41,6 +41,29 @@ internal sealed partial class EngineInstance : IDisposable
 
     public int Id { get; }
 
+    /// <summary>Makes subnet number k of this instance (set by the registry, used for subnets made on demand).</summary>
+    public Func<int, SubnetKind, CanisterRange?, Subnet>? SubnetFactory { get; init; }
+
+    /// <summary>
+    /// PocketIC creates a subnet when a canister is created with a mainnet id no subnet covers: the named subnet
+    /// whose mainnet range holds it, else an application subnet with the range around the id.
+    /// </summary>
+    public Subnet AddSubnetFor(Principal canisterId)
+    {
+        if (SubnetFactory is null || !canisterId.TryGetCanisterIndex(out var index)) throw new InvalidOperationException("no subnet can be made for this id");
+        var kind = InstanceRegistry.MainnetKindOf(index);
+        if (kind is { } named && Subnets.Any(s => s.Kind == named))
+        {
+            throw new InvalidOperationException($"the {named} subnet exists but does not cover {canisterId}");
+        }
+        var subnet = kind is { } k
+            ? SubnetFactory(Subnets.Count, k, null)
+            : SubnetFactory(Subnets.Count, SubnetKind.Application, InstanceRegistry.AlignedRange(index));
+        Subnets = [.. Subnets, subnet];
+        LogSubnetAdded(subnet.Kind.ToString(), subnet.Id.ToString(), canisterId.ToString());
+        return subnet;
+    }
+
     /// <summary>The server's blob store (set_stable_memory reads from it).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>? Blobs { get; }
     public IReadOnlyList<Subnet> Subnets { get; private set; }
@@ -119,6 +142,7 @@ internal sealed partial class EngineInstance : IDisposable
             }
             if (round < MaxAwaitRounds) Tick();
         }
+        LogAwaitGaveUp(key, MaxAwaitRounds);
         return null;
     }
 
@@ -202,6 +226,12 @@ internal sealed partial class EngineInstance : IDisposable
             // A response for a canister that was deleted meanwhile has nowhere to go.
         }
     }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Created a {Kind} subnet {Subnet} on demand for canister id {Canister}")]
+    private partial void LogSubnetAdded(string kind, string subnet, string canister);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Ingress message {MessageId} did not complete within {Rounds} rounds")]
+    private partial void LogAwaitGaveUp(string messageId, int rounds);
 
     public void Dispose()
     {

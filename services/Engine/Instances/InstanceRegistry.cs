@@ -51,23 +51,37 @@ internal sealed partial class InstanceRegistry(WasmRuntime runtime, InstructionL
         kinds.AddRange(Enumerable.Repeat(SubnetKind.VerifiedApplication, layout.VerifiedApplication));
         if (kinds.Count == 0) kinds.Add(SubnetKind.Application);
 
-        var subnets = new List<Subnet>();
         var subnetLogger = loggers.CreateLogger<Subnet>();
-        for (var k = 0; k < kinds.Count; k++)
+        var subnets = kinds.Select((kind, k) => NewSubnet(id, k, kind, null, subnetLogger)).ToList();
+        var instance = new EngineInstance(id, subnets, new CanisterExecutor(runtime, limits), loggers.CreateLogger<EngineInstance>(), Blobs)
         {
-            // Range k counts down from the top of the u64 space: [2^64 - (k+2)·2^20, 2^64 - (k+1)·2^20 - 1].
-            var start = ulong.MaxValue - (ulong)(k + 2) * RangeSize + 1;
-            var allocation = new CanisterRange(start, start + RangeSize - 1);
-            var ranges = MainnetRanges.TryGetValue(kinds[k], out var mainnet) ? new[] { mainnet, allocation } : new[] { allocation };
-            var seed = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"subnet {id}/{k}"));
-            var subnetId = Principal.SelfAuthenticating(seed);
-            subnets.Add(new Subnet(subnetId, kinds[k], seed, ranges, allocation, subnetLogger));
-        }
-        var instance = new EngineInstance(id, subnets, new CanisterExecutor(runtime, limits), loggers.CreateLogger<EngineInstance>(), Blobs);
+            SubnetFactory = (k, kind, range) => NewSubnet(id, k, kind, range, subnetLogger),
+        };
         _instances[id] = instance;
         LogCreated(id, string.Join(", ", kinds));
         return instance;
     }
+
+    /// <summary>
+    /// Subnet number <paramref name="k"/> of an instance. Its allocation range is range k, counted down from the top
+    /// of the u64 space: [2^64 - (k+2)·2^20, 2^64 - (k+1)·2^20 - 1], unless <paramref name="allocation"/> names one
+    /// (a subnet made on demand for a mainnet canister id). Named subnets also keep their mainnet range.
+    /// </summary>
+    private static Subnet NewSubnet(int instanceId, int k, SubnetKind kind, CanisterRange? allocation, ILogger logger)
+    {
+        var start = ulong.MaxValue - (ulong)(k + 2) * RangeSize + 1;
+        var range = allocation ?? new CanisterRange(start, start + RangeSize - 1);
+        var ranges = MainnetRanges.TryGetValue(kind, out var mainnet) && allocation is null ? new[] { mainnet, range } : new[] { range };
+        var seed = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"subnet {instanceId}/{k}"));
+        return new Subnet(Principal.SelfAuthenticating(seed), kind, seed, ranges, range, logger);
+    }
+
+    /// <summary>The named subnet kind whose mainnet range holds <paramref name="index"/>, if any.</summary>
+    public static SubnetKind? MainnetKindOf(ulong index) =>
+        MainnetRanges.Where(r => r.Value.Contains(index)).Select(r => (SubnetKind?)r.Key).FirstOrDefault();
+
+    /// <summary>The 2^20-aligned range around a canister index (the size of a subnet's range here).</summary>
+    public static CanisterRange AlignedRange(ulong index) => new(index & ~(RangeSize - 1), (index & ~(RangeSize - 1)) + RangeSize - 1);
 
     public EngineInstance? Find(int id) => _instances.GetValueOrDefault(id);
 

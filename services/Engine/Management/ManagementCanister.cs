@@ -99,7 +99,15 @@ internal sealed class ManagementCanister(EngineInstance instance)
             subnet = instance.Subnets.FirstOrDefault(s => s.Covers(id));
             if (subnet is null)
             {
-                return new CallReject(RejectCode.CanisterError, $"The specified canister id {id} is not in the canister range of any subnet of this instance.", "CanisterNotHostedBySubnet");
+                if (!id.TryGetCanisterIndex(out _) || !call.IsIngress)
+                {
+                    return new CallReject(RejectCode.CanisterError, $"The specified canister id {id} is not in the canister range of any subnet of this instance.", "CanisterNotHostedBySubnet");
+                }
+                try { subnet = instance.AddSubnetFor(id); }
+                catch (InvalidOperationException e)
+                {
+                    return new CallReject(RejectCode.CanisterError, $"The specified canister id {id} cannot be hosted: {e.Message}.", "CanisterNotHostedBySubnet");
+                }
             }
         }
         return Create(call, subnet!, id, amount, Opt(args.Find("settings"))?.AsRecord());

@@ -46,6 +46,10 @@ internal static partial class PocketIcEndpoints
             throw new PocketIcRequestException("the engine does not sign certificates, so subnets have no public key"));
         Map(app, "POST", "auto_progress", (_, _, _) =>
             throw new PocketIcRequestException("live mode (auto progress and the HTTP gateway) is not supported by this engine"));
+        // Anything else PocketIC serves (outcall mocking, ingress status, canister logs...) is answered in its
+        // error shape, so a client reports what is missing instead of failing on an empty 404.
+        app.MapMethods("/instances/{id:int}/{**rest}", ["GET", "POST"], (string rest) =>
+            Results.Json(new Dictionary<string, string> { ["message"] = $"{rest} is not supported by this engine" }, statusCode: StatusCodes.Status400BadRequest));
         return app;
     }
 
@@ -179,8 +183,14 @@ internal static partial class PocketIcEndpoints
     private static ParsedCall ReadCall(EngineInstance instance, JsonElement body)
     {
         var (subnetId, canisterId) = EffectivePrincipal(body);
-        return new ParsedCall(Principal(body, "sender"), Principal(body, "canister_id"), Text(body, "method"), Bytes(body, "payload"),
-            SubnetOf(instance, subnetId, canisterId));
+        var target = Principal(body, "canister_id");
+        // A management call may name a canister id no subnet covers yet (provisional_create with a mainnet
+        // specified_id): the management canister decides where it goes.
+        var effective = target.IsManagementCanister && subnetId is null && canisterId is not null
+                        && instance.SubnetOf(canisterId) is null && !instance.Subnets.Any(s => s.Covers(canisterId))
+            ? null
+            : SubnetOf(instance, subnetId, canisterId);
+        return new ParsedCall(Principal(body, "sender"), target, Text(body, "method"), Bytes(body, "payload"), effective);
     }
 
     /// <summary>Validates and queues the message, as the IC's ingress filter would, before any round runs.</summary>
@@ -193,6 +203,10 @@ internal static partial class PocketIcEndpoints
         }
         var target = instance.SubnetOf(call.Canister);
         if (target is null) return (null, null, CallReject.CanisterNotFound(call.Canister.ToString()));
+        if (instance.Executor.InspectMessage(instance.FindCanister(call.Canister)!, call.Sender, call.Method, call.Payload, instance.Time) is { } refused)
+        {
+            return (null, null, refused);
+        }
         return (instance.Submit(call.Sender, call.Canister, call.Method, call.Payload, target), target, null);
     }
 
@@ -254,7 +268,7 @@ internal static partial class PocketIcEndpoints
         }
         else if (instance.FindCanister(call.Canister) is { } canister)
         {
-            result = instance.Executor.ExecuteQuery(canister, call.Sender, call.Method, call.Payload, instance.Time);
+            result = instance.Executor.ExecuteQuery(canister, call.Sender, call.Method, call.Payload, instance.Time, instance.FindCanister);
         }
         else
         {

@@ -65,10 +65,11 @@ internal sealed partial class WasmRuntime : IDisposable
         {
             throw new InvalidWasmException($"Wasm module size of {wasm.Length} bytes exceeds the limit of {MaxModuleBytes} bytes");
         }
-        if (wasm.Length >= 2 && wasm[0] == 0x1f && wasm[1] == 0x8b) wasm = Gunzip(wasm);
+        // The IC's module_hash is the SHA-256 of the module as installed, gzipped or not.
         var hash = SHA256.HashData(wasm);
         var key = Convert.ToHexStringLower(hash);
-        var lazy = _modules.GetOrAdd(key, _ => new Lazy<CompiledModule>(() => Build(wasm, hash, key)));
+        var lazy = _modules.GetOrAdd(key, _ => new Lazy<CompiledModule>(() =>
+            Build(wasm.Length >= 2 && wasm[0] == 0x1f && wasm[1] == 0x8b ? Gunzip(wasm) : wasm, hash, key)));
         try
         {
             return lazy.Value;

@@ -17,6 +17,7 @@ internal enum EntryPoint
     RejectCallback,
     Cleanup,
     GlobalTimer,
+    InspectMessage,
 }
 
 /// <summary>A call the canister is assembling with <c>call_new</c> ... <c>call_perform</c>.</summary>
@@ -51,6 +52,9 @@ internal sealed class ApiContext
     public string? MethodName { get; init; }
     public long InstructionLimit { get; init; }
 
+    /// <summary>The best-effort deadline of the call being executed (nanoseconds), 0 for a guaranteed response.</summary>
+    public ulong Deadline { get; init; }
+
     /// <summary>Cycles the message carries that the canister may still accept (updates and callbacks).</summary>
     public UInt128 CyclesAvailable { get; set; }
     public UInt128 CyclesAccepted { get; set; }
@@ -73,6 +77,9 @@ internal sealed class ApiContext
     public ulong? NewGlobalTimer { get; set; }
     public List<string> DebugPrints { get; } = [];
 
+    /// <summary>canister_inspect_message called accept_message.</summary>
+    public bool MessageAccepted { get; set; }
+
     /// <summary>Set by the host before it throws, so the trap's reason survives Wasmtime's exception wrapping.</summary>
     public ExecutionFailure? Failure { get; set; }
 
@@ -80,6 +87,9 @@ internal sealed class ApiContext
     public long InstructionsUsed { get; set; }
 
     public bool IsQuery => Entry is EntryPoint.Query or EntryPoint.ReplicatedQuery;
+
+    /// <summary>A composite query's method or one of its callbacks: non-replicated, and may call other queries.</summary>
+    public bool Composite { get; init; }
 }
 
 /// <summary>Why an execution failed: the reject the IC reports for it.</summary>

@@ -48,6 +48,12 @@ internal static class SystemApiHost
 
         public EntryPoint Entry => Ctx.Entry;
 
+        /// <summary>Calls are allowed in updates, callbacks, the timer, and composite queries.</summary>
+        public void AllowCall()
+        {
+            if (!Ctx.Composite) Allow(Calling);
+        }
+
         public void Allow(params EntryPoint[] entries)
         {
             if (Array.IndexOf(entries, Ctx.Entry) < 0) Violation($"\"ic0_{Name}\" cannot be executed in {Describe(Ctx.Entry)} mode");
@@ -111,6 +117,7 @@ internal static class SystemApiHost
         EntryPoint.RejectCallback => "reject callback",
         EntryPoint.Cleanup => "cleanup",
         EntryPoint.GlobalTimer => "system task",
+        EntryPoint.InspectMessage => "inspect message",
         _ => entry.ToString(),
     };
 
@@ -124,7 +131,7 @@ internal static class SystemApiHost
     private static readonly EntryPoint[] Calling =
         [EntryPoint.Update, EntryPoint.ReplyCallback, EntryPoint.RejectCallback, EntryPoint.GlobalTimer];
     private static readonly EntryPoint[] WithCaller =
-        [EntryPoint.Init, EntryPoint.PreUpgrade, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query,
+        [EntryPoint.InspectMessage, EntryPoint.Init, EntryPoint.PreUpgrade, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query,
          EntryPoint.ReplyCallback, EntryPoint.RejectCallback];
     private static readonly EntryPoint[] Mutating =
         [EntryPoint.Init, EntryPoint.PreUpgrade, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplyCallback, EntryPoint.RejectCallback,
@@ -134,12 +141,12 @@ internal static class SystemApiHost
     {
         "msg_arg_data_size" => (c, _) =>
         {
-            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback);
+            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback, EntryPoint.InspectMessage);
             return c.Ctx.Argument?.Length ?? 0;
         },
         "msg_arg_data_copy" => (c, a) =>
         {
-            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback);
+            c.Allow(EntryPoint.Init, EntryPoint.PostUpgrade, EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.ReplyCallback, EntryPoint.InspectMessage);
             c.CopyOut(c.Ctx.Argument ?? [], a);
             return 0;
         },
@@ -155,7 +162,7 @@ internal static class SystemApiHost
         "msg_deadline" => (c, _) =>
         {
             c.Allow(Replying);
-            return 0;
+            return (long)c.Ctx.Deadline;
         },
         "msg_reply_data_append" => (c, a) =>
         {
@@ -208,18 +215,22 @@ internal static class SystemApiHost
         },
         "msg_method_name_size" => (c, _) =>
         {
-            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query);
+            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.InspectMessage);
             return Encoding.UTF8.GetByteCount(c.Ctx.MethodName ?? "");
         },
         "msg_method_name_copy" => (c, a) =>
         {
-            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query);
+            c.Allow(EntryPoint.Update, EntryPoint.ReplicatedQuery, EntryPoint.Query, EntryPoint.InspectMessage);
             c.CopyOut(Encoding.UTF8.GetBytes(c.Ctx.MethodName ?? ""), a);
             return 0;
         },
-        // Only canister_inspect_message may accept a message, and this engine, like PocketIC for pic-js, runs no
-        // inspection: any other entry point calling it violates the contract, as on the IC.
-        "accept_message" => (c, _) => { c.Violation("\"ic0_accept_message\" cannot be executed outside canister_inspect_message"); return 0; },
+        "accept_message" => (c, _) =>
+        {
+            if (c.Entry != EntryPoint.InspectMessage) c.Violation("\"ic0_accept_message\" cannot be executed outside canister_inspect_message");
+            if (c.Ctx.MessageAccepted) c.Violation("ic0.accept_message: the message is already accepted");
+            c.Ctx.MessageAccepted = true;
+            return 0;
+        },
         "canister_self_size" => (c, _) => { c.Allow(NotStart); return c.Ctx.Self.Length; },
         "canister_self_copy" => (c, a) => { c.Allow(NotStart); c.CopyOut(c.Ctx.Self.Bytes, a); return 0; },
         "subnet_self_size" => (c, _) => { c.Allow(NotStart); return c.Ctx.Subnet.Length; },
@@ -238,7 +249,7 @@ internal static class SystemApiHost
         "canister_version" => (c, _) => { c.Allow(NotStart); return (long)c.Ctx.Canister.Version; },
         "call_new" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var callee = c.Read(a[0], a[1]);
             if (callee.Length > Principal.MaxLength) c.Violation($"ic0.call_new: invalid principal of {callee.Length} bytes");
             var method = DecodeText(c, c.Read(a[2], a[3]));
@@ -251,7 +262,7 @@ internal static class SystemApiHost
         },
         "call_on_cleanup" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_on_cleanup: no call is in progress");
             if (call!.CleanupFunction is not null) c.Violation("ic0.call_on_cleanup: cleanup is already set for this call");
@@ -261,7 +272,7 @@ internal static class SystemApiHost
         },
         "call_data_append" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_data_append: no call is in progress");
             var data = c.Read(a[0], a[1]);
@@ -274,7 +285,7 @@ internal static class SystemApiHost
         },
         "call_with_best_effort_response" => (c, a) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_with_best_effort_response: no call is in progress");
             if (call!.TimeoutSeconds is not null) c.Violation("ic0.call_with_best_effort_response: the timeout is already set for this call");
@@ -298,7 +309,7 @@ internal static class SystemApiHost
         },
         "call_perform" => (c, _) =>
         {
-            c.Allow(Calling);
+            c.AllowCall();
             var call = c.Ctx.PendingCall;
             if (call is null) c.Violation("ic0.call_perform: no call is in progress");
             c.Ctx.PendingCall = null;
@@ -378,7 +389,7 @@ internal static class SystemApiHost
             var principal = Principal.FromBytes(bytes);
             return c.Ctx.Canister.Settings.Controllers.Contains(principal) ? 1 : 0;
         },
-        "in_replicated_execution" => (c, _) => { c.Allow(NotStart); return c.Entry == EntryPoint.Query ? 0 : 1; },
+        "in_replicated_execution" => (c, _) => { c.Allow(NotStart); return c.Entry == EntryPoint.Query || c.Ctx.Composite ? 0 : 1; },
         "debug_print" => (c, a) =>
         {
             // Never traps: a bad range prints nothing, as on the IC.

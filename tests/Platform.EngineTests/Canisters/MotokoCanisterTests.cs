@@ -91,6 +91,26 @@ public sealed class MotokoCanisterTests
     }
 
     [Fact]
+    public void A_composite_query_reads_a_canister_on_its_subnet_and_changes_nothing()
+    {
+        using var engine = new EngineHarness();
+        var counter = engine.Install(Fixtures.Wasm("counter"), Nat(8), engine.SubnetA);
+        var caller = engine.Install(Fixtures.Wasm("caller"), NoArgs, engine.SubnetA);
+        var far = engine.Install(Fixtures.Wasm("counter"), Nat(9), engine.SubnetB);
+        var arg = CandidBinary.Encode(CandidType.Principal, CandidValue.Principal(counter));
+
+        var result = engine.Instance.Executor.ExecuteQuery(engine.Instance.FindCanister(caller)!, Alice, "getOther", arg, engine.Instance.Time, engine.Instance.FindCanister);
+        Assert.Equal(8, DecodeNat(Reply(result)));
+        // State is untouched: the next update on the caller and the counter still work.
+        Assert.Equal(9, DecodeNat(Reply(engine.Update(Alice, counter, "inc", NoArgs))));
+        Assert.Equal(10, DecodeNat(Reply(engine.Update(Alice, caller, "incOther", arg))));
+
+        var farArg = CandidBinary.Encode(CandidType.Principal, CandidValue.Principal(far));
+        var refused = engine.Instance.Executor.ExecuteQuery(engine.Instance.FindCanister(caller)!, Alice, "getOther", farArg, engine.Instance.Time, engine.Instance.FindCanister);
+        Assert.IsType<CallReject>(refused);
+    }
+
+    [Fact]
     public void A_message_that_runs_out_of_instructions_traps_and_changes_nothing()
     {
         using var engine = new EngineHarness(limits: new InstructionLimits(Update: 20_000_000));

@@ -28,6 +28,20 @@ public sealed class WasmRuntimeTests
     }
 
     [Fact]
+    public void A_gzipped_module_runs_and_keeps_the_hash_of_the_installed_bytes()
+    {
+        var wasm = Fixtures.Wasm("cdk");
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(wasm);
+        var gz = buffer.ToArray();
+
+        var module = EngineHarness.Runtime.Compile(gz);
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(gz), module.Hash);
+        Assert.True(module.Exports("canister_update bump"));
+        Assert.Throws<InvalidWasmException>(() => EngineHarness.Runtime.Compile([0x1f, 0x8b, 1, 2, 3]));
+    }
+
+    [Fact]
     public void Compiled_modules_are_cached_by_hash_in_memory_and_on_disk()
     {
         var directory = Directory.CreateTempSubdirectory("engine-cache-");

@@ -121,6 +121,21 @@ public sealed class CdkCanisterTests
     }
 
     [Fact]
+    public void The_callee_sees_the_best_effort_deadline()
+    {
+        using var engine = new EngineHarness();
+        var caller = engine.Install(Fixtures.Wasm("cdk"));
+        var callee = engine.Install(Fixtures.Wasm("cdk"));
+
+        var guaranteed = Reply(engine.Update(Alice, caller, "call", CallArgs(callee, "deadline", 0)));
+        Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(guaranteed.AsSpan(17)));
+        var before = engine.Instance.Time;
+        var bestEffort = Reply(engine.Update(Alice, caller, "call", CallArgs(callee, "deadline", 1)));
+        var deadline = BinaryPrimitives.ReadUInt64LittleEndian(bestEffort.AsSpan(17));
+        Assert.InRange(deadline, before + 1_000_000_000, before + 1_000_000_000 + 10);
+    }
+
+    [Fact]
     public void A_trap_in_a_reply_callback_runs_cleanup_and_rejects_the_caller()
     {
         using var engine = new EngineHarness();
@@ -196,6 +211,24 @@ public sealed class CdkTimerAndManagementTests
         engine.Instance.Tick();
         Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(Reply(engine.Query(Alice, cdk, "timer_runs", []))));
         Assert.Equal(0UL, engine.Instance.FindCanister(cdk)!.GlobalTimer);
+    }
+
+    [Fact]
+    public void Canister_inspect_message_filters_ingress_and_changes_nothing()
+    {
+        using var engine = new EngineHarness();
+        var cdk = engine.Install(Fixtures.Wasm("cdk"));
+        var executor = engine.Instance.Executor;
+        var canister = engine.Instance.FindCanister(cdk)!;
+
+        Assert.Null(executor.InspectMessage(canister, Alice, "bump", [], engine.Instance.Time));
+        var refused = executor.InspectMessage(canister, Alice, "forbidden", [], engine.Instance.Time);
+        Assert.NotNull(refused);
+        Assert.Equal(RejectCode.CanisterReject, refused.Code);
+        Assert.Equal("CanisterRejectedMessage", refused.ErrorCode);
+        // Queries and unknown methods are not inspected (the latter fail at execution).
+        Assert.Null(executor.InspectMessage(canister, Alice, "read_state", [], engine.Instance.Time));
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(Reply(engine.Update(Alice, cdk, "bump", []))));
     }
 
     [Fact]
