@@ -3,6 +3,7 @@
 #   .platform/admin-password   password of the first admin ("admin"), mode 600
 #   .platform/internal-key     HMAC key the gateway signs the forwarded actor with (all services), mode 600
 #   .platform/keys/            the gateway's token signing keys (the gateway creates and rotates them)
+#   .platform/pinning-master-key  Pinning's master key, which wraps the keys of encrypted IPFS copies, mode 600
 #   .platform/tls/             a local CA (ca.crt, ca.key) and the gateway's certificate for 127.0.0.1/localhost
 
 # ensure_secret FILE: prints the secret in FILE, generating 32 random bytes (base64url) into it first if missing.

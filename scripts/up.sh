@@ -77,6 +77,7 @@ PLATFORM_ABS_DIR=$(cd "$PLATFORM_DIR" && pwd)
 export Auth__InternalKey
 Auth__InternalKey=$(ensure_secret "$PLATFORM_ABS_DIR/internal-key")
 admin_password=$(ensure_secret "$PLATFORM_ABS_DIR/admin-password")
+ensure_secret "$PLATFORM_ABS_DIR/pinning-master-key" >/dev/null
 ensure_tls "$PLATFORM_ABS_DIR/tls"
 gateway_env=(
     "Auth__AdminPassword=$admin_password"
@@ -116,6 +117,8 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
         extra_env=("${ingest_env[@]}")
     elif [[ $name == engine ]]; then
         extra_env=("${engine_env[@]}")
+    elif [[ $name == pinning ]]; then
+        extra_env=("Pinning__MasterKeyFile=$PLATFORM_ABS_DIR/pinning-master-key")
     fi
     log "starting $name on 127.0.0.1:$port (log .platform/logs/$name.log)"
     # cwd = the publish directory: it is the content root, where appsettings.json is found.

@@ -23,6 +23,7 @@ public static class OciWriteEndpoints
         builder.Services.AddRegistryWriter();
         builder.Services.AddScoped<UploadHandlers>();
         builder.Services.AddScoped<BlobHandlers>();
+        PinningContent.Register(builder.Services, builder.Configuration);
         builder.Services.AddScoped<ManifestWriteHandlers>();
         return builder;
     }

@@ -34,8 +34,12 @@ public sealed record TagDeletedV1(EventMetadata Meta, string Repository, string 
 
 public sealed record ManifestDeletedV1(EventMetadata Meta, string Repository, string Digest, IReadOnlyList<string> RemovedTags) : IPlatformEvent;
 
-/// <summary>A blob's bytes are added and pinned on IPFS under <paramref name="Cid"/>.</summary>
-public sealed record BlobPinnedV1(EventMetadata Meta, string Digest, string Cid, long Size) : IPlatformEvent;
+/// <summary>
+/// A blob's bytes are added and pinned on IPFS under <paramref name="Cid"/>: as they are (<paramref name="Mode"/>
+/// "public", or null from a publisher older than modes) or as ciphertext ("encrypted"; <paramref name="KeyId"/> names
+/// the namespace whose key wraps its data key).
+/// </summary>
+public sealed record BlobPinnedV1(EventMetadata Meta, string Digest, string Cid, long Size, string? Mode = null, string? KeyId = null) : IPlatformEvent;
 
 /// <summary>
 /// A blob's IPFS pin was removed because no repository links it any more. The bytes may still be in the content store

@@ -11,7 +11,7 @@ namespace Platform.Ingest.Blobs;
 
 /// <summary>Blob bytes out (GET/HEAD with Range) and blob unlinking (DELETE), always per repository.</summary>
 internal sealed class BlobHandlers(IDocumentStore store, ContentStore content, RegistryWriter writer, KuboClient ipfs,
-    ILogger<BlobHandlers> logger)
+    PinningContent pinning, ILogger<BlobHandlers> logger)
 {
     // GET|HEAD /v2/<name>/blobs/<digest>
     public async Task<IResult> GetAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -28,11 +28,15 @@ internal sealed class BlobHandlers(IDocumentStore store, ContentStore content, R
             return OciResults.Error(OciErrorCode.BlobUnknown, "blob unknown to this repository", new { digest = key });
         if (!File.Exists(path))
         {
-            // The local copy is lost (disk replaced, restored from backup...): IPFS has the pinned one.
+            // The local copy is lost (disk replaced, restored from backup...): IPFS has the pinned one. A public copy
+            // is read from the node directly (one hop, and Pinning need not be up); an encrypted one only Pinning
+            // can read, since the keys never leave it: it decrypts and verifies, and Ingest verifies again.
             var record = await query.LoadAsync<BlobRecord>(StreamKeys.Blob(key), ct);
-            return record?.Cid is { } cid
-                ? new IpfsBlobResult(ipfs, cid, digest, record.Size, logger)
-                : OciResults.Error(OciErrorCode.BlobUnknown, "blob content is missing and was never pinned", new { digest = key });
+            if (record?.Cid is not { } cid)
+                return OciResults.Error(OciErrorCode.BlobUnknown, "blob content is missing and was never pinned", new { digest = key });
+            return record.IpfsMode == PinModes.Encrypted
+                ? new IpfsBlobResult(c => pinning.OpenAsync(key, c), cid, digest, record.Size, logger)
+                : new IpfsBlobResult(c => ipfs.CatAsync(cid, c), cid, digest, record.Size, logger);
         }
 
         http.Response.Headers["Docker-Content-Digest"] = key;

@@ -27,7 +27,7 @@ public static class IntegrationEvents
             TagMoved x => new TagMovedV1(meta, x.Repository, x.Tag, x.Digest, x.PreviousDigest),
             TagDeleted x => new TagDeletedV1(meta, x.Repository, x.Tag, x.Digest),
             ManifestDeleted x => new ManifestDeletedV1(meta, x.Repository, x.Digest, x.RemovedTags),
-            BlobPinned x => new BlobPinnedV1(meta, x.Digest, x.Cid, x.Size),
+            BlobPinned x => new BlobPinnedV1(meta, x.Digest, x.Cid, x.Size, x.Mode ?? PinModes.Public, x.KeyId),
             BlobUnpinned x => new BlobUnpinnedV1(meta, x.Digest, x.Cid),
             _ => null,
         };

@@ -106,8 +106,8 @@ public sealed class RepositoryHandlers(IQuerySession query)
         // restored from an older backup), the link still says what the blob is, just nothing about IPFS.
         var blob = await query.LoadAsync<BlobRecord>(StreamKeys.Blob(digest), ct);
         return Results.Json(blob is null
-            ? new BlobInfo(digest, linkedSize, null, false, null)
-            : new BlobInfo(digest, blob.Size, blob.Cid, blob.Pinned, blob.PinnedAt));
+            ? new BlobInfo(digest, linkedSize, null, false, null, null)
+            : new BlobInfo(digest, blob.Size, blob.Cid, blob.Pinned, blob.PinnedAt, blob.Cid is null ? null : blob.IpfsMode ?? PinModes.Public));
     }
 
     private static RepositorySummary Summary(RepositoryState r) =>
@@ -133,7 +133,11 @@ public sealed record ManifestView(string Digest, string MediaType, long Size, Da
 
 public sealed record BlobView(string Digest, long Size);
 
-public sealed record BlobInfo(string Digest, long Size, string? Cid, bool Pinned, DateTimeOffset? PinnedAt);
+/// <param name="IpfsMode">
+/// What <paramref name="Cid"/> names: "public" (the blob as it is) or "encrypted" (ciphertext only the platform can
+/// read); null while the blob has no CID.
+/// </param>
+public sealed record BlobInfo(string Digest, long Size, string? Cid, bool Pinned, DateTimeOffset? PinnedAt, string? IpfsMode);
 
 /// <summary>RFC 9457 problem+json for this API's refusals (the OCI error JSON is for /v2 only).</summary>
 internal static class Problems

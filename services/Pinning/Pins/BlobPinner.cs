@@ -1,8 +1,10 @@
-using System.Collections.Concurrent;
 using Marten;
 using Platform.Hosting.Concurrency;
 using Platform.Ipfs;
 using Platform.Pinning.Content;
+using Platform.Pinning.Encryption;
+using Platform.Pinning.Keys;
+using Platform.Pinning.Namespaces;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
 using Platform.Registry.ReadModels;
@@ -19,39 +21,61 @@ internal sealed record PinCause(string? RequestId, Guid? CausationEventId)
 }
 
 /// <summary>
-/// Keeps IPFS in line with the registry: every blob some repository links is added and pinned, and a blob no
-/// repository links is unpinned. Each change is an event on the blob's stream (BlobPinned, BlobUnpinned), so the
-/// CID is part of the history, written through the registry's one writer. Every operation is idempotent: it looks
-/// at the blob's state first, so a message seen twice, or a reconciliation racing a consumer, changes nothing the
-/// second time.
+/// Keeps IPFS in line with the registry: every blob some repository links is on the node in the mode its
+/// namespaces ask for (<see cref="PinPolicy"/>): as it is, as ciphertext, or not at all; a blob no repository
+/// links is unpinned. Each change is an event on the blob's stream (BlobPinned with the mode, BlobUnpinned), so
+/// the CID is part of the history, written through the registry's one writer. Every operation is idempotent: it
+/// looks at the blob's state first, so a message seen twice, or a reconciliation racing a consumer, changes nothing
+/// the second time.
 /// </summary>
 internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter writer, KuboClient ipfs, IngestContent ingest,
-    ILogger<BlobPinner> logger)
+    PinPolicy policy, KeyStore keys, IpfsPlaintext plaintext, ILogger<BlobPinner> logger)
 {
     public const string Actor = "system:pinning";
     private static readonly KeyedLock<string> Locks = new(StringComparer.Ordinal);
-    // Digests a pin is running for in this process. A push brings two events per new blob (stored, and linked to
-    // its repository) at the same moment; the second one waiting behind the first held one of the consumer's
-    // concurrent slots for nothing, and under a burst of pushes half the slots waited while pins queued.
-    private static readonly ConcurrentDictionary<string, byte> Running = new(StringComparer.Ordinal);
+    // Digests a pin is running for in this process, and whether another request came meanwhile. A push brings two
+    // events per new blob (stored, and linked to its repository) at the same moment; the second one waiting behind
+    // the first held one of the consumer's concurrent slots for nothing, and under a burst of pushes half the slots
+    // waited while pins queued. It is not dropped either: what it asks for may differ (a link from a public
+    // namespace arriving while the blob is being encrypted), so the running pin decides once more when it is done.
+    private static readonly Dictionary<string, bool> Running = new(StringComparer.Ordinal);
 
-    public enum Outcome { AlreadyPinned, Pinned, NoContent, StillLinked, NotPinned, Unpinned, AlreadyRunning }
+    public enum Outcome { AlreadyPinned, Pinned, NoContent, StillLinked, NotPinned, Unpinned, AlreadyRunning, NotLinked, Off }
 
     /// <param name="verifyNode">Re-check the node even when the blob is recorded as pinned (reconciliation).</param>
     public async Task<Outcome> EnsurePinnedAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode = false)
     {
-        // The running pin does this one's work. If it fails, its own message is retried (and the reconciler
-        // catches up), so nothing is lost by not waiting. The reconciler's verifying pass always runs.
-        if (!verifyNode && !Running.TryAdd(digest, 0))
-            return Outcome.AlreadyRunning;
+        // The running pin does this one's work (again, see Running). If it fails, its own message is retried (and
+        // the reconciler catches up), so nothing is lost by not waiting. The reconciler's verifying pass always runs.
+        if (!verifyNode)
+            lock (Running)
+            {
+                if (Running.ContainsKey(digest))
+                {
+                    Running[digest] = true;
+                    return Outcome.AlreadyRunning;
+                }
+                Running[digest] = false;
+            }
+        if (verifyNode)
+            return await PinAsync(digest, cause, ct, verifyNode);
         try
         {
-            return await PinAsync(digest, cause, ct, verifyNode);
+            while (true)
+            {
+                var outcome = await PinAsync(digest, cause, ct, verifyNode);
+                lock (Running)
+                {
+                    if (!Running[digest])
+                        return outcome;
+                    Running[digest] = false;
+                }
+            }
         }
         finally
         {
-            if (!verifyNode)
-                Running.TryRemove(digest, out _);
+            lock (Running)
+                Running.Remove(digest);
         }
     }
 
@@ -61,31 +85,60 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
         var record = await LoadAsync(digest, ct);
         if (record is null)
             return Outcome.NoContent;
-        if (record is { Pinned: true, Cid: not null } && !verifyNode)
+        // Pins follow links: the link's own event (or the reconciler) pins a blob once a repository links it.
+        if (await policy.WantedAsync(digest, ct) is not { } wanted)
+            return Outcome.NotLinked;
+
+        if (wanted.Mode == IpfsMode.Off)
+        {
+            if (record is not { Pinned: true, Cid: { } pinnedCid })
+                return Outcome.Off;
+            await ipfs.PinRmAsync(pinnedCid, ct);
+            await writer.RecordUnpinnedAsync(digest, pinnedCid, cause.Who, ct);
+            LogOff(digest, pinnedCid);
+            return Outcome.Unpinned;
+        }
+
+        // The recorded CID serves only if it is in the wanted mode: a public copy is no use for a namespace that
+        // became private, and the other way round.
+        var sameMode = record.Cid is not null && IpfsModes.OfRecord(record.IpfsMode) == wanted.Mode;
+        if (sameMode && record.Pinned && !verifyNode)
             return Outcome.AlreadyPinned;
 
         // Known CID (pinned before, or the node lost its pin): pinning by CID is enough when the node still has
         // the blocks, and costs no transfer.
-        if (record.Cid is { } knownCid && await ipfs.PinAddAsync(knownCid, ct, TimeSpan.FromSeconds(10)))
+        if (sameMode && await ipfs.PinAddAsync(record.Cid!, ct, TimeSpan.FromSeconds(10)))
         {
             if (!record.Pinned)
-                await writer.RecordPinnedAsync(digest, knownCid, record.Size, cause.Who, ct);
+                await writer.RecordPinnedAsync(digest, record.Cid!, record.Size, wanted.Mode.Name(), record.KeyId, cause.Who, ct);
             return record.Pinned ? Outcome.AlreadyPinned : Outcome.Pinned;
         }
 
         if (!Digest.TryParse(digest, out var parsed, out _))
             throw new InvalidOperationException($"blob record with an invalid digest: {digest}");
-        using var response = await ingest.OpenAsync(digest, ct);
-        if (response is null)
+        await using var source = await OpenPlaintextAsync(record, ct);
+        if (source is null)
         {
             LogNoContent(digest);
             return Outcome.NoContent;
         }
 
         IpfsAddResult added;
-        await using (var bytes = new HashingReadStream(await response.Content.ReadAsStreamAsync(ct), parsed.HashAlgorithm))
+        string? keyId = null;
+        await using (var bytes = new HashingReadStream(source, parsed.HashAlgorithm))
         {
-            added = await ipfs.AddAsync(bytes, parsed.Encoded, pin: true, ct);
+            if (wanted.Mode == IpfsMode.Encrypted)
+            {
+                // The blob's data key is created once and kept: the same key and nonce prefix give the same
+                // ciphertext, so a re-pin after the node lost the blocks finds the recorded CID again.
+                var key = await keys.GetOrCreateAsync(digest, wanted.KeyNamespace!, ct);
+                keyId = key.Namespace;
+                await using var encrypted = new AeadEncryptingStream(bytes, key.DataKey, key.NoncePrefix, leaveOpen: true);
+                added = await ipfs.AddAsync(encrypted, parsed.Encoded, pin: true, ct);
+            }
+            else
+                added = await ipfs.AddAsync(bytes, parsed.Encoded, pin: true, ct);
+
             // What went into IPFS must be the blob: the digest is checked on the bytes as they were streamed.
             if (bytes.BytesRead != record.Size || bytes.HexDigest() != parsed.Encoded)
             {
@@ -95,9 +148,23 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
             }
         }
 
-        await writer.RecordPinnedAsync(digest, added.Cid, record.Size, cause.Who, ct);
-        LogPinned(digest, added.Cid);
+        await writer.RecordPinnedAsync(digest, added.Cid, record.Size, wanted.Mode.Name(), keyId, cause.Who, ct);
+        // The copy in the other mode is no longer wanted here. (What the network fetched of a public copy while it
+        // was public cannot be called back: see the README's threat model.)
+        if (record is { Pinned: true, Cid: { } previous } && previous != added.Cid)
+            await ipfs.PinRmAsync(previous, ct);
+        LogPinned(digest, added.Cid, wanted.Mode.Name());
         return Outcome.Pinned;
+    }
+
+    // The local copy from Ingest; when Ingest has lost it, the IPFS copy itself (decrypted when it is encrypted), so
+    // a mode change still works for a blob whose only copy is on the node.
+    private async Task<Stream?> OpenPlaintextAsync(BlobRecord record, CancellationToken ct)
+    {
+        var response = await ingest.OpenAsync(record.Digest, ct);
+        if (response is not null)
+            return new OwningStream(await response.Content.ReadAsStreamAsync(ct), response);
+        return await plaintext.OpenAsync(record, ct);
     }
 
     /// <summary>Unpins a blob when no repository links it any more (it may have been linked again meanwhile).</summary>
@@ -118,18 +185,68 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
         return Outcome.Unpinned;
     }
 
+    /// <summary>Decides again for every blob a namespace's repositories link (its setting changed).</summary>
+    public async Task<int> ReevaluateNamespaceAsync(string ns, PinCause cause, CancellationToken ct)
+    {
+        var prefix = ns + "/";
+        List<string> digests;
+        await using (var query = store.QuerySession())
+        {
+            var repositories = await query.Query<RepositoryState>()
+                .Where(r => r.HasContent && (r.Name == ns || r.Name.StartsWith(prefix)))
+                .ToListAsync(ct);
+            digests = repositories.SelectMany(r => r.Blobs.Keys).Distinct(StringComparer.Ordinal).ToList();
+        }
+        var changed = 0;
+        foreach (var digest in digests)
+            if (await EnsurePinnedAsync(digest, cause, ct) is Outcome.Pinned or Outcome.Unpinned)
+                changed++;
+        return changed;
+    }
+
     private async Task<BlobRecord?> LoadAsync(string digest, CancellationToken ct)
     {
         await using var query = store.QuerySession();
         return await query.LoadAsync<BlobRecord>(StreamKeys.Blob(digest), ct);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "pinned {Digest} as {Cid}")]
-    private partial void LogPinned(string digest, string cid);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "pinned {Digest} as {Cid} ({Mode})")]
+    private partial void LogPinned(string digest, string cid, string mode);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "unpinned {Digest} ({Cid}): no repository links it")]
     private partial void LogUnpinned(string digest, string cid);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "blob {Digest} has no local copy to pin and IPFS does not have it")]
     private partial void LogNoContent(string digest);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "unpinned {Digest} ({Cid}): its namespaces have IPFS off")]
+    private partial void LogOff(string digest, string cid);
+}
+
+/// <summary>A response body that also disposes its response.</summary>
+internal sealed class OwningStream(Stream inner, IDisposable owner) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        inner.ReadAsync(buffer, offset, count, cancellationToken);
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+            owner.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 }

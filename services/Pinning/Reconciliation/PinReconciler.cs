@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Options;
 using Platform.Ipfs;
+using Platform.Pinning.Namespaces;
 using Platform.Pinning.Pins;
 using Platform.Registry.ReadModels;
 
@@ -23,10 +24,12 @@ public sealed class PinningOptions
 /// <summary>
 /// The safety net under the event consumers: periodically, every blob some repository links must be pinned on
 /// the node (re-pinned if the node lost it, or if its message went to the error queue while IPFS was down), and
-/// every pinned blob that no repository links is unpinned.
+/// every pinned blob that no repository links is unpinned. It also applies the namespaces' IPFS modes: a blob
+/// pinned in another mode than its namespaces now ask for is pinned again in that one (or unpinned for "off"), so
+/// a settings message that went to the error queue is caught up too.
 /// </summary>
 internal sealed partial class PinReconciler(
-    IDocumentStore store, KuboClient ipfs, IServiceScopeFactory scopes, IOptions<PinningOptions> options,
+    IDocumentStore store, KuboClient ipfs, NamespaceSettings settings, IServiceScopeFactory scopes, IOptions<PinningOptions> options,
     ILogger<PinReconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -52,16 +55,26 @@ internal sealed partial class PinReconciler(
     {
         var pins = (await ipfs.ListPinsAsync(cancellationToken: ct)).ToHashSet(StringComparer.Ordinal);
 
-        // Which blobs are wanted: the union of what repositories link. One pass over the repositories' documents.
-        var linked = new HashSet<string>(StringComparer.Ordinal);
+        // Which blobs are wanted, and how: the namespaces of the repositories that link each one, and their modes.
+        // One pass over the repositories' documents and one over the namespaces' settings.
+        var linking = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         List<BlobRecord> blobs;
         await using (var query = store.QuerySession())
         {
             var repositories = await query.Query<RepositoryState>().Where(r => r.HasContent).ToListAsync(ct);
             foreach (var repository in repositories)
-                linked.UnionWith(repository.Blobs.Keys);
+            {
+                var ns = NamespaceSettings.NamespaceOf(repository.Name);
+                foreach (var digest in repository.Blobs.Keys)
+                {
+                    if (!linking.TryGetValue(digest, out var set))
+                        linking[digest] = set = new HashSet<string>(StringComparer.Ordinal);
+                    set.Add(ns);
+                }
+            }
             blobs = [.. await query.Query<BlobRecord>().ToListAsync(ct)];
         }
+        var modes = await settings.ModesAsync(linking.Values.SelectMany(n => n).ToHashSet(StringComparer.Ordinal), ct);
 
         int pinned = 0, unpinned = 0;
         using var scope = scopes.CreateScope();
@@ -70,20 +83,33 @@ internal sealed partial class PinReconciler(
         {
             ct.ThrowIfCancellationRequested();
             var onNode = blob.Cid is { } cid && pins.Contains(cid);
+            IpfsMode? wanted = linking.TryGetValue(blob.Digest, out var namespaces)
+                ? IpfsModes.ForShared(namespaces.Select(n => modes[n]))
+                : null;
             try
             {
-                if (linked.Contains(blob.Digest) && !(blob.Pinned && onNode))
+                if (wanted is IpfsMode.Public or IpfsMode.Encrypted
+                    && !(blob.Pinned && onNode && IpfsModes.OfRecord(blob.IpfsMode) == wanted))
                 {
                     if (await pinner.EnsurePinnedAsync(blob.Digest, PinCause.Reconciliation, ct, verifyNode: true) == BlobPinner.Outcome.Pinned)
                         pinned++;
                 }
-                else if (!linked.Contains(blob.Digest) && blob.Pinned)
+                else if (wanted is IpfsMode.Off && blob.Pinned)
+                {
+                    if (await pinner.EnsurePinnedAsync(blob.Digest, PinCause.Reconciliation, ct, verifyNode: true) == BlobPinner.Outcome.Unpinned)
+                        unpinned++;
+                }
+                else if (wanted is null && blob.Pinned)
                 {
                     if (await pinner.UnpinIfUnlinkedAsync(blob.Digest, PinCause.Reconciliation, ct) == BlobPinner.Outcome.Unpinned)
                         unpinned++;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or KuboException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
+            // One blob's failure (its IPFS copy does not decrypt, the node or Ingest is away) must not stop the
+            // pass for the blobs after it.
+            catch (Exception e) when (e is HttpRequestException or KuboException or IOException or InvalidDataException
+                                          or System.Security.Cryptography.CryptographicException or TaskCanceledException
+                                      && !ct.IsCancellationRequested)
             {
                 LogBlobFailed(e, blob.Digest);
             }

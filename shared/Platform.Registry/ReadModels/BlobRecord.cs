@@ -17,6 +17,12 @@ public sealed class BlobRecord
     public string? Cid { get; set; }
     public bool Pinned { get; set; }
     public DateTimeOffset? PinnedAt { get; set; }
+
+    /// <summary>What <see cref="Cid"/> names: the blob as it is ("public") or its ciphertext ("encrypted"); null until pinned.</summary>
+    public string? IpfsMode { get; set; }
+
+    /// <summary>For an encrypted pin, the namespace whose key wraps the blob's data key.</summary>
+    public string? KeyId { get; set; }
 }
 
 public sealed class BlobRecordProjection : SingleStreamProjection<BlobRecord, string>
@@ -32,6 +38,8 @@ public sealed class BlobRecordProjection : SingleStreamProjection<BlobRecord, st
         b.Cid = e.Data.Cid;
         b.Pinned = true;
         b.PinnedAt = e.Timestamp;
+        b.IpfsMode = e.Data.Mode ?? PinModes.Public;
+        b.KeyId = e.Data.KeyId;
         return b;
     }
 

@@ -124,9 +124,14 @@ public sealed class RegistryWriter(IDocumentStore store)
             return Task.FromResult(true);
         }, ct);
 
-    /// <summary>Records that a blob is pinned on IPFS as <paramref name="cid"/>; nothing if that is already recorded.</summary>
-    public Task RecordPinnedAsync(string digest, string cid, long size, WriteContext who, CancellationToken ct) =>
-        WriteBlobAsync(digest, who, b => b is { Pinned: true } && b.Cid == cid ? null : new BlobPinned(digest, cid, size), ct);
+    /// <summary>
+    /// Records that a blob is pinned on IPFS as <paramref name="cid"/>, in <paramref name="mode"/> (<see cref="PinModes"/>),
+    /// its data key wrapped by <paramref name="keyId"/>'s key when encrypted; nothing if exactly that is already recorded.
+    /// </summary>
+    public Task RecordPinnedAsync(string digest, string cid, long size, string mode, string? keyId, WriteContext who, CancellationToken ct) =>
+        WriteBlobAsync(digest, who, b => b is { Pinned: true } && b.Cid == cid && (b.IpfsMode ?? PinModes.Public) == mode
+            ? null
+            : new BlobPinned(digest, cid, size, mode, keyId), ct);
 
     /// <summary>Records that a blob's IPFS pin was removed; nothing if it is not recorded as pinned.</summary>
     public Task RecordUnpinnedAsync(string digest, string cid, WriteContext who, CancellationToken ct) =>

@@ -7,6 +7,7 @@ using Platform.Contracts;
 using Platform.Hosting.Messaging;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Infrastructure;
+using Platform.IntegrationTests.Pinning;
 using Platform.Registry.Events;
 
 namespace Platform.IntegrationTests.Events;
@@ -64,6 +65,8 @@ public sealed class FaultTests
         await using var stack = await PlatformStack.StartAsync(node.ApiUrl);
         var client = new RegistryClient(stack.Gateway);
         var prefix = RegistryClient.UniqueRepo("ipfs-down");
+        // The blobs are read back from the node as they are: a public namespace (private ones are encrypted).
+        await NamespaceSettingsMessages.PublishAsync(stack, "ipfs-down", isPublic: true);
 
         await node.KillAsync();
         var pushes = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => client.PushImageAsync($"{prefix}/{i}", "v1", seed: 300 + i, layers: 1)));

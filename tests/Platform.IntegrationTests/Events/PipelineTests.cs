@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Infrastructure;
+using Platform.IntegrationTests.Pinning;
 using Platform.Registry;
 using Platform.Registry.Events;
 
@@ -21,6 +22,9 @@ public sealed class PipelineTests(PlatformFixture fixture)
     {
         var client = new RegistryClient(Stack.Gateway);
         var repo = RegistryClient.UniqueRepo("pipeline");
+        // This test reads the blobs back from the node as they are: a public namespace's (a private one's are
+        // ciphertext, see Pinning/EncryptedPinningTests).
+        await NamespaceSettingsMessages.PublishAsync(Stack, "pipeline", isPublic: true);
         var (manifest, body) = await client.PushImageAsync(repo, "v1", seed: 1, layers: 3);
         var blobs = BlobsOf(body);
 

@@ -24,6 +24,9 @@ public sealed class PlatformStack : IAsyncDisposable
     public int MetadataPort { get; } = ThrowawayPostgres.FreePort();
     public int AuditPort { get; } = ThrowawayPostgres.FreePort();
     public int GatewayPort { get; } = ThrowawayPostgres.FreePort();
+    public int PinningPort { get; } = ThrowawayPostgres.FreePort();
+    /// <summary>Pinning's master key (base64): the same across a restart of Pinning, as a deployment's would be.</summary>
+    public string PinningMasterKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     public ServiceProcess Pinning { get; private set; } = null!;
     public HttpClient Gateway { get; private set; } = null!;
     public string RegistryHost => $"127.0.0.1:{GatewayPort}";
@@ -55,8 +58,9 @@ public sealed class PlatformStack : IAsyncDisposable
         _ingest = Backend<Platform.Ingest.IngestService>(IngestPort);
         _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
         _audit = Backend<Platform.Audit.AuditService>(AuditPort);
-        Pinning = new ServiceProcess("Pinning", ThrowawayPostgres.FreePort(), new Dictionary<string, string>
+        Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
         {
+            ["Pinning:MasterKey"] = PinningMasterKey,
             ["ConnectionStrings:Postgres"] = Database,
             ["ConnectionStrings:RabbitMq"] = Broker.Uri,
             ["Ipfs:ApiUrl"] = IpfsUrl,
@@ -89,6 +93,8 @@ public sealed class PlatformStack : IAsyncDisposable
             b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
             b.UseSetting("Storage:Root", StorageRoot);
             b.UseSetting("Ipfs:ApiUrl", IpfsUrl);
+            // Ingest reads encrypted IPFS copies back through Pinning (which holds the keys).
+            b.UseSetting("Services:Pinning", $"http://127.0.0.1:{PinningPort}");
         });
 
     public async ValueTask DisposeAsync()

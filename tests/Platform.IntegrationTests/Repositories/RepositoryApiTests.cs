@@ -146,6 +146,8 @@ public sealed class RepositoryApiTests(RegistryFixture registry)
         Assert.Equal(JsonValueKind.Null, root.GetProperty("cid").ValueKind);
         Assert.False(root.GetProperty("pinned").GetBoolean());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("pinnedAt").ValueKind);
+        // The mode describes the CID: none yet (Pinning/EncryptedPinningTests sees "public" and "encrypted").
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("ipfsMode").ValueKind);
     }
 
     [Fact]

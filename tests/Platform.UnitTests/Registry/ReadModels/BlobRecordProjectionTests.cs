@@ -63,4 +63,26 @@ public sealed class BlobRecordProjectionTests
         Assert.Equal(Cid, b.Cid);
         Assert.Equal(T0.AddSeconds(9), b.PinnedAt);
     }
+
+    [Fact]
+    public void Pinned_records_the_mode_and_key_and_an_event_from_before_modes_reads_as_public()
+    {
+        var encrypted = BlobRecordProjection.Apply(At(new BlobPinned(Digest, Cid, 3, PinModes.Encrypted, "team"), 5), Stored());
+        Assert.Equal(PinModes.Encrypted, encrypted.IpfsMode);
+        Assert.Equal("team", encrypted.KeyId);
+
+        var old = BlobRecordProjection.Apply(At(new BlobPinned(Digest, Cid, 3), 5), Stored());
+        Assert.Equal(PinModes.Public, old.IpfsMode);
+        Assert.Null(old.KeyId);
+    }
+
+    [Fact]
+    public void A_BlobPinned_event_stored_without_the_mode_fields_still_reads()
+    {
+        var json = $$"""{"digest":"{{Digest}}","cid":"{{Cid}}","size":3}""";
+        var e = System.Text.Json.JsonSerializer.Deserialize<BlobPinned>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        Assert.Equal(Cid, e.Cid);
+        Assert.Null(e.Mode);
+        Assert.Null(e.KeyId);
+    }
 }
