@@ -106,6 +106,39 @@ public sealed class QuotaTests(AuthFixture auth)
         Assert.Equal((1400, 1), await UsageAsync(ns));
     }
 
+    [Fact]
+    public async Task A_chunk_without_length_is_cut_where_the_quota_ends()
+    {
+        var (ns, client) = await NamespaceAsync(quota: 1000);
+        var location = await client.StartUploadAsync($"{ns}/app");
+        // A stream of unknown length goes out chunked: no Content-Length to weigh beforehand.
+        var content = new StreamContent(new NonSeekable(RegistryClient.RandomBytes(5000, seed: 1509)));
+        content.Headers.ContentType = new("application/octet-stream");
+        HttpStatusCode? status = null;
+        try
+        {
+            using var response = await client.Http.PatchAsync(location, content);
+            status = response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            // The server stopped reading: as good as a refusal.
+        }
+        Assert.NotEqual(HttpStatusCode.Accepted, status);
+
+        // Whatever the session kept is within the quota.
+        using var state = await client.Http.GetAsync(location);
+        var range = state.Headers.TryGetValues("Range", out var values) ? values.First() : "0-0";
+        Assert.True(long.Parse(range.Split('-')[1]) < 1000, $"the session holds {range}");
+        Assert.Equal(0, (await UsageAsync(ns)).Bytes);
+    }
+
+    /// <summary>A stream that does not tell its length, so HttpClient sends it chunked.</summary>
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
     private async Task<(string Ns, RegistryClient Client)> NamespaceAsync(long? quota)
     {
         var ns = $"quota{Guid.NewGuid():N}"[..18];
