@@ -40,7 +40,7 @@ internal static class UploadQuota
         var method = context.Request.Method;
         if (!(HttpMethods.IsPost(method) || HttpMethods.IsPatch(method) || HttpMethods.IsPut(method))
             || !context.Request.Path.StartsWithSegments("/v2", out var rest)
-            || !OciRoute.TryParse(rest.Value!.TrimStart('/'), out var route) || !route.IsUpload)
+            || !OciRoute.TryParse((rest.Value ?? "").TrimStart('/'), out var route) || !route.IsUpload)
             return true;
         var digest = context.Request.Query["digest"].ToString() is { Length: > 0 } d ? d : null;
         // A POST without a digest only opens a session (a mount stores nothing either): no bytes to weigh yet.

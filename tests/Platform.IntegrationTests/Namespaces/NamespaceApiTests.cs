@@ -107,6 +107,21 @@ public sealed class NamespaceApiTests(AuthFixture auth)
     }
 
     [Theory]
+    [InlineData("admin", HttpStatusCode.OK, HttpStatusCode.Created)]
+    [InlineData("owner", HttpStatusCode.Forbidden, HttpStatusCode.Forbidden)]
+    [InlineData("member", HttpStatusCode.Forbidden, HttpStatusCode.Forbidden)]
+    [InlineData("stranger", HttpStatusCode.Forbidden, HttpStatusCode.Forbidden)]
+    [InlineData("anonymous", HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized)]
+    public async Task Only_admins_list_and_create_namespaces(string who, HttpStatusCode list, HttpStatusCode create)
+    {
+        using var http = As(await CredentialsAsync(who));
+        using var listed = await http.GetAsync("/api/v1/namespaces");
+        using var created = await http.PostAsync("/api/v1/namespaces", Json($$"""{"name":"new{{Guid.NewGuid():N}}","quotaBytes":10}"""));
+        Assert.Equal(list, listed.StatusCode);
+        Assert.Equal(create, created.StatusCode);
+    }
+
+    [Theory]
     [InlineData("stranger", HttpStatusCode.Forbidden)]
     [InlineData("admin", HttpStatusCode.NotFound)]
     public async Task A_namespace_that_does_not_exist_is_404_for_admins_only(string who, HttpStatusCode expected)
