@@ -1,6 +1,7 @@
 using Platform.Hosting;
 using Platform.Hosting.Persistence;
 using Platform.Metadata;
+using Platform.Metadata.Namespaces;
 using Platform.Metadata.Repositories;
 using Platform.Registry;
 
@@ -17,6 +18,7 @@ app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapOciReads();
 app.MapRepositoryApi();
+app.MapNamespaceUsage();
 app.Run();
 
 namespace Platform.Metadata

@@ -3,6 +3,7 @@ using Platform.Gateway.Auth.Auditing;
 using Platform.Gateway.Auth.Authorization;
 using Platform.Gateway.Auth.Limits;
 using Platform.Gateway.Auth.Tokens;
+using Platform.Gateway.Namespaces;
 using Platform.Gateway.Registry;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
@@ -45,13 +46,18 @@ internal static class AuthHosting
         builder.Services.AddSingleton<RabbitPublisher>();
         builder.Services.AddHostedService<AccessAuditSender>();
         builder.Services.AddHostedService<AuthBootstrap>();
+        // After AuthBootstrap (hosted services start in order): the namespaces table exists when it reads it.
+        builder.Services.AddSingleton<NamespaceSettingsPublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NamespaceSettingsPublisher>());
+        builder.Services.AddSingleton<NamespaceUsageClient>();
+        builder.Services.AddHttpClient(NamespaceUsageClient.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddHttpClient(CatalogEndpoint.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddGatewayRateLimiting(options.RateLimit);
         builder.Services.AddProblemDetails();
         return builder;
     }
 
-    /// <summary>Caller authentication, rate limiting, then authorization of /v2 and proxied /api requests.</summary>
+    /// <summary>Caller authentication, rate limiting, authorization of /v2 and proxied /api requests, then upload quotas.</summary>
     public static WebApplication UseGatewayAuth(this WebApplication app)
     {
         if (!app.Configuration.AuthEnabled())
@@ -59,6 +65,7 @@ internal static class AuthHosting
         app.UseCallerAuthentication();
         app.UseRateLimiter();
         app.UseRegistryAuthorization();
+        app.UseUploadQuotas();
         return app;
     }
 

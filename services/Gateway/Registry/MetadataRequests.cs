@@ -10,10 +10,15 @@ namespace Platform.Gateway.Registry;
 /// </summary>
 internal static class MetadataRequests
 {
-    public static async Task<HttpResponseMessage> SendAsync(HttpContext http, HttpClient client, BackendOptions backends,
+    public static Task<HttpResponseMessage> SendAsync(HttpContext http, HttpClient client, BackendOptions backends,
+        IConfiguration configuration, string pathAndQuery, CancellationToken ct) =>
+        SendAsync(http, client, backends.Metadata, configuration, pathAndQuery, ct);
+
+    /// <summary>The same GET to another backend (<paramref name="backend"/>: its address).</summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpContext http, HttpClient client, string backend,
         IConfiguration configuration, string pathAndQuery, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(backends.Metadata), pathAndQuery))
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(backend), pathAndQuery))
         {
             Version = System.Net.HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

@@ -20,6 +20,8 @@ internal sealed class BackendOptions
 
     public string Metadata => AddressOf(ServiceCatalog.Get("metadata"));
 
+    public string Ingest => AddressOf(ServiceCatalog.Get("ingest"));
+
     /// <summary>The routed services' addresses by catalog name (the cluster ids); a missing one stops the gateway at start.</summary>
     public IReadOnlyDictionary<string, string> Routed => ServiceCatalog.Routed.ToDictionary(s => s.Name, AddressOf);
 

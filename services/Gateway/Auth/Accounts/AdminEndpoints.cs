@@ -8,7 +8,8 @@ namespace Platform.Gateway.Auth.Accounts;
 /// <summary>
 /// The identity API under /api/v1 (problem+json errors). Callers authenticate with a bearer token from /token or
 /// HTTP Basic (password or personal access token). Admins manage users, robots, namespaces, memberships and
-/// signing keys; every user manages his own personal access tokens.
+/// signing keys; every user manages his own personal access tokens. Namespaces and their settings are
+/// <see cref="Namespaces.NamespaceEndpoints"/>' (in this group: the same caller checks).
 /// </summary>
 internal static partial class AdminEndpoints
 {
@@ -17,14 +18,9 @@ internal static partial class AdminEndpoints
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9._-]{0,62})$")]
     private static partial Regex AccountName();
 
-    // An OCI repository path component: what a namespace must be to be the first segment of repository names.
-    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")]
-    private static partial Regex NamespaceName();
-
     public sealed record CreateUser(string? Name, string? Password, bool Admin = false);
     public sealed record SetPassword(string? Password);
     public sealed record CreateRobot(string? Name);
-    public sealed record CreateNamespace(string? Name, bool Public = false);
     public sealed record SetMembership(string? Role);
     public sealed record CreateToken(string? Name, int? ExpiresInDays);
 
@@ -76,16 +72,7 @@ internal static partial class AdminEndpoints
         admin.MapDelete("/robots/{name}", (string name, HttpContext http, IdentityStore s, CancellationToken ct) =>
             DeleteAccountAsync(name.StartsWith(Account.RobotPrefix, StringComparison.Ordinal) ? name : Account.RobotPrefix + name, AccountKind.Robot, http, s, ct));
 
-        admin.MapGet("/namespaces", async (IdentityStore s, CancellationToken ct) =>
-            (await s.NamespacesAsync(ct)).Select(n => new { name = n.Id, @public = n.Public, createdAt = n.CreatedAt }));
-        admin.MapPost("/namespaces", async (CreateNamespace body, IdentityStore s, CancellationToken ct) =>
-        {
-            if (body.Name is null || body.Name.Length > 255 || !NamespaceName().IsMatch(body.Name))
-                return Invalid("name", "an OCI repository path component: [a-z0-9]+ separated by '.', '_', '__' or dashes");
-            if (!await s.TryAddNamespaceAsync(new RegistryNamespace { Id = body.Name, Public = body.Public, CreatedAt = DateTimeOffset.UtcNow }, ct))
-                return Results.Problem(statusCode: 409, title: $"namespace {body.Name} exists");
-            return Results.Created($"/api/v1/namespaces/{body.Name}", new { name = body.Name, @public = body.Public });
-        });
+        Namespaces.NamespaceEndpoints.MapNamespaceApi(api, admin);
         admin.MapGet("/namespaces/{ns}/members", async (string ns, IdentityStore s, CancellationToken ct) =>
             (await s.MembersAsync(ns, ct))
                 .Select(m => new { account = m.Account, role = m.Role.ToString().ToLowerInvariant() }));
@@ -134,7 +121,7 @@ internal static partial class AdminEndpoints
         return app;
     }
 
-    private static Account Me(HttpContext http) => (Account)http.Items[AccountKey]!;
+    internal static Account Me(HttpContext http) => (Account)http.Items[AccountKey]!;
 
     private static bool GoodPassword(string? password) => password is { Length: >= 8 and <= 1024 };
 

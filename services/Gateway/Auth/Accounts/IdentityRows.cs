@@ -27,7 +27,16 @@ internal sealed class RegistryNamespace
 {
     public string Id { get; set; } = "";
     public bool Public { get; set; }
+    /// <summary>"public", "encrypted" or "off"; null: the default (public for a public namespace, else encrypted).</summary>
+    public string? IpfsMode { get; set; }
+    /// <summary>How many bytes of distinct blobs its repositories may link; null: unlimited.</summary>
+    public long? QuotaBytes { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>
+    /// When the settings last changed, strictly increasing per namespace (microseconds, as PostgreSQL keeps them):
+    /// the OccurredAt of the settings message, so the copy Pinning keeps "latest by OccurredAt" is the latest here too.
+    /// </summary>
+    public DateTimeOffset SettingsChangedAt { get; set; }
 }
 
 /// <summary>An account's role in a namespace (one per namespace and account).</summary>

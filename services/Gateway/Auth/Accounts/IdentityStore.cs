@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Platform.Gateway.Namespaces;
 
 namespace Platform.Gateway.Auth.Accounts;
 
@@ -71,25 +72,61 @@ internal sealed class IdentityStore(NpgsqlDataSource db)
     // ------------------------------------------------------------------------------------------------ namespaces
 
     public Task<IReadOnlyList<RegistryNamespace>> NamespacesAsync(CancellationToken ct) =>
-        QueryAsync("SELECT name, public, created_at FROM identity.namespaces ORDER BY name",
-            r => new RegistryNamespace { Id = r.GetString(0), Public = r.GetBoolean(1), CreatedAt = r.GetFieldValue<DateTimeOffset>(2) }, ct);
+        QueryAsync(NamespaceColumns + " ORDER BY name", ReadNamespace, ct);
+
+    public async Task<RegistryNamespace?> FindNamespaceAsync(string ns, CancellationToken ct)
+    {
+        var rows = await QueryAsync(NamespaceColumns + " WHERE name = $1", ReadNamespace, ct, ns);
+        return rows.Count == 0 ? null : rows[0];
+    }
 
     public async Task<bool> NamespaceExistsAsync(string ns, CancellationToken ct) =>
         await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM identity.namespaces WHERE name = $1)", ct, ns);
 
-    /// <summary>False when the namespace exists.</summary>
-    public async Task<bool> TryAddNamespaceAsync(RegistryNamespace space, CancellationToken ct)
+    /// <summary>Adds the namespace; null when it exists. The answer is the row as stored (its settings timestamp).</summary>
+    public async Task<RegistryNamespace?> TryAddNamespaceAsync(RegistryNamespace space, CancellationToken ct)
     {
         try
         {
-            await ExecuteAsync("INSERT INTO identity.namespaces (name, public, created_at) VALUES ($1, $2, $3)",
-                ct, space.Id, space.Public, space.CreatedAt);
-            return true;
+            var rows = await QueryAsync("""
+                INSERT INTO identity.namespaces (name, public, ipfs_mode, quota_bytes, created_at, settings_changed_at)
+                VALUES ($1, $2, $3, $4, $5, $5)
+                RETURNING name, public, ipfs_mode, quota_bytes, created_at, settings_changed_at
+                """, ReadNamespace, ct, space.Id, space.Public, Text(space.IpfsMode), Bigint(space.QuotaBytes), space.CreatedAt);
+            return rows[0];
         }
         catch (PostgresException e) when (e.SqlState == UniqueViolation)
         {
-            return false;
+            return null;
         }
+    }
+
+    /// <summary>
+    /// Applies the settings <paramref name="change"/> names (the others stay) and returns the row after it, in one
+    /// statement: the row lock orders concurrent updates, and each gets a settings timestamp later than the one
+    /// before, even on a clock that stepped back. Null when there is no such namespace.
+    /// </summary>
+    public async Task<RegistryNamespace?> UpdateNamespaceAsync(string ns, NamespaceChange change, DateTimeOffset now, CancellationToken ct)
+    {
+        var rows = await QueryAsync("""
+            UPDATE identity.namespaces SET
+                public = CASE WHEN $2 THEN $3 ELSE public END,
+                ipfs_mode = CASE WHEN $4 THEN $5 ELSE ipfs_mode END,
+                quota_bytes = CASE WHEN $6 THEN $7 ELSE quota_bytes END,
+                settings_changed_at = greatest($8, settings_changed_at + interval '1 microsecond')
+            WHERE name = $1
+            RETURNING name, public, ipfs_mode, quota_bytes, created_at, settings_changed_at
+            """, ReadNamespace, ct, ns, change.Public is not null, change.Public ?? false,
+            change.IpfsMode.IsSet, Text(change.IpfsMode.Value), change.QuotaBytes.IsSet, Bigint(change.QuotaBytes.Value), now);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>A namespace's quota in bytes; null when it has none (or does not exist).</summary>
+    public async Task<long?> QuotaOfAsync(string ns, CancellationToken ct)
+    {
+        var rows = await QueryAsync("SELECT quota_bytes FROM identity.namespaces WHERE name = $1",
+            r => r.IsDBNull(0) ? (long?)null : r.GetInt64(0), ct, ns);
+        return rows.Count == 0 ? null : rows[0];
     }
 
     /// <summary>The namespaces anyone may pull from, and those <paramref name="account"/> (if any) is a member of.</summary>
@@ -163,6 +200,7 @@ internal sealed class IdentityStore(NpgsqlDataSource db)
     // ------------------------------------------------------------------------------------------------ plumbing
 
     private const string AccountColumns = "SELECT name, kind, is_admin, secret_hash, security_stamp, created_at FROM identity.accounts";
+    private const string NamespaceColumns = "SELECT name, public, ipfs_mode, quota_bytes, created_at, settings_changed_at FROM identity.namespaces";
     private const string TokenColumns = "SELECT id, owner, name, secret_hash, created_at, expires_at, revoked_at FROM identity.access_tokens";
 
     private static Account ReadAccount(NpgsqlDataReader r) => new()
@@ -173,6 +211,16 @@ internal sealed class IdentityStore(NpgsqlDataSource db)
         SecretHash = r.GetString(3),
         SecurityStamp = r.GetString(4),
         CreatedAt = r.GetFieldValue<DateTimeOffset>(5),
+    };
+
+    private static RegistryNamespace ReadNamespace(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Public = r.GetBoolean(1),
+        IpfsMode = r.IsDBNull(2) ? null : r.GetString(2),
+        QuotaBytes = r.IsDBNull(3) ? null : r.GetInt64(3),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(4),
+        SettingsChangedAt = r.GetFieldValue<DateTimeOffset>(5),
     };
 
     private static PersonalAccessToken ReadToken(NpgsqlDataReader r) => new()
@@ -191,6 +239,7 @@ internal sealed class IdentityStore(NpgsqlDataSource db)
     private static Role ParseRole(string value) => Enum.Parse<Role>(value, ignoreCase: true);
     // Typed, so that a null still tells PostgreSQL what it is.
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+    private static NpgsqlParameter Bigint(long? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
     private static NpgsqlParameter Time(DateTimeOffset? value) =>
         new() { Value = value is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
@@ -243,6 +292,11 @@ internal sealed class IdentityStore(NpgsqlDataSource db)
             name       text PRIMARY KEY,
             public     boolean NOT NULL DEFAULT false,
             created_at timestamptz NOT NULL);
+        -- Settings the platform acts on (namespaces made before them keep the defaults: null, null).
+        ALTER TABLE identity.namespaces ADD COLUMN IF NOT EXISTS ipfs_mode text CHECK (ipfs_mode IN ('public', 'encrypted', 'off'));
+        ALTER TABLE identity.namespaces ADD COLUMN IF NOT EXISTS quota_bytes bigint CHECK (quota_bytes >= 0);
+        ALTER TABLE identity.namespaces ADD COLUMN IF NOT EXISTS settings_changed_at timestamptz;
+        UPDATE identity.namespaces SET settings_changed_at = created_at WHERE settings_changed_at IS NULL;
         CREATE TABLE IF NOT EXISTS identity.memberships (
             namespace text NOT NULL REFERENCES identity.namespaces (name) ON DELETE CASCADE,
             account   text NOT NULL REFERENCES identity.accounts (name) ON DELETE CASCADE,

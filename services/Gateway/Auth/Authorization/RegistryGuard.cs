@@ -59,8 +59,10 @@ internal static class RegistryGuard
                 return true;
             return await AuthorizeAdminAsync(context);
         }
-        // The identity API checks the caller itself (some routes are every user's own); proxied routes are
-        // the backends' and need a rule here: the audit log and anything not yet known are for admins.
+        // The identity API checks the caller itself (some routes are every user's own, /namespaces/{ns} is its
+        // members' and owners', see Namespaces.NamespaceEndpoints); proxied routes are the backends' and need a
+        // rule here: the audit log and anything not yet known are for admins. (Metadata's namespace usage is not
+        // routed at all: the gateway asks it itself.)
         if (context.GetEndpoint()?.Metadata.GetMetadata<Yarp.ReverseProxy.Model.RouteModel>() is null)
             return true;
         return await AuthorizeAdminAsync(context);

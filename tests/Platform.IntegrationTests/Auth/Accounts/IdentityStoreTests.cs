@@ -18,8 +18,8 @@ public sealed class IdentityStoreTests
 
         Assert.True(await store.TryAddAccountAsync(new Account { Id = "ann", SecretHash = "x", CreatedAt = now }, ct));
         Assert.False(await store.TryAddAccountAsync(new Account { Id = "ann", SecretHash = "y", CreatedAt = now }, ct));
-        Assert.True(await store.TryAddNamespaceAsync(new RegistryNamespace { Id = "team", CreatedAt = now }, ct));
-        Assert.False(await store.TryAddNamespaceAsync(new RegistryNamespace { Id = "team", Public = true, CreatedAt = now }, ct));
+        Assert.NotNull(await store.TryAddNamespaceAsync(new RegistryNamespace { Id = "team", CreatedAt = now }, ct));
+        Assert.Null(await store.TryAddNamespaceAsync(new RegistryNamespace { Id = "team", Public = true, CreatedAt = now }, ct));
         Assert.False(await store.SetMembershipAsync("team", "nobody", Role.Reader, ct));
         Assert.False(await store.SetMembershipAsync("nowhere", "ann", Role.Reader, ct));
         Assert.True(await store.SetMembershipAsync("team", "ann", Role.Reader, ct));
