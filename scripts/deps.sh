@@ -14,6 +14,7 @@ APT_PACKAGES=(
     "docker-registry:docker-registry"
     "ipfs-cid:ipfs_cid"
     "docker-compose:docker-compose"
+    "docker.io:/usr/sbin/dockerd"
     "curl:curl"
     "iproute2:ss"
     "wrk:wrk"
@@ -36,18 +37,21 @@ fi
 
 command -v dotnet >/dev/null 2>&1 || die "dotnet (SDK 10) is not installed: see global.json"
 
-# ---- IPFS node (dev/ipfs-node): npm ci when node_modules is missing or older than the lockfile.
-IPFS_DIR="$ROOT/dev/ipfs-node"
-if [[ -f $IPFS_DIR/package-lock.json ]]; then
-    if [[ ! -d $IPFS_DIR/node_modules || $IPFS_DIR/package-lock.json -nt $IPFS_DIR/node_modules ]]; then
-        command -v npm >/dev/null 2>&1 || die "npm is needed for dev/ipfs-node"
-        log "npm ci in dev/ipfs-node (about a minute)"
-        (cd "$IPFS_DIR" && npm ci --no-audit --no-fund --loglevel=error)
-        touch "$IPFS_DIR/node_modules"
-    fi
-elif [[ ! -d $IPFS_DIR ]]; then
-    warn "dev/ipfs-node is missing: the IPFS node cannot be started"
-fi
+# ---- Node packages, from their committed lockfiles: npm ci when node_modules is missing or older than the lockfile.
+# dev/ipfs-node is the local IPFS node; tests/crosscheck/candid (@dfinity/candid) and tests/pic (@dfinity/pic, whose
+# postinstall would download a PocketIC server: --ignore-scripts) are the independent judges the tests run.
+npm_ci() { # DIR [npm ci options...]
+    local dir=$ROOT/$1; shift
+    [[ -f $dir/package-lock.json ]] || die "$dir/package-lock.json is missing"
+    [[ -d $dir/node_modules && ! $dir/package-lock.json -nt $dir/node_modules ]] && return 0
+    command -v npm >/dev/null 2>&1 || die "npm is needed for $dir"
+    log "npm ci in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error "$@") || die "npm ci in $dir failed"
+    touch "$dir/node_modules"
+}
+npm_ci dev/ipfs-node
+npm_ci tests/crosscheck/candid --ignore-scripts
+npm_ci tests/pic --ignore-scripts
 
 # ---- Local NuGet feed: Patched.DistributedLock.Postgres (see build/Patched.DistributedLock.Postgres).
 SHIM=build/Patched.DistributedLock.Postgres/Patched.DistributedLock.Postgres.csproj

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Start/stop the platform's dependencies as plain local processes (no Docker engine needed):
-# PostgreSQL 15 (own cluster), RabbitMQ (own node), the IPFS node of dev/ipfs-node.
+# PostgreSQL 15 (own cluster), RabbitMQ (own node), the IPFS node of dev/ipfs-node; for make test also a
+# private Docker daemon (docker.io), which the docker end-to-end tests push to the gateway with.
 # Used by up.sh/down.sh (the dev stack under .platform/) and test.sh (an isolated stack in a temp dir).
 # Source scripts/lib.sh first.
 
@@ -174,3 +175,45 @@ ipfs_start() {
 
 # ipfs_stop PIDFILE: SIGTERM the node's process group (it shuts down cleanly; pins and data are kept).
 ipfs_stop() { kill_pidfile "$1" "IPFS node" 20; }
+
+# ---------------------------------------------------------------- Docker daemon (docker.io's dockerd)
+# A private daemon for the docker end-to-end tests: its own data, exec root and socket under DIR, vfs storage,
+# no networking of its own (no iptables, no bridge). Without systemd; stopped by its PID file.
+
+# docker_start DIR [HTTPS_PROXY]: start dockerd on unix://DIR/docker.sock (log DIR/dockerd.log), wait for /_ping.
+# A daemon that does not come up is only warned about: the docker tests then fail with its log.
+# HTTPS_PROXY, if given, is the daemon's proxy for registries that are not on loopback (loopback never is proxied).
+docker_start() {
+    local dir=$1 proxy=${2:-} pid
+    mkdir -p "$dir"
+    # Its own configuration file, so neither /etc/docker/daemon.json is read nor /etc/docker/key.json written.
+    printf '{"deprecated-key-path": "%s"}\n' "$dir/key.json" >"$dir/daemon.json"
+    log "starting dockerd on unix://$dir/docker.sock (log $dir/dockerd.log)"
+    start_bg "$dir/dockerd.launch.pid" "$dir/dockerd.log" "$dir" \
+        env -u HTTP_PROXY -u http_proxy -u https_proxy -u NO_PROXY -u no_proxy HTTPS_PROXY="$proxy" \
+        dockerd --data-root "$dir/data" --exec-root "$dir/exec" -H "unix://$dir/docker.sock" \
+        --pidfile "$dir/docker.pid" --config-file "$dir/daemon.json" \
+        --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs
+    pid=$(pid_read "$dir/dockerd.launch.pid")
+    if ! wait_http 60 "$pid" -- --unix-socket "$dir/docker.sock" http://localhost/_ping; then
+        tail_log "$dir/dockerd.log"; warn "dockerd did not start: the docker tests will fail"
+    fi
+}
+
+# docker_stop DIR: SIGTERM the daemon (and the containerd it started, same process group), wait, SIGKILL if needed.
+docker_stop() {
+    local dir=$1
+    [[ -f $dir/docker.pid ]] && kill_pidfile "$dir/docker.pid" dockerd 30
+    kill_pidfile "$dir/dockerd.launch.pid" dockerd 10
+}
+
+# docker_test_start DIR: the daemon of make test's docker tests, and the PLATFORM_TEST_DOCKER_* variables they read:
+# _HOST (its socket), _LOG (its log, shown when it did not start), _PROXY_PORT (the tests serve the daemon's
+# HTTPS proxy there, to reach the gateway's TLS port under a name docker verifies certificates for).
+docker_test_start() {
+    local dir=$1 proxy_port
+    read -r proxy_port < <(free_ports 1)
+    docker_start "$dir" "http://127.0.0.1:$proxy_port"
+    export PLATFORM_TEST_DOCKER_HOST="unix://$dir/docker.sock" PLATFORM_TEST_DOCKER_LOG="$dir/dockerd.log" \
+        PLATFORM_TEST_DOCKER_PROXY_PORT="$proxy_port"
+}

@@ -25,6 +25,7 @@ cleanup() {
     trap - EXIT INT TERM
     set +e
     log "stopping the test servers"
+    docker_stop "$TEST_DIR/docker"
     ipfs_stop "$TEST_DIR/ipfs.pid"
     rabbit_stop "$TEST_DIR/rabbitmq" "$AMQP_PORT" "$DIST_PORT" "$RABBIT_NODE" "$TEST_DIR/rabbitmq.pid"
     pg_stop "$TEST_DIR/pg"
@@ -38,6 +39,7 @@ trap 'exit 143' TERM
 pg_start "$TEST_DIR/pg" "$PG_PORT" "$TEST_DIR/postgres.log"
 rabbit_start "$TEST_DIR/rabbitmq" "$AMQP_PORT" "$DIST_PORT" "$RABBIT_NODE" "$TEST_DIR/rabbitmq.pid" "$TEST_DIR/rabbitmq.log"
 ipfs_start "$IPFS_PORT" "$TEST_DIR/ipfs" "$TEST_DIR/ipfs.pid" "$TEST_DIR/ipfs.log"
+docker_test_start "$TEST_DIR/docker"
 
 export PLATFORM_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
 export PLATFORM_TEST_PG_BIN="$PG_BIN"
@@ -59,6 +61,8 @@ set +e
     'Logging__LogLevel__Yarp.ReverseProxy.Forwarder=Error' \
     dotnet test Platform.sln --nologo --logger "console;verbosity=normal" "$@")
 rc=$?
+# The pic-js engine test runs with the whole suite (not with a --filter); it needs none of the servers above.
+if (($# == 0)); then source "$ROOT/scripts/engine.sh"; engine_test || rc=1; fi
 set -e
 if ((rc == 0)); then log "tests passed"; else warn "tests failed (exit $rc)"; fi
 exit "$rc"

@@ -95,6 +95,10 @@ ingest_env=(
     "Kestrel__Endpoints__Uploads__Protocols=Http1"
 )
 
+# The canister engine keeps compiled modules (Wasmtime's serialized form) across restarts.
+engine_env=("Engine__ModuleCacheDirectory=$PLATFORM_ABS_DIR/data/engine/modules")
+mkdir -p "$PLATFORM_DATA/engine/modules"
+
 for entry in "${PLATFORM_SERVICES[@]}"; do
     IFS=: read -r name project portvar _ <<<"$entry"
     port=${!portvar}
@@ -110,6 +114,8 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
     elif [[ $name == ingest ]]; then
         ensure_port_free "$PLATFORM_INGEST_UPLOAD_PORT" "ingest (uploads)"
         extra_env=("${ingest_env[@]}")
+    elif [[ $name == engine ]]; then
+        extra_env=("${engine_env[@]}")
     fi
     log "starting $name on 127.0.0.1:$port (log .platform/logs/$name.log)"
     # cwd = the publish directory: it is the content root, where appsettings.json is found.
@@ -151,6 +157,7 @@ done
 services_table=$(for entry in "${PLATFORM_SERVICES[@]}"; do
     IFS=: read -r name project portvar protocol _ <<<"$entry"
     [[ $name == gateway ]] && continue
+    [[ $protocol == http1 ]] && protocol=http
     printf '  %-32s %s://127.0.0.1:%s\n' "$project" "$protocol" "${!portvar}"
 done)
 cat <<EOF

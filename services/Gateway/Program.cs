@@ -18,7 +18,7 @@ app.UseGatewayAuth();
 app.MapPlatformHealth();
 app.MapDistributionBase();
 app.MapGatewayAuth();
-app.MapReverseProxy();
+app.MapBackendRouting();
 app.Run();
 
 namespace Platform.Gateway

@@ -11,7 +11,7 @@ namespace Platform.Metadata;
 /// The read side of the OCI Distribution API: manifests, tags, referrers, catalog. Also the gateway's fallback
 /// for /v2 paths that are no endpoint at all, so those get the spec's error JSON too.
 /// </summary>
-public static class OciReadEndpoints
+internal static class OciReadEndpoints
 {
     public static WebApplicationBuilder AddOciReads(this WebApplicationBuilder builder)
     {

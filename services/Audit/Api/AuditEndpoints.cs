@@ -5,7 +5,7 @@ using Platform.Audit.Log;
 namespace Platform.Audit.Api;
 
 /// <summary>/api/v1/audit: query (newest first, cursor paging), verify the chain, export as JSON lines.</summary>
-public static class AuditEndpoints
+internal static class AuditEndpoints
 {
     private const int DefaultLimit = 100, MaxLimit = 1000;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

@@ -9,7 +9,7 @@ namespace Platform.Audit.Log;
 /// One line of the audit log. <see cref="Hash"/> = SHA-256(previous hash + canonical JSON of the entry), so
 /// changing, removing or reordering any row breaks every hash after it.
 /// </summary>
-public sealed record AuditEntry(
+internal sealed record AuditEntry(
     long Sequence,
     Guid EventId,
     DateTimeOffset OccurredAt,
@@ -37,7 +37,7 @@ public sealed record AuditEntry(
 /// The hashed content of an entry. Canonical JSON: these properties in this order, no whitespace, times in UTC
 /// with microseconds (what PostgreSQL keeps), nulls written out. Never reorder or rename: old hashes depend on it.
 /// </summary>
-public sealed record AuditFields(
+internal sealed record AuditFields(
     [property: JsonPropertyOrder(0)] long Sequence,
     [property: JsonPropertyOrder(1)] Guid EventId,
     [property: JsonPropertyOrder(2)] DateTimeOffset OccurredAt,

@@ -5,21 +5,21 @@ using NpgsqlTypes;
 namespace Platform.Audit.Log;
 
 /// <summary>What the audit log is asked to record: an event, described.</summary>
-public sealed record AuditRecord(
+internal sealed record AuditRecord(
     Guid EventId, DateTimeOffset OccurredAt, string Actor, string? ClientAddress, string? UserAgent,
     string Action, string? Repository, string? Digest, string? Tag, string? RequestId);
 
-public sealed record AuditQuery(
+internal sealed record AuditQuery(
     string? Repository, string? Action, string? Actor, DateTimeOffset? Since, DateTimeOffset? Until, int Limit, long? Before);
 
-public sealed record VerifyResult(bool Valid, long Checked, long? FirstInvalidSequence);
+internal sealed record VerifyResult(bool Valid, long Checked, long? FirstInvalidSequence);
 
 /// <summary>
 /// The append-only, hash-chained audit log in the `audit` schema. Appends are serialised by a transaction-scoped
 /// advisory lock: each entry's sequence and hash depend on the one before. The event id is unique, so the same
 /// event delivered twice is recorded once.
 /// </summary>
-public sealed class AuditLog(NpgsqlDataSource dataSource)
+internal sealed class AuditLog(NpgsqlDataSource dataSource)
 {
     private const long AppendLockKey = 0x6175646974; // "audit"
 

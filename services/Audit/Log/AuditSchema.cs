@@ -1,7 +1,7 @@
 namespace Platform.Audit.Log;
 
 /// <summary>Creates the audit schema and table before the service takes traffic or messages.</summary>
-public sealed class AuditSchema(AuditLog log) : IHostedService
+internal sealed class AuditSchema(AuditLog log) : IHostedService
 {
     public Task StartAsync(CancellationToken ct) => log.EnsureSchemaAsync(ct);
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -8,7 +8,7 @@ namespace Platform.Audit.Recording;
 /// Records every integration event in the audit log. Idempotent: the log is keyed by the event id, so a
 /// redelivered event is a no-op.
 /// </summary>
-public sealed class AuditConsumer(AuditLog log) :
+internal sealed class AuditConsumer(AuditLog log) :
     IConsumer<UploadStartedV1>, IConsumer<UploadCompletedV1>, IConsumer<UploadCancelledV1>,
     IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>,
     IConsumer<ManifestPushedV1>, IConsumer<TagMovedV1>, IConsumer<TagDeletedV1>, IConsumer<ManifestDeletedV1>,

@@ -1,3 +1,9 @@
+using Platform.Gateway.Auth.Accounts;
+using Platform.Gateway.Auth.Auditing;
+using Platform.Gateway.Auth.Authorization;
+using Platform.Gateway.Auth.Limits;
+using Platform.Gateway.Auth.Tokens;
+using Platform.Gateway.Registry;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -6,9 +12,10 @@ namespace Platform.Gateway.Auth;
 
 /// <summary>
 /// Token authentication at the gateway (configuration section "Auth"). With Auth:Enabled=false nothing of it is
-/// wired (no database, no broker): the gateway lets everything through anonymously, as before.
+/// wired (no database, no broker) and the gateway lets everything through anonymously: for the test fixtures that
+/// are not about auth and for local experiments, never for a registry anyone else can reach.
 /// </summary>
-public static class AuthHosting
+internal static class AuthHosting
 {
     public static bool AuthEnabled(this IConfiguration configuration) =>
         configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Enabled ?? true;
@@ -55,7 +62,7 @@ public static class AuthHosting
         return app;
     }
 
-    /// <summary>/token, the identity API and the filtered catalog.</summary>
+    /// <summary>/token, the identity API, and the registry listings filtered to what the caller may pull.</summary>
     public static WebApplication MapGatewayAuth(this WebApplication app)
     {
         if (!app.Configuration.AuthEnabled())
@@ -63,17 +70,18 @@ public static class AuthHosting
         app.MapTokenEndpoints();
         app.MapIdentityApi();
         app.MapFilteredCatalog();
+        app.MapFilteredRepositoryList();
         return app;
     }
 }
 
 /// <summary>At start: loads (or creates) the signing keys, the identity tables, and the first admin if there is none.</summary>
-public sealed class AuthBootstrap(SigningKeys keys, IdentityStore store, IdentityDirectory directory,
+internal sealed class AuthBootstrap(SigningKeys keys, IdentityStore store, IdentityDirectory directory,
     Microsoft.Extensions.Options.IOptions<AuthOptions> options, ILogger<AuthBootstrap> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        logger.LogInformation("token signing keys in {Directory}; signing with {Kid}", keys.Location, keys.Current.Kid);
+        AuthLog.SigningKeysReady(logger, keys.Location, keys.Current.Kid);
         await store.EnsureSchemaAsync(ct);
         await directory.EnsureAdminAsync(options.Value.AdminPassword, ct);
     }

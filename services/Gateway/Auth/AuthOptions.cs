@@ -1,11 +1,11 @@
 namespace Platform.Gateway.Auth;
 
 /// <summary>Configuration section "Auth" of the gateway.</summary>
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     public const string Section = "Auth";
 
-    /// <summary>false: the gateway lets everything through anonymously, as before auth existed (tests, dev).</summary>
+    /// <summary>false: no authentication, every request passes anonymously (test fixtures that are not about auth, local experiments).</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>The token's audience and the challenge's service parameter.</summary>
@@ -32,8 +32,8 @@ public sealed class AuthOptions
     public RateLimitOptions RateLimit { get; set; } = new();
 }
 
-/// <summary>"Auth:RateLimit": request budgets per account and per client address, and the login lockout.</summary>
-public sealed class RateLimitOptions
+/// <summary>"Auth:RateLimit": request budgets per account and per client address, and the login throttle.</summary>
+internal sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
 
@@ -41,9 +41,21 @@ public sealed class RateLimitOptions
     public int PermitsPerSecond { get; set; } = 5000;
     public int Burst { get; set; } = 10000;
 
-    /// <summary>Consecutive failed logins (per account and per address) after which /token answers 429.</summary>
-    public int MaxFailedLogins { get; set; } = 20;
+    /// <summary>Failed logins per (account, client address) that cost nothing: typos, an old password in a script.</summary>
+    public int FreeFailedLogins { get; set; } = 5;
 
-    /// <summary>How long a locked account or address stays locked (counted from its last failure).</summary>
-    public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>The back-off after the first failure past the free ones; it doubles with each further failure.</summary>
+    public TimeSpan LoginBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest back-off: a guesser gets about four tries an hour at one address.</summary>
+    public TimeSpan MaxLoginBackoff { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Failures for one account, from all addresses within <see cref="FailureWindow"/>, after which every address's
+    /// first failure for it is backed off (no free ones): an attack from many addresses is slowed too.
+    /// </summary>
+    public int AccountFailureThreshold { get; set; } = 20;
+
+    /// <summary>How long failures are remembered: a pair without a failure for this long starts again.</summary>
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromHours(1);
 }

@@ -4,7 +4,7 @@ namespace Platform.Gateway.Distribution;
 /// The entry point of the OCI Distribution API. Clients call `GET /v2/` first to learn that this is a
 /// registry speaking API v2; every /v2 answer carries the version header, whichever service produced it.
 /// </summary>
-public static class ApiVersionEndpoints
+internal static class ApiVersionEndpoints
 {
     public const string VersionHeader = "Docker-Distribution-API-Version";
     public const string Version = "registry/2.0";

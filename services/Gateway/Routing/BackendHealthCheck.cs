@@ -7,7 +7,7 @@ namespace Platform.Gateway.Routing;
 /// The gateway is ready only when every service it routes to is: it asks each one's /readyz over the same h2c
 /// connection kind the proxy uses. Services it does not route to (Pinning, the Scaler) are not its business.
 /// </summary>
-public sealed class BackendHealthCheck(IHttpClientFactory clients, IOptions<BackendOptions> backends) : IHealthCheck
+internal sealed class BackendHealthCheck(IHttpClientFactory clients, IOptions<BackendOptions> backends) : IHealthCheck
 {
     public const string ClientName = "backend-health";
 

@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Platform.Gateway.Routing;
 
-public static class BackendRouting
+internal static class BackendRouting
 {
     /// <summary>
     /// YARP in front of the services. Routes are code (they are the API's shape, not deployment settings);
@@ -44,6 +44,28 @@ public static class BackendRouting
         return builder;
     }
 
+    /// <summary>The proxy, with YARP's usual pipeline and backend failures answered as 503.</summary>
+    public static WebApplication MapBackendRouting(this WebApplication app)
+    {
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseBackendFailures();
+            // The services answer byte ranges only. A range in another unit must be ignored (RFC 9110 14.2), not read as
+            // bytes, so it never reaches them.
+            proxy.Use((context, next) =>
+            {
+                if (context.Request.Headers.Range is { Count: > 0 } range
+                    && !range.ToString().TrimStart().StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
+                    context.Request.Headers.Remove("Range");
+                return next();
+            });
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
     public const string UploadLane = "ingest-uploads";
 
     // Blob bytes over HTTP/2 cost both ends a frame per 16 KiB (.NET's client never sends bigger DATA frames):
@@ -75,7 +97,7 @@ public static class BackendRouting
 /// reading, so a refusal decided before that comes back without the bytes having crossed. Small bodies go at once
 /// (the extra round trip would cost more than sending them).
 /// </summary>
-public sealed class UploadLaneTransforms : ITransformProvider
+internal sealed class UploadLaneTransforms : ITransformProvider
 {
     private const long SmallBody = 1 << 20;
 

@@ -6,7 +6,7 @@ namespace Platform.Gateway.Routing;
 /// Where the services behind the gateway listen: configuration section "Services", one address per routed service
 /// of <see cref="ServiceCatalog"/> under its project name (Services:Ingest, Services:Metadata, ...).
 /// </summary>
-public sealed class BackendOptions
+internal sealed class BackendOptions
 {
     public const string Section = "Services";
 

@@ -9,7 +9,7 @@ namespace Platform.Gateway.Routing;
 /// spec's error JSON. `oci(upload)` matches upload-session requests, which take Ingest's upload lane when it
 /// has one (see <see cref="BackendRouting"/>).
 /// </summary>
-public sealed class OciServiceConstraint(string service) : IRouteConstraint
+internal sealed class OciServiceConstraint(string service) : IRouteConstraint
 {
     public const string Name = "oci";
 

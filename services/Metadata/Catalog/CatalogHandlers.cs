@@ -5,7 +5,7 @@ using Platform.Registry.ReadModels;
 namespace Platform.Metadata.Catalog;
 
 /// <summary>GET /v2/_catalog with n/last pagination: every repository that holds something.</summary>
-public sealed class CatalogHandlers(IQuerySession query)
+internal sealed class CatalogHandlers(IQuerySession query)
 {
     public async Task<IResult> ListAsync(HttpContext http, CancellationToken ct)
     {

@@ -6,12 +6,16 @@ using Platform.Registry.ReadModels;
 namespace Platform.Metadata.Manifests;
 
 /// <summary>Manifest GET/HEAD by tag or digest, from the inline projections (so a pull right after a push sees it).</summary>
-public sealed class ManifestReadHandlers(IQuerySession query)
+internal sealed class ManifestReadHandlers(IQuerySession query)
 {
     public async Task<IResult> GetAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {
         if (!ManifestReference.TryParse(reference, out var parsed, out var invalid))
-            return OciResults.Error(invalid!);
+            // A tag that cannot exist names no manifest: 404, as distribution and the conformance suite answer (a PUT
+            // with such a tag stays a 400). A malformed digest is still the client's error to fix.
+            return invalid!.Code == OciErrorCode.ManifestInvalid
+                ? OciResults.Error(OciErrorCode.ManifestUnknown, "manifest unknown", new { tag = reference })
+                : OciResults.Error(invalid);
         string digest;
         if (parsed.Digest is { } d)
             digest = d.ToString();

@@ -8,7 +8,7 @@ namespace Platform.Metadata.Referrers;
 /// GET /v2/&lt;name&gt;/referrers/&lt;digest&gt;: the manifests whose subject is that digest, as an image index.
 /// Never 404 (the spec forbids it for a registry that supports the API): an unknown digest has no referrers.
 /// </summary>
-public sealed class ReferrerHandlers(IQuerySession query)
+internal sealed class ReferrerHandlers(IQuerySession query)
 {
     public async Task<IResult> ListAsync(string name, string reference, HttpContext http, CancellationToken ct)
     {

@@ -6,7 +6,7 @@ using Platform.Registry.ReadModels;
 namespace Platform.Metadata.Tags;
 
 /// <summary>GET /v2/&lt;name&gt;/tags/list with n/last pagination and the Link header.</summary>
-public sealed class TagHandlers(IQuerySession query)
+internal sealed class TagHandlers(IQuerySession query)
 {
     public async Task<IResult> ListAsync(string name, HttpContext http, CancellationToken ct)
     {

@@ -27,34 +27,41 @@ public static class FailureResponses
                 logger.RequestFailed(error, context.Request.Method, context.Request.Path,
                     transient ? "dependency unavailable" : "unexpected");
 
-                context.Response.StatusCode = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
-                if (transient)
-                    context.Response.Headers.RetryAfter = "5";
-                var message = transient
-                    ? "a dependency of the registry is unavailable; retry shortly"
-                    : "the registry failed to handle this request";
-                if (context.Request.Path.StartsWithSegments("/v2"))
-                {
-                    var code = transient ? "UNAVAILABLE" : "UNKNOWN";
-                    await context.Response.WriteAsJsonAsync(new
-                    {
-                        errors = new[] { new { code, message, detail = new { requestId = context.GetRequestId() } } },
-                    });
-                }
-                else
-                {
-                    context.Response.ContentType = "application/problem+json";
-                    await context.Response.WriteAsJsonAsync(new
-                    {
-                        type = "about:blank",
-                        title = message,
-                        status = context.Response.StatusCode,
-                        requestId = context.GetRequestId(),
-                    }, options: null, contentType: "application/problem+json");
-                }
+                await WriteAsync(context,
+                    transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+                    transient ? "a dependency of the registry is unavailable; retry shortly" : "the registry failed to handle this request");
             },
         });
         return app;
+    }
+
+    /// <summary>
+    /// Writes a failure as the caller's API speaks it: the OCI error JSON (UNAVAILABLE or UNKNOWN) on /v2,
+    /// problem+json elsewhere; a 503 carries Retry-After.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            context.Response.Headers.RetryAfter = "5";
+        if (context.Request.Path.StartsWithSegments("/v2"))
+        {
+            var code = status == StatusCodes.Status503ServiceUnavailable ? "UNAVAILABLE" : "UNKNOWN";
+            await context.Response.WriteAsJsonAsync(new
+            {
+                errors = new[] { new { code, message, detail = new { requestId = context.GetRequestId() } } },
+            });
+        }
+        else
+        {
+            await context.Response.WriteAsJsonAsync(new
+            {
+                type = "about:blank",
+                title = message,
+                status,
+                requestId = context.GetRequestId(),
+            }, options: null, contentType: "application/problem+json");
+        }
     }
 
     public static bool IsTransient(Exception? error) => error switch

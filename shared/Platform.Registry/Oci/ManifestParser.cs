@@ -79,19 +79,17 @@ public static class ManifestParser
                 return Fail(out error, "mediaType must be a string");
             var header = NormalizeContentType(contentType);
 
-            // The body's own mediaType wins; the header must not contradict it (image-spec: clients set
-            // Content-Type to the manifest's mediaType). Without either, the shape decides.
-            string mediaType;
-            if (declared is not null)
-            {
-                if (header is not null && ManifestMediaTypes.IsKnown(header) && header != declared)
-                    return Fail(out error, $"Content-Type {header} does not match the manifest's mediaType {declared}");
-                mediaType = declared;
-            }
-            else if (header is not null && ManifestMediaTypes.IsKnown(header))
-                mediaType = header;
-            else
-                mediaType = root.TryGetProperty("manifests", out _) ? ManifestMediaTypes.OciIndex : ManifestMediaTypes.OciManifest;
+            // The Content-Type names the manifest's type (image-spec: clients set it to the manifest's mediaType), and
+            // the body's own mediaType, when it has one, must agree. A manifest sent as text/plain, as JSON or with no
+            // type at all is refused rather than guessed at: distribution refuses it too, and a guess can store a
+            // document under a type its author did not mean.
+            if (header is null)
+                return Fail(out error, "Content-Type is required: the manifest's media type");
+            if (!ManifestMediaTypes.IsKnown(header))
+                return Fail(out error, $"Content-Type {header} is not a manifest media type");
+            if (declared is not null && header != declared)
+                return Fail(out error, $"Content-Type {header} does not match the manifest's mediaType {declared}");
+            var mediaType = header;
 
             if (!ManifestMediaTypes.IsKnown(mediaType))
                 return Fail(out error, $"unsupported manifest media type {mediaType}");

@@ -54,6 +54,14 @@ public sealed class BlobUploadTests(RegistryFixture registry)
         using (var beyond = await _client.SendAsync(HttpMethod.Get, $"/v2/{repo}/blobs/{digest}",
                    configure: r => r.Headers.Range = new RangeHeaderValue(bytes.Length + 10, bytes.Length + 20)))
             Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, beyond.StatusCode);
+
+        // A range in a unit that is not bytes is ignored (RFC 9110 14.2): the whole blob, not a byte range.
+        using (var items = await _client.SendAsync(HttpMethod.Get, $"/v2/{repo}/blobs/{digest}",
+                   configure: r => r.Headers.TryAddWithoutValidation("Range", "items=0-5")))
+        {
+            Assert.Equal(HttpStatusCode.OK, items.StatusCode);
+            Assert.Equal(bytes, await items.Content.ReadAsByteArrayAsync());
+        }
     }
 
     [Fact]

@@ -180,8 +180,20 @@ public sealed class ManifestTests(RegistryFixture registry)
             await AssertErrorAsync(noDigest, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
         using (var badDigest = await Http.GetAsync($"/v2/{repo}/manifests/sha256:abc"))
             await AssertErrorAsync(badDigest, HttpStatusCode.BadRequest, "DIGEST_INVALID");
+        // A reference that can be no tag names nothing: not found, on GET and HEAD alike.
+        using (var impossibleTag = await Http.GetAsync($"/v2/{repo}/manifests/.INVALID_MANIFEST_NAME"))
+            await AssertErrorAsync(impossibleTag, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
+        using (var impossibleHead = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{repo}/manifests/.INVALID_MANIFEST_NAME")))
+            Assert.Equal(HttpStatusCode.NotFound, impossibleHead.StatusCode);
         using (var badTag = await _client.PutManifestAsync(repo, ".dot-first", "{}"u8.ToArray(), OciManifest))
             await AssertErrorAsync(badTag, HttpStatusCode.BadRequest, "MANIFEST_INVALID");
+
+        // A valid manifest sent under a type that is no manifest type is refused, not stored under a guess.
+        var pushed = await Http.GetByteArrayAsync($"/v2/{repo}/manifests/v1");
+        using (var plain = await _client.PutManifestAsync(repo, "plain", pushed, "text/plain"))
+            await AssertErrorAsync(plain, HttpStatusCode.BadRequest, "MANIFEST_INVALID");
+        using (var untagged = await Http.GetAsync($"/v2/{repo}/manifests/plain"))
+            await AssertErrorAsync(untagged, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
     }
 
     [Fact]

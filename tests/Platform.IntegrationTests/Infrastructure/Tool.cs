@@ -7,10 +7,14 @@ public static class Tool
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
+    /// <param name="input">Written to the tool's standard input, which is then closed (a password for --password-stdin).</param>
     public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, TimeSpan? timeout = null,
-        IDictionary<string, string>? environment = null)
+        IDictionary<string, string>? environment = null, string? input = null)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null,
+        };
         foreach (var a in arguments)
             psi.ArgumentList.Add(a);
         if (environment is not null)
@@ -30,6 +34,11 @@ public static class Tool
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
+            if (input is not null)
+            {
+                await process.StandardInput.WriteAsync(input);
+                process.StandardInput.Close();
+            }
             using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
             try
             {
@@ -45,10 +54,10 @@ public static class Tool
     }
 
     public static async Task<string> RunCheckedAsync(string file, IEnumerable<string> arguments, TimeSpan? timeout = null,
-        IDictionary<string, string>? environment = null)
+        IDictionary<string, string>? environment = null, string? input = null)
     {
         var args = arguments.ToList();
-        var result = await RunAsync(file, args, timeout, environment);
+        var result = await RunAsync(file, args, timeout, environment, input);
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {result.ExitCode}:\n{result.StdOut}\n{result.StdErr}");
         return result.StdOut;

@@ -306,16 +306,23 @@ public sealed class ManifestParserTests
     // ---------------------------------------------------------------- media type: body vs Content-Type
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("")]
     [InlineData("application/vnd.oci.image.manifest.v1+json")]
     [InlineData("application/vnd.oci.image.manifest.v1+json; charset=utf-8")]
     [InlineData(" Application/VND.OCI.Image.Manifest.v1+JSON ")]
-    [InlineData("application/json")] // not a manifest type: it contradicts nothing, the body's mediaType decides
-    [InlineData("application/octet-stream")]
-    public void The_body_mediaType_decides_when_the_header_agrees_or_names_no_manifest_type(string? contentType)
+    public void A_header_that_names_the_body_mediaType_is_accepted(string contentType)
     {
         Assert.Equal(OciManifest, Accept(ImageManifestJson, contentType).MediaType);
+    }
+
+    [Theory]
+    [InlineData(null, "Content-Type is required: the manifest's media type")]
+    [InlineData("", "Content-Type is required: the manifest's media type")]
+    [InlineData("text/plain", "Content-Type text/plain is not a manifest media type")]
+    [InlineData("application/json", "Content-Type application/json is not a manifest media type")]
+    [InlineData("application/octet-stream", "Content-Type application/octet-stream is not a manifest media type")]
+    public void A_manifest_without_a_manifest_content_type_is_refused_not_guessed(string? contentType, string message)
+    {
+        Assert.Equal(message, Reject(ImageManifestJson, contentType).Message);
     }
 
     [Theory]
@@ -352,16 +359,14 @@ public sealed class ManifestParserTests
         Assert.Equal(DockerList, Accept(index, DockerList).MediaType);
     }
 
-    [Theory]
-    [InlineData(null)]
-    [InlineData("application/json")]
-    public void Without_either_the_shape_decides(string? contentType)
+    [Fact]
+    public void Without_a_body_mediaType_an_oci_header_decides_the_kind()
     {
         var image = $$"""{ "schemaVersion": 2, "config": {{Descriptor()}}, "layers": [] }""";
-        Assert.Equal(OciManifest, Accept(image, contentType).MediaType);
+        Assert.Equal(OciManifest, Accept(image, OciManifest).MediaType);
 
         var index = $$"""{ "schemaVersion": 2, "manifests": [ {{Descriptor(OciManifest, Child1, "5")}} ] }""";
-        var m = Accept(index, contentType);
+        var m = Accept(index, OciIndex);
         Assert.Equal(OciIndex, m.MediaType);
         Assert.Equal([new DescriptorRef(OciManifest, Child1, 5)], m.ManifestReferences);
     }
@@ -373,9 +378,10 @@ public sealed class ManifestParserTests
     [InlineData("")]
     public void An_unknown_body_mediaType_is_rejected(string mediaType)
     {
+        // Whatever the header says: sent as itself it is no manifest type, sent as a known one it contradicts the body.
         var json = $$"""{ "schemaVersion": 2, "mediaType": "{{mediaType}}", "config": {{Descriptor()}}, "layers": [] }""";
-        var e = Reject(json, null);
-        Assert.Equal($"unsupported manifest media type {mediaType}", e.Message);
+        Assert.StartsWith("Content-Type", Reject(json, mediaType).Message);
+        Assert.Equal($"Content-Type {OciManifest} does not match the manifest's mediaType {mediaType}", Reject(json, OciManifest).Message);
     }
 
     [Fact]

@@ -1,0 +1,17 @@
+;; pre_upgrade writes stable memory, post_upgrade traps: an upgrade must be rolled back as a whole.
+(module
+  (import "ic0" "stable64_grow" (func $grow (param i64) (result i64)))
+  (import "ic0" "stable64_write" (func $write (param i64 i64 i64)))
+  (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+  (import "ic0" "msg_reply" (func $reply))
+  (import "ic0" "trap" (func $trap (param i32 i32)))
+  (memory 1)
+  (data (i32.const 0) "\07post_upgrade refuses")
+  (func (export "canister_pre_upgrade")
+    (drop (call $grow (i64.const 1)))
+    (call $write (i64.const 0) (i64.const 0) (i64.const 1)))
+  (func (export "canister_post_upgrade")
+    (call $trap (i32.const 1) (i32.const 20)))
+  (func (export "canister_update alive")
+    (call $append (i32.const 0) (i32.const 1))
+    (call $reply)))

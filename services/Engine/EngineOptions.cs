@@ -1,0 +1,19 @@
+namespace Platform.Engine;
+
+/// <summary>Configuration section <c>Engine</c>.</summary>
+internal sealed class EngineOptions
+{
+    /// <summary>Directory for Wasmtime's serialized compiled modules; none: in-memory cache only.</summary>
+    public string? ModuleCacheDirectory { get; set; }
+
+    /// <summary>Per-message instruction limits (the IC's production values unless configured lower).</summary>
+    public long UpdateInstructionLimit { get; set; } = 40_000_000_000;
+    public long QueryInstructionLimit { get; set; } = 5_000_000_000;
+    public long InstallInstructionLimit { get; set; } = 300_000_000_000;
+
+    /// <summary>PocketIC's <c>--port-file</c>: where the bound port is written once the server listens.</summary>
+    public string? PortFile { get; set; }
+
+    /// <summary>PocketIC's <c>--ttl</c>: seconds without requests after which the server exits (0: never).</summary>
+    public int TtlSeconds { get; set; }
+}

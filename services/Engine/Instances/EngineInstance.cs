@@ -1,0 +1,211 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Platform.Candid;
+using Platform.Engine.Canisters;
+using Platform.Engine.Management;
+using Platform.Engine.Subnets;
+
+namespace Platform.Engine.Instances;
+
+/// <summary>Where an ingress message stands: waiting to execute, or done with its result.</summary>
+internal sealed record IngressStatus(CallResult? Result);
+
+/// <summary>
+/// One PocketIC instance: its subnets, the shared clock, ingress messages and the management canister. Every
+/// operation runs under the instance's gate (PocketIC serialises per instance too); inside a round the subnets
+/// execute in parallel and what they produce is routed between rounds.
+/// </summary>
+internal sealed partial class EngineInstance : IDisposable
+{
+    /// <summary>PocketIC's initial time: the IC's genesis, 2021-05-06T19:17:10Z, in nanoseconds.</summary>
+    public const ulong GenesisNanos = 1_620_328_630_000_000_000;
+
+    /// <summary>PocketIC gives up awaiting an ingress message after this many rounds.</summary>
+    public const int MaxAwaitRounds = 100;
+
+    private readonly Queue<ManagementMessage> _managementInbox = new();
+    private readonly Dictionary<string, IngressStatus> _ingress = [];
+    private readonly ILogger _logger;
+    private long _nonce;
+
+    public EngineInstance(int id, IReadOnlyList<Subnet> subnets, CanisterExecutor executor, ILogger logger,
+        System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>? blobs = null)
+    {
+        Blobs = blobs;
+        Id = id;
+        Subnets = subnets;
+        Executor = executor;
+        _logger = logger;
+        Management = new ManagementCanister(this);
+    }
+
+    public int Id { get; }
+
+    /// <summary>The server's blob store (set_stable_memory reads from it).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>? Blobs { get; }
+    public IReadOnlyList<Subnet> Subnets { get; private set; }
+    public CanisterExecutor Executor { get; }
+    public ManagementCanister Management { get; }
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Nanoseconds since the epoch; moves forward by 1 ns per round and never backwards.</summary>
+    public ulong Time { get; private set; } = GenesisNanos;
+
+    public bool SetTime(ulong nanos, out string? error)
+    {
+        if (nanos < Time)
+        {
+            error = $"SettingTimeIntoPast(({Time}, {nanos}))";
+            return false;
+        }
+        Time = nanos;
+        error = null;
+        return true;
+    }
+
+    /// <summary>The first Application subnet, else VerifiedApplication, System, then the first subnet (PocketIC's rule).</summary>
+    public Subnet DefaultSubnet =>
+        Subnets.FirstOrDefault(s => s.Kind == SubnetKind.Application)
+        ?? Subnets.FirstOrDefault(s => s.Kind == SubnetKind.VerifiedApplication)
+        ?? Subnets.FirstOrDefault(s => s.Kind == SubnetKind.System)
+        ?? Subnets[0];
+
+    public Principal DefaultEffectiveCanisterId => Principal.FromCanisterIndex(DefaultSubnet.Allocation.Start);
+
+    public Subnet? FindSubnet(Principal subnetId) => Subnets.FirstOrDefault(s => s.Id == subnetId);
+
+    public Canister? FindCanister(Principal canisterId)
+    {
+        foreach (var subnet in Subnets)
+        {
+            if (subnet.Canisters.TryGetValue(canisterId, out var canister)) return canister;
+        }
+        return null;
+    }
+
+    public Subnet? SubnetOf(Principal canisterId) => Subnets.FirstOrDefault(s => s.Canisters.ContainsKey(canisterId));
+
+    /// <summary>Queues an ingress message; returns its 32-byte id. The caller checked that the receiver exists.</summary>
+    public byte[] Submit(Principal sender, Principal receiver, string method, byte[] payload, Subnet? effectiveSubnet)
+    {
+        var nonce = Interlocked.Increment(ref _nonce);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(BitConverter.GetBytes(nonce));
+        hash.AppendData(sender.Bytes);
+        hash.AppendData(receiver.Bytes);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(method));
+        hash.AppendData(payload);
+        var id = hash.GetHashAndReset();
+        var key = Convert.ToHexStringLower(id);
+        _ingress[key] = new IngressStatus(null);
+        var message = new IngressMessage(key, sender, receiver, method, payload);
+        if (receiver.IsManagementCanister) _managementInbox.Enqueue(new ManagementIngress(message, effectiveSubnet));
+        else SubnetOf(receiver)!.Inbox.Enqueue(message);
+        return id;
+    }
+
+    /// <summary>Runs rounds until the message has a result (at most <see cref="MaxAwaitRounds"/>); null when it has none yet.</summary>
+    public CallResult? Await(byte[] messageId, out bool known)
+    {
+        var key = Convert.ToHexStringLower(messageId);
+        known = _ingress.ContainsKey(key);
+        if (!known) return null;
+        for (var round = 0; round <= MaxAwaitRounds; round++)
+        {
+            if (_ingress[key].Result is { } result)
+            {
+                _ingress.Remove(key);
+                return result;
+            }
+            if (round < MaxAwaitRounds) Tick();
+        }
+        return null;
+    }
+
+    /// <summary>One round on every subnet.</summary>
+    public void Tick()
+    {
+        var time = Time;
+        FireTimersAndDeadlines(time);
+
+        // The management canister touches canisters of any subnet, so it runs before the subnets start.
+        var routed = new ExecutionOutput();
+        for (var n = _managementInbox.Count; n > 0; n--)
+        {
+            Management.Execute(_managementInbox.Dequeue(), time, routed);
+        }
+
+        var outputs = new ExecutionOutput[Subnets.Count];
+        if (Subnets.Count(s => s.Inbox.Count > 0) > 1)
+        {
+            Parallel.For(0, Subnets.Count, i => outputs[i] = Subnets[i].ExecuteRound(Executor, time));
+        }
+        else
+        {
+            for (var i = 0; i < Subnets.Count; i++) outputs[i] = Subnets[i].ExecuteRound(Executor, time);
+        }
+        foreach (var output in outputs) routed.Append(output);
+
+        Route(routed);
+        Management.CompleteStops(routed = new ExecutionOutput());
+        Route(routed);
+        Time = time + 1;
+    }
+
+    private void FireTimersAndDeadlines(ulong time)
+    {
+        foreach (var subnet in Subnets)
+        {
+            foreach (var canister in subnet.Canisters.Values)
+            {
+                if (canister.GlobalTimer != 0 && canister.GlobalTimer <= time)
+                {
+                    canister.GlobalTimer = 0;
+                    subnet.Inbox.Enqueue(new GlobalTimerTask(canister.Id));
+                }
+                foreach (var callback in canister.Callbacks.Values.Where(c => c.Deadline is { } d && d < time).ToList())
+                {
+                    // The response may still come; it will find no callback and be dropped.
+                    canister.Callbacks[callback.Id] = callback with { Deadline = null };
+                    subnet.Inbox.Enqueue(CanisterExecutor.DeadlineExpired(canister, callback));
+                }
+            }
+        }
+    }
+
+    /// <summary>Delivers what a round produced: to subnets' inboxes, the management canister, or ingress senders.</summary>
+    public void Route(ExecutionOutput output)
+    {
+        foreach (var (id, result) in output.IngressResults)
+        {
+            if (_ingress.ContainsKey(id)) _ingress[id] = new IngressStatus(result);
+        }
+        foreach (var message in output.Messages)
+        {
+            if (message.Receiver.IsManagementCanister && message is CanisterRequest request)
+            {
+                _managementInbox.Enqueue(new ManagementCall(request));
+                continue;
+            }
+            var subnet = SubnetOf(message.Receiver);
+            if (subnet is not null)
+            {
+                subnet.Inbox.Enqueue(message);
+                continue;
+            }
+            if (message is CanisterRequest missing)
+            {
+                // No subnet hosts the callee: the caller's subnet answers for it.
+                var reject = CallReject.CanisterNotFound(missing.Receiver.ToString());
+                SubnetOf(missing.Sender)?.Inbox.Enqueue(new CanisterResponse(missing.Sender, missing.Receiver, missing.CallbackId, reject, missing.Cycles));
+            }
+            // A response for a canister that was deleted meanwhile has nowhere to go.
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var canister in Subnets.SelectMany(s => s.Canisters.Values)) canister.Sandbox?.Dispose();
+        Gate.Dispose();
+    }
+}

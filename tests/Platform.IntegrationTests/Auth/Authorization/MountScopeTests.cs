@@ -1,0 +1,44 @@
+using System.Net;
+using System.Text;
+using Platform.IntegrationTests.Distribution;
+
+namespace Platform.IntegrationTests.Auth.Authorization;
+
+/// <summary>
+/// A cross-repository mount reads the source repository, so the token must grant pull on it: what the account
+/// could be granted does not count. Without that grant the mount is not done and a plain upload starts (202), as
+/// the distribution spec says a registry may do.
+/// </summary>
+[Collection(AuthCollection.Name)]
+public sealed class MountScopeTests(AuthFixture auth)
+{
+    [Fact]
+    public async Task A_token_without_pull_on_the_source_cannot_mount_from_it()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        string own = $"own{id}", secret = $"secret{id}", user = $"dev{id}";
+        await auth.CreateNamespaceAsync(own);
+        await auth.CreateNamespaceAsync(secret);
+        await auth.CreateUserAsync(user, "password-1");
+        await auth.AddMemberAsync(own, user, "developer");
+        // The account may read the private repository: only the token it uses is narrower.
+        await auth.AddMemberAsync(secret, user, "reader");
+        string source = $"{secret}/app", target = $"{own}/z";
+        string digest;
+        using (var admin = auth.WithToken(await auth.TokenAsync("admin", AuthFixture.AdminPassword, $"repository:{source}:pull,push")))
+            digest = await new RegistryClient(admin).PushBlobAsync(source, Encoding.UTF8.GetBytes("a private layer " + id));
+
+        using (var narrow = auth.WithToken(await auth.TokenAsync(user, "password-1", $"repository:{target}:pull,push")))
+        {
+            using var mount = await narrow.PostAsync($"/v2/{target}/blobs/uploads/?mount={digest}&from={source}", null);
+            Assert.Equal(HttpStatusCode.Accepted, mount.StatusCode);
+            using var head = await narrow.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{target}/blobs/{digest}"));
+            Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        }
+
+        // With pull on the source in the token the same mount is done: the refusal above is the scope's.
+        using var both = auth.WithToken(await auth.TokenAsync(user, "password-1", $"repository:{target}:pull,push", $"repository:{source}:pull"));
+        using var mounted = await both.PostAsync($"/v2/{target}/blobs/uploads/?mount={digest}&from={source}", null);
+        Assert.Equal(HttpStatusCode.Created, mounted.StatusCode);
+    }
+}
