@@ -79,6 +79,11 @@ public sealed class RetentionTests(GcFixture fixture)
         Assert.All(deletions, x => Assert.Equal("system:retention", x.GetProperty("actor").GetString()));
         Assert.Equal(2, deletions.Count(x => x.GetProperty("action").GetString() == "tag.deleted"));
         Assert.Equal(3, deletions.Count(x => x.GetProperty("action").GetString() == "manifest.deleted"));
+        // The run's summary in the audit log carries the counts.
+        await GcProbe.WaitUntilAsync(async () => (await _gc.AuditAsync("gc.completed")).Any(e =>
+                e.GetProperty("tag").GetString() is { } line && line.Contains($"run={run.RunId:N} ", StringComparison.Ordinal)
+                && line.Contains("retention-tags=2 retention-manifests=3", StringComparison.Ordinal)),
+            Settle, "gc.completed with the retention counts in the audit log");
 
         // The blobs only the deleted manifests referenced: unlinked by a run after the grace period, deleted by the next.
         var onlyDeleted = new[] { images["pr-1"].Blobs, images["pr-2"].Blobs, old.Blobs }.SelectMany(b => b)
