@@ -7,6 +7,7 @@ using Platform.Ingest.Gc;
 using Platform.Ingest.Internal;
 using Platform.Ipfs;
 using Platform.Ingest.Relay;
+using Platform.Ingest.Retention;
 using Platform.Registry;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -35,6 +36,7 @@ builder.AddPlatformMarten(options =>
 builder.Services.AddSingleton<RabbitPublisher>();
 builder.AddOciWrites();
 builder.AddGarbageCollection();
+builder.AddRetention();
 // Only to read back blobs whose local file is gone: Ingest stays ready without IPFS, so no readiness check.
 builder.Services.AddKuboClient(builder.Configuration, readinessCheck: false);
 
@@ -43,6 +45,7 @@ app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapOciWrites();
 app.MapGarbageCollection();
+app.MapRetention();
 app.MapInternalContent();
 app.Run();
 

@@ -25,4 +25,8 @@ public sealed record GarbageCollectedV1(
     int ExpiredUploads,
     int OrphanFiles,
     int TruncatedUploads,
-    long BytesReclaimed) : IPlatformEvent;
+    long BytesReclaimed,
+    // What the namespaces' retention rules deleted in the run (the deletions themselves are TagDeletedV1 and
+    // ManifestDeletedV1 by system:retention). Defaulted: messages from before retention have none.
+    int RetentionTags = 0,
+    int RetentionManifests = 0) : IPlatformEvent;

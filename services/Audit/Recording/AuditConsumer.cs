@@ -37,7 +37,7 @@ internal sealed class AuditConsumer(AuditLog log) :
         Record(c, c.Message.DryRun ? "gc.dry-run" : "gc.completed", null, null, GcSummary(c.Message));
 
     internal static string GcSummary(GarbageCollectedV1 m) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"run={m.RunId:N} bytes-reclaimed={m.BytesReclaimed} unlinked={m.UnlinkedBlobs} deleted={m.DeletedBlobs} expired-uploads={m.ExpiredUploads} orphan-files={m.OrphanFiles} truncated-uploads={m.TruncatedUploads} requested-by={m.RequestedBy}");
+        $"run={m.RunId:N} bytes-reclaimed={m.BytesReclaimed} unlinked={m.UnlinkedBlobs} deleted={m.DeletedBlobs} expired-uploads={m.ExpiredUploads} orphan-files={m.OrphanFiles} truncated-uploads={m.TruncatedUploads} retention-tags={m.RetentionTags} retention-manifests={m.RetentionManifests} requested-by={m.RequestedBy}");
 
     public Task Consume(ConsumeContext<AccessDeniedV1> c) => Record(c, "access.denied", c.Message.Repository);
     public Task Consume(ConsumeContext<LoginFailedV1> c) => Record(c, "login.failed", null);

@@ -20,6 +20,9 @@ public static class GatewayRoutes
         new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
         // Garbage collection runs in Ingest, the writer of the registry's streams; the guard admits admins only.
         new() { RouteId = "api-admin-gc", ClusterId = "ingest", Match = new() { Path = "/api/v1/admin/gc", Methods = ["POST"] } },
+        // A namespace's retention rules are Ingest's: it owns the repository streams they delete from. The rest of
+        // /api/v1/namespaces is the gateway's own identity API.
+        new() { RouteId = "api-retention", ClusterId = "ingest", Match = new() { Path = "/api/v1/namespaces/{ns}/retention" } },
     ];
 
     /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>

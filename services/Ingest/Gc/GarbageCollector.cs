@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.Extensions.Options;
+using Platform.Ingest.Retention;
 using Platform.Ingest.Storage;
 using Platform.Ingest.Uploads;
 using Platform.Registry.Events;
@@ -22,6 +23,7 @@ internal sealed partial class GarbageCollector(
     ContentStore content,
     UploadLocks uploadLocks,
     UploadHashes hashes,
+    RetentionRunner retention,
     IOptionsMonitor<GcOptions> options,
     ILogger<GarbageCollector> logger)
 {
@@ -48,6 +50,10 @@ internal sealed partial class GarbageCollector(
         var cutoff = startedAt - settings.GracePeriod;
         var who = WriteContext.System(RegistryWriter.GcActor, requestId);
 
+        // Retention first: its deletions touch the blobs they leave unreferenced, so the sweeps below keep those for
+        // the grace period (a mistaken rule can be undone by pushing again without uploading) and a later run
+        // reclaims them.
+        var retained = await retention.ApplyAsync(dryRun, requestId, ct);
         var expired = await ExpireUploadsAsync(startedAt - settings.UploadExpiry, dryRun, who, ct);
         var unlinked = await UnlinkUnreferencedAsync(cutoff, dryRun, who, ct);
         var deleted = await DeleteUnlinkedBlobsAsync(cutoff, dryRun, who, ct);
@@ -56,9 +62,11 @@ internal sealed partial class GarbageCollector(
         var run = new GarbageCollected(
             Guid.NewGuid(), dryRun, requestedBy, startedAt, settings.GracePeriod, settings.UploadExpiry,
             unlinked, deleted, expired, orphans, truncated,
-            deleted.Sum(b => b.Size) + expired.Sum(u => u.Bytes) + orphans.Sum(f => f.Bytes) + truncated.Sum(f => f.Bytes));
+            deleted.Sum(b => b.Size) + expired.Sum(u => u.Bytes) + orphans.Sum(f => f.Bytes) + truncated.Sum(f => f.Bytes),
+            retained);
         await writer.RecordGcRunAsync(run, WriteContext.System(requestedBy, requestId), ct);
-        LogRun(run.RunId, dryRun, unlinked.Count, deleted.Count, expired.Count, orphans.Count, truncated.Count, run.BytesReclaimed);
+        LogRun(run.RunId, dryRun, unlinked.Count, deleted.Count, expired.Count, orphans.Count, truncated.Count, run.BytesReclaimed,
+            retained.Sum(r => r.Tags.Count), retained.Sum(r => r.Manifests.Count));
         return run;
     }
 
@@ -210,8 +218,9 @@ internal sealed partial class GarbageCollector(
 
     private string Relative(string path) => Path.GetRelativePath(content.Root, path);
 
-    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "gc run {RunId} (dry run: {DryRun}): unlinked {Unlinked}, deleted {Deleted} blobs, expired {Expired} uploads, removed {Orphans} orphan files, cut {Truncated} uploads; {Bytes} bytes reclaimed")]
-    private partial void LogRun(Guid runId, bool dryRun, int unlinked, int deleted, int expired, int orphans, int truncated, long bytes);
+    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "gc run {RunId} (dry run: {DryRun}): unlinked {Unlinked}, deleted {Deleted} blobs, expired {Expired} uploads, removed {Orphans} orphan files, cut {Truncated} uploads; {Bytes} bytes reclaimed; retention deleted {RetentionTags} tags and {RetentionManifests} manifests")]
+    private partial void LogRun(Guid runId, bool dryRun, int unlinked, int deleted, int expired, int orphans, int truncated, long bytes,
+        int retentionTags, int retentionManifests);
 
     [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "gc could not delete blob {Digest}; the next run tries again")]
     private partial void LogBlobFailed(Exception error, string digest);

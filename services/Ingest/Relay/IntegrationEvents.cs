@@ -32,7 +32,8 @@ public static class IntegrationEvents
             BlobDeleted x => new BlobDeletedV1(meta, x.Digest, x.Size),
             UploadExpired x => new UploadExpiredV1(meta, x.SessionId, x.Repository, x.Offset),
             GarbageCollected x => new GarbageCollectedV1(meta, x.RunId, x.DryRun, x.RequestedBy, x.UnlinkedBlobs.Count,
-                x.DeletedBlobs.Count, x.ExpiredUploads.Count, x.OrphanFiles.Count, x.TruncatedUploads.Count, x.BytesReclaimed),
+                x.DeletedBlobs.Count, x.ExpiredUploads.Count, x.OrphanFiles.Count, x.TruncatedUploads.Count, x.BytesReclaimed,
+                x.Retention?.Sum(r => r.Tags.Count) ?? 0, x.Retention?.Sum(r => r.Manifests.Count) ?? 0),
             _ => null,
         };
     }

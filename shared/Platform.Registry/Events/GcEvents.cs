@@ -12,6 +12,12 @@ public sealed record GcExpiredUpload(Guid SessionId, string Repository, long Byt
 /// <summary>A file the store held with no record that wants it (left by a crash), or the tail of an upload file past its recorded offset.</summary>
 public sealed record GcFile(string Path, long Bytes);
 
+/// <summary>
+/// What a namespace's retention rules took from one repository in a run (a dry run: would take): tags by "keep the
+/// last N tags matching", manifests by "delete untagged manifests older than" (with the referrers that went with them).
+/// </summary>
+public sealed record RetentionDeletions(string Repository, IReadOnlyList<string> Tags, IReadOnlyList<string> Manifests);
+
 public sealed record GarbageCollected(
     Guid RunId,
     bool DryRun,
@@ -24,4 +30,7 @@ public sealed record GarbageCollected(
     IReadOnlyList<GcExpiredUpload> ExpiredUploads,
     IReadOnlyList<GcFile> OrphanFiles,
     IReadOnlyList<GcFile> TruncatedUploads,
-    long BytesReclaimed);
+    long BytesReclaimed,
+    // Added with retention; runs recorded before it have none. Applied before the sweeps: the blobs of the manifests
+    // it deleted were touched by the deletion, so a run after the grace period reclaims them.
+    IReadOnlyList<RetentionDeletions>? Retention = null);

@@ -30,6 +30,19 @@ public sealed class RepositoryState
     public Dictionary<string, DateTimeOffset> BlobTouchedAt { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// When each tag last moved (to the manifest it points at now). Retention's "keep the last N tags" orders by
+    /// this: a tag pushed again to the same manifest did not move, one moved to another manifest did.
+    /// </summary>
+    public Dictionary<string, DateTimeOffset> TagMovedAt { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The manifests each manifest references (an index's children; empty for an image) and its subject, if any.
+    /// Retention keeps what a kept index references and the referrers of what it keeps, and decides that on the
+    /// stream it appends to, so it needs these here rather than in the manifest documents.
+    /// </summary>
+    public Dictionary<string, ManifestLinks> ManifestLinks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// A repository exists (for _catalog and NAME_UNKNOWN) while it holds a manifest or a blob. Stored, not
     /// computed, so _catalog can filter on it in the database.
     /// </summary>
@@ -48,6 +61,8 @@ public sealed class RepositoryState
 }
 
 public sealed record ManifestSummary(string MediaType, long Size, DateTimeOffset PushedAt);
+
+public sealed record ManifestLinks(IReadOnlyList<string> Manifests, string? Subject);
 
 public sealed class RepositoryStateProjection : SingleStreamProjection<RepositoryState, string>
 {
@@ -78,19 +93,22 @@ public sealed class RepositoryStateProjection : SingleStreamProjection<Repositor
     {
         r.Manifests[e.Data.Digest] = new ManifestSummary(e.Data.MediaType, e.Data.Content.LongLength, e.Timestamp);
         r.ManifestBlobs[e.Data.Digest] = [.. e.Data.Blobs];
+        r.ManifestLinks[e.Data.Digest] = new ManifestLinks([.. e.Data.Manifests], e.Data.SubjectDigest);
         r.LastPushAt = e.Timestamp;
         return r.Refresh();
     }
 
-    public static RepositoryState Apply(TagMoved e, RepositoryState r)
+    public static RepositoryState Apply(JasperFx.Events.IEvent<TagMoved> e, RepositoryState r)
     {
-        r.Tags[e.Tag] = e.Digest;
+        r.Tags[e.Data.Tag] = e.Data.Digest;
+        r.TagMovedAt[e.Data.Tag] = e.Timestamp;
         return r.Refresh();
     }
 
     public static RepositoryState Apply(TagDeleted e, RepositoryState r)
     {
         r.Tags.Remove(e.Tag);
+        r.TagMovedAt.Remove(e.Tag);
         return r.Refresh();
     }
 
@@ -98,8 +116,12 @@ public sealed class RepositoryStateProjection : SingleStreamProjection<Repositor
     {
         var deleted = e.Data;
         r.Manifests.Remove(deleted.Digest);
+        r.ManifestLinks.Remove(deleted.Digest);
         foreach (var tag in deleted.RemovedTags)
+        {
             r.Tags.Remove(tag);
+            r.TagMovedAt.Remove(tag);
+        }
         // The grace period of the blobs this deletion may have left unreferenced starts now, not at their upload.
         if (r.ManifestBlobs.Remove(deleted.Digest, out var blobs))
             foreach (var blob in blobs)

@@ -42,6 +42,9 @@ public sealed class RegistryWriter(IDocumentStore store)
 
     public const string GcActor = "system:gc";
 
+    /// <summary>The actor of the tag and manifest deletions a namespace's retention rules make.</summary>
+    public const string RetentionActor = "system:retention";
+
     public async Task StartUploadAsync(Guid sessionId, string repository, WriteContext who, CancellationToken ct)
     {
         await using var session = Open(who);
@@ -198,6 +201,38 @@ public sealed class RegistryWriter(IDocumentStore store)
             upload.AppendOne(new UploadExpired(sessionId, state.Repository, state.Offset));
             await session.SaveChangesAsync(ct);
             return true;
+        }, ct);
+
+    /// <summary>
+    /// Applies retention to one repository: <paramref name="decide"/> picks, on the state this appends to, the tags
+    /// and then the manifests to delete (a pure rule evaluation), and each becomes a <see cref="TagDeleted"/> or
+    /// <see cref="ManifestDeleted"/>. A push committed meanwhile makes the commit conflict and the retry decide again
+    /// on the new state, so a tag moved or a manifest tagged a moment ago is never taken on an old picture. A dry
+    /// run decides the same and writes nothing.
+    /// </summary>
+    public Task<RetentionDeletions> ApplyRetentionAsync(string repository,
+        Func<RepositoryState, (IReadOnlyList<string> Tags, IReadOnlyList<string> Manifests)> decide, bool dryRun,
+        WriteContext who, CancellationToken ct) =>
+        WriteRepositoryAsync(repository, who, (_, repo) =>
+        {
+            if (repo.Aggregate is not { } state)
+                return Task.FromResult(new RetentionDeletions(repository, [], []));
+            var (tags, manifests) = decide(state);
+            if (!dryRun)
+            {
+                var remaining = new Dictionary<string, string>(state.Tags, StringComparer.Ordinal);
+                foreach (var tag in tags)
+                    if (remaining.Remove(tag, out var digest))
+                        repo.AppendOne(new TagDeleted(repository, tag, digest));
+                foreach (var manifest in manifests.Where(state.Manifests.ContainsKey))
+                {
+                    var removed = remaining.Where(t => t.Value == manifest).Select(t => t.Key).Order(StringComparer.Ordinal).ToArray();
+                    foreach (var tag in removed)
+                        remaining.Remove(tag);
+                    repo.AppendOne(new ManifestDeleted(repository, manifest, removed));
+                }
+            }
+            return Task.FromResult(new RetentionDeletions(repository, tags, manifests));
         }, ct);
 
     /// <summary>Records one garbage-collection run (its own stream), dry runs included.</summary>

@@ -15,7 +15,9 @@ namespace Platform.Gateway.Auth.Authorization;
 /// to ask for; when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.</para>
 /// <para>/api/v1/repositories: the same rule, pull on the repository, for whatever credentials the caller used
 /// (a bearer token must grant the pull, as on /v2; Basic credentials act as the account); the listing is filtered
-/// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/audit and /api/v1/admin/gc: admins only. Any other proxied /api/v1 route
+/// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/namespaces/{ns}/retention (Ingest's): GET for the
+/// namespace's members, PUT for its owners and maintainers, admins always. /api/v1/audit and /api/v1/admin/gc: admins
+/// only. Any other proxied /api/v1 route
 /// is admins only until it has a rule of its own here, so a new backend route is never open by accident.</para>
 /// </summary>
 internal static class RegistryGuard
@@ -65,7 +67,44 @@ internal static class RegistryGuard
         // routed at all: the gateway asks it itself.)
         if (context.GetEndpoint()?.Metadata.GetMetadata<Yarp.ReverseProxy.Model.RouteModel>() is null)
             return true;
+        if (RetentionNamespaceOf(rest) is { } ns)
+            return await AuthorizeRetentionAsync(context, ns);
         return await AuthorizeAdminAsync(context);
+    }
+
+    /// <summary>The namespace of "/namespaces/{ns}/retention", or null for any other platform API path.</summary>
+    internal static string? RetentionNamespaceOf(string rest)
+    {
+        var parts = rest.Trim('/').Split('/');
+        return parts is ["namespaces", { Length: > 0 } ns, "retention"] ? ns : null;
+    }
+
+    /// <summary>
+    /// A namespace's retention rules: reading them is for its members (any role), changing them (what they delete
+    /// is the namespace's content) for its owners and maintainers, who may delete by hand too; admins always. Other
+    /// methods are for admins, like any route without a rule. The account decides, whatever scope a bearer token
+    /// names: repository scopes say nothing about a namespace's settings, as for the identity API.
+    /// </summary>
+    private static async Task<bool> AuthorizeRetentionAsync(HttpContext context, string ns)
+    {
+        var method = context.Request.Method;
+        var read = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (!read && !HttpMethods.IsPut(method))
+            return await AuthorizeAdminAsync(context);
+        var caller = context.GetCaller();
+        if (!caller.IsAuthenticated)
+        {
+            await Challenge(context, null).ExecuteAsync(context);
+            return false;
+        }
+        var (isAdmin, role, _) = await context.RequestServices.GetRequiredService<IdentityStore>().StandingAsync(caller.Name, ns, context.RequestAborted);
+        if (isAdmin || (read ? role is not null : role is Role.Owner or Role.Maintainer))
+            return true;
+        context.RequestServices.GetRequiredService<AccessAudit>().Denied(context, null, read ? "retention:read" : "retention:write");
+        await Results.Problem(statusCode: StatusCodes.Status403Forbidden,
+            title: read ? "the namespace's retention rules are for its members" : "the namespace's retention rules are changed by its owners and maintainers")
+            .ExecuteAsync(context);
+        return false;
     }
 
     /// <summary>

@@ -37,5 +37,16 @@ public sealed class GcIntegrationEventsTests
         Assert.Equal((run.RunId, false, "admin", 1, 2, 0, 1, 0, 17L),
             (message.RunId, message.DryRun, message.RequestedBy, message.UnlinkedBlobs, message.DeletedBlobs, message.ExpiredUploads,
                 message.OrphanFiles, message.TruncatedUploads, message.BytesReclaimed));
+        Assert.Equal((0, 0), (message.RetentionTags, message.RetentionManifests));
+    }
+
+    [Fact]
+    public void A_gc_run_is_published_with_what_retention_deleted()
+    {
+        var run = new GarbageCollected(Guid.NewGuid(), false, "system:gc-schedule", DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1), TimeSpan.FromDays(1),
+            [], [], [], [], [], 0,
+            [new RetentionDeletions("team/app", ["pr-1", "pr-2"], [Digest]), new RetentionDeletions("team/web", ["pr-9"], [])]);
+        var message = Assert.IsType<GarbageCollectedV1>(Map(run));
+        Assert.Equal((3, 1), (message.RetentionTags, message.RetentionManifests));
     }
 }

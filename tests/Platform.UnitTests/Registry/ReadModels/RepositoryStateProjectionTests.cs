@@ -93,10 +93,10 @@ public sealed class RepositoryStateProjectionTests
     {
         var r = WithBlobs();
         r = RepositoryStateProjection.Apply(At(Pushed(M1, Content1), 10), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "latest", M1, null), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "v1", M1, null), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "latest", M1, null), 0), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "v1", M1, null), 0), r);
         r = RepositoryStateProjection.Apply(At(Pushed(M2, Content2), 20), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "v2", M2, null), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "v2", M2, null), 0), r);
 
         Assert.Equal(new Dictionary<string, string> { ["latest"] = M1, ["v1"] = M1, ["v2"] = M2 }, r.Tags);
         Assert.Equal(2, r.Manifests.Count);
@@ -115,7 +115,7 @@ public sealed class RepositoryStateProjectionTests
     {
         var r = WithBlobs();
         r = RepositoryStateProjection.Apply(At(Pushed(M1, Content1), 10), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "latest", M1, null), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "latest", M1, null), 0), r);
         r = RepositoryStateProjection.Apply(At(new ManifestDeleted(Repo, M1, ["latest"]), 9), r);
         Assert.Empty(r.Manifests);
         Assert.Empty(r.Tags);
@@ -141,8 +141,8 @@ public sealed class RepositoryStateProjectionTests
     {
         var r = RepositoryStateProjection.Create(At(Pushed(M1, Content1), 0));
         r = RepositoryStateProjection.Apply(At(Pushed(M2, Content2), 1), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "latest", M1, null), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "latest", M2, M1), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "latest", M1, null), 0), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "latest", M2, M1), 0), r);
         Assert.Equal(new Dictionary<string, string> { ["latest"] = M2 }, r.Tags);
         Assert.Equal(2, r.Manifests.Count); // the old manifest stays, untagged
     }
@@ -151,8 +151,8 @@ public sealed class RepositoryStateProjectionTests
     public void Tag_deleted_leaves_the_manifest()
     {
         var r = RepositoryStateProjection.Create(At(Pushed(M1, Content1), 0));
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "latest", M1, null), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "v1", M1, null), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "latest", M1, null), 0), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "v1", M1, null), 0), r);
         r = RepositoryStateProjection.Apply(new TagDeleted(Repo, "latest", M1), r);
         Assert.Equal(new Dictionary<string, string> { ["v1"] = M1 }, r.Tags);
         Assert.True(r.Manifests.ContainsKey(M1));
@@ -163,8 +163,8 @@ public sealed class RepositoryStateProjectionTests
     public void Tags_are_case_sensitive()
     {
         var r = RepositoryStateProjection.Create(At(Pushed(M1, Content1), 0));
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "Latest", M1, null), r);
-        r = RepositoryStateProjection.Apply(new TagMoved(Repo, "latest", M1, null), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "Latest", M1, null), 0), r);
+        r = RepositoryStateProjection.Apply(At(new TagMoved(Repo, "latest", M1, null), 0), r);
         Assert.Equal(2, r.Tags.Count);
         r = RepositoryStateProjection.Apply(new TagDeleted(Repo, "LATEST", M1), r);
         Assert.Equal(2, r.Tags.Count);
