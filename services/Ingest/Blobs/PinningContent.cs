@@ -1,4 +1,5 @@
 using System.Net;
+using Platform.Ipfs;
 
 namespace Platform.Ingest.Blobs;
 
@@ -25,7 +26,7 @@ internal sealed class PinningContent(HttpClient? http)
         try
         {
             response.EnsureSuccessStatusCode();
-            return new ResponseBody(await response.Content.ReadAsStreamAsync(ct), response);
+            return new ResponseBodyStream(await response.Content.ReadAsStreamAsync(ct), response);
         }
         catch
         {
@@ -50,33 +51,5 @@ internal sealed class PinningContent(HttpClient? http)
         });
         services.AddSingleton(sp => new PinningContent(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PinningContent))));
         return services;
-    }
-
-    /// <summary>The body; disposing it releases the response too.</summary>
-    private sealed class ResponseBody(Stream inner, HttpResponseMessage response) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
     }
 }

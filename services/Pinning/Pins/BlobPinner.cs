@@ -167,7 +167,7 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
     {
         var response = await ingest.OpenAsync(record.Digest, ct);
         if (response is not null)
-            return new OwningStream(await response.Content.ReadAsStreamAsync(ct), response);
+            return new ResponseBodyStream(await response.Content.ReadAsStreamAsync(ct), response);
         return await plaintext.OpenAsync(record, ct);
     }
 
@@ -225,32 +225,4 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "unpinned {Digest} ({Cid}): its namespaces have IPFS off")]
     private partial void LogOff(string digest, string cid);
-}
-
-/// <summary>A response body that also disposes its response.</summary>
-internal sealed class OwningStream(Stream inner, IDisposable owner) : Stream
-{
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-            owner.Dispose();
-        }
-        base.Dispose(disposing);
-    }
 }
