@@ -5,14 +5,8 @@ namespace Platform.Ipfs;
 /// too, so a caller that streams a blob onwards needs to keep nothing else alive. Used for the IPFS node's answers
 /// and for the services' internal content endpoints alike.
 /// </summary>
-public sealed class ResponseBodyStream(Stream inner, IDisposable owner) : Stream
+public sealed class ResponseBodyStream(Stream inner, IDisposable owner) : ReadOnlyStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
     public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
     public override int Read(Span<byte> buffer) => inner.Read(buffer);
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -21,9 +15,6 @@ public sealed class ResponseBodyStream(Stream inner, IDisposable owner) : Stream
         inner.ReadAsync(buffer, cancellationToken);
     public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken) =>
         inner.CopyToAsync(destination, bufferSize, cancellationToken);
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

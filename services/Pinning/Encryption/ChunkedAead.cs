@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Platform.Ipfs;
 
 namespace Platform.Pinning.Encryption;
 
@@ -93,7 +94,7 @@ internal static class ChunkedAead
 /// Reads plaintext from <paramref name="plaintext"/> and gives its encrypted copy (<see cref="ChunkedAead"/>) to
 /// whoever reads this stream, one chunk at a time: memory is two chunk buffers, whatever the blob's size.
 /// </summary>
-internal sealed class AeadEncryptingStream : Stream
+internal sealed class AeadEncryptingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -161,16 +162,6 @@ internal sealed class AeadEncryptingStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -190,7 +181,7 @@ internal sealed class AeadEncryptingStream : Stream
 /// another key) throws <see cref="InvalidDataException"/>: no unauthenticated byte is ever returned, and the end
 /// of the stream is only reported after the last chunk verified.
 /// </summary>
-internal sealed class AeadDecryptingStream : Stream
+internal sealed class AeadDecryptingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -292,16 +283,6 @@ internal sealed class AeadDecryptingStream : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
+using Platform.Ipfs;
 
 namespace Platform.Pinning.Pins;
 
 /// <summary>A forward-only stream that hashes and counts what is read through it.</summary>
-public sealed class HashingReadStream(Stream inner, HashAlgorithmName algorithm) : Stream
+public sealed class HashingReadStream(Stream inner, HashAlgorithmName algorithm) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(algorithm);
 
@@ -29,15 +30,7 @@ public sealed class HashingReadStream(Stream inner, HashAlgorithmName algorithm)
         return data.Length;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
