@@ -91,17 +91,51 @@ internal static class ChunkedAead
 }
 
 /// <summary>
+/// What both directions share: the stream they read, the key, the plaintext chunk buffer (wiped when the stream is
+/// disposed), and the synchronous reads, which go through the one asynchronous read each direction implements.
+/// </summary>
+internal abstract class AeadStream : ReadOnlyStream
+{
+    private readonly bool _leaveOpen;
+
+    protected AeadStream(Stream inner, ReadOnlySpan<byte> key, bool leaveOpen)
+    {
+        Inner = inner;
+        _leaveOpen = leaveOpen;
+        Aes = new AesGcm(key, ChunkedAead.TagSize);
+    }
+
+    protected Stream Inner { get; }
+    protected AesGcm Aes { get; }
+    protected byte[] Plain { get; set; } = [];
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Aes.Dispose();
+            CryptographicOperations.ZeroMemory(Plain);
+            if (!_leaveOpen)
+                Inner.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
 /// Reads plaintext from <paramref name="plaintext"/> and gives its encrypted copy (<see cref="ChunkedAead"/>) to
 /// whoever reads this stream, one chunk at a time: memory is two chunk buffers, whatever the blob's size.
 /// </summary>
-internal sealed class AeadEncryptingStream : ReadOnlyStream
+internal sealed class AeadEncryptingStream : AeadStream
 {
-    private readonly Stream _inner;
-    private readonly bool _leaveOpen;
-    private readonly AesGcm _aes;
     private readonly byte[] _header;
     private readonly int _chunkSize;
-    private readonly byte[] _plain;
     private readonly byte[] _out;
     private int _outStart, _outEnd;
     private long _index;
@@ -109,13 +143,11 @@ internal sealed class AeadEncryptingStream : ReadOnlyStream
 
     public AeadEncryptingStream(Stream plaintext, ReadOnlySpan<byte> key, ReadOnlySpan<byte> noncePrefix,
         int chunkShift = ChunkedAead.DefaultChunkShift, bool leaveOpen = false)
+        : base(plaintext, key, leaveOpen)
     {
-        _inner = plaintext;
-        _leaveOpen = leaveOpen;
-        _aes = new AesGcm(key, ChunkedAead.TagSize);
         _header = ChunkedAead.Header(noncePrefix, chunkShift);
         _chunkSize = 1 << chunkShift;
-        _plain = new byte[_chunkSize];
+        Plain = new byte[_chunkSize];
         _out = new byte[_chunkSize + ChunkedAead.TagSize];
     }
 
@@ -133,7 +165,7 @@ internal sealed class AeadEncryptingStream : ReadOnlyStream
             // Fill a whole chunk: a short read from the source is not the end of the blob.
             var filled = 0;
             int read;
-            while (filled < _chunkSize && (read = await _inner.ReadAsync(_plain.AsMemory(filled), cancellationToken)) > 0)
+            while (filled < _chunkSize && (read = await Inner.ReadAsync(Plain.AsMemory(filled), cancellationToken)) > 0)
                 filled += read;
             Seal(filled);
         }
@@ -150,28 +182,10 @@ internal sealed class AeadEncryptingStream : ReadOnlyStream
         Span<byte> ad = stackalloc byte[ChunkedAead.AssociatedDataSize];
         ChunkedAead.Nonce(_header, _index, nonce);
         ChunkedAead.AssociatedData(_header, _index, last, ad);
-        _aes.Encrypt(nonce, _plain.AsSpan(0, length), _out.AsSpan(0, length), _out.AsSpan(length, ChunkedAead.TagSize), ad);
+        Aes.Encrypt(nonce, Plain.AsSpan(0, length), _out.AsSpan(0, length), _out.AsSpan(length, ChunkedAead.TagSize), ad);
         (_outStart, _outEnd) = (0, length + ChunkedAead.TagSize);
         _index++;
         _done = last;
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _aes.Dispose();
-            CryptographicOperations.ZeroMemory(_plain);
-            if (!_leaveOpen)
-                _inner.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }
 
@@ -181,24 +195,18 @@ internal sealed class AeadEncryptingStream : ReadOnlyStream
 /// another key) throws <see cref="InvalidDataException"/>: no unauthenticated byte is ever returned, and the end
 /// of the stream is only reported after the last chunk verified.
 /// </summary>
-internal sealed class AeadDecryptingStream : ReadOnlyStream
+internal sealed class AeadDecryptingStream : AeadStream
 {
-    private readonly Stream _inner;
-    private readonly bool _leaveOpen;
-    private readonly AesGcm _aes;
     private byte[]? _header;
     private int _chunkSize;
     private byte[] _in = [];
-    private byte[] _plain = [];
     private int _plainStart, _plainEnd;
     private long _index;
     private bool _done;
 
     public AeadDecryptingStream(Stream ciphertext, ReadOnlySpan<byte> key, bool leaveOpen = false)
+        : base(ciphertext, key, leaveOpen)
     {
-        _inner = ciphertext;
-        _leaveOpen = leaveOpen;
-        _aes = new AesGcm(key, ChunkedAead.TagSize);
     }
 
     /// <summary>Plaintext bytes returned so far.</summary>
@@ -217,7 +225,7 @@ internal sealed class AeadDecryptingStream : ReadOnlyStream
             await OpenChunkAsync(cancellationToken);
         }
         var n = Math.Min(buffer.Length, _plainEnd - _plainStart);
-        _plain.AsMemory(_plainStart, n).CopyTo(buffer);
+        Plain.AsMemory(_plainStart, n).CopyTo(buffer);
         _plainStart += n;
         BytesDecrypted += n;
         return n;
@@ -231,7 +239,7 @@ internal sealed class AeadDecryptingStream : ReadOnlyStream
         var shift = ChunkedAead.ParseHeader(header);
         _chunkSize = 1 << shift;
         _in = new byte[_chunkSize + ChunkedAead.TagSize];
-        _plain = new byte[_chunkSize];
+        Plain = new byte[_chunkSize];
         _header = header;
     }
 
@@ -251,17 +259,17 @@ internal sealed class AeadDecryptingStream : ReadOnlyStream
         ChunkedAead.AssociatedData(_header, _index, last, ad);
         try
         {
-            _aes.Decrypt(nonce, _in.AsSpan(0, length), _in.AsSpan(length, ChunkedAead.TagSize), _plain.AsSpan(0, length), ad);
+            Aes.Decrypt(nonce, _in.AsSpan(0, length), _in.AsSpan(length, ChunkedAead.TagSize), Plain.AsSpan(0, length), ad);
         }
         catch (AuthenticationTagMismatchException e)
         {
-            CryptographicOperations.ZeroMemory(_plain);
+            CryptographicOperations.ZeroMemory(Plain);
             throw new InvalidDataException($"encrypted blob chunk {_index} does not verify (tampered, reordered, cut or another key)", e);
         }
         if (last)
         {
             var probe = new byte[1];
-            if (await _inner.ReadAsync(probe, ct) != 0)
+            if (await Inner.ReadAsync(probe, ct) != 0)
                 throw new InvalidDataException("encrypted blob has bytes after its last chunk");
             _done = true;
         }
@@ -273,26 +281,8 @@ internal sealed class AeadDecryptingStream : ReadOnlyStream
     {
         var filled = 0;
         int read;
-        while (filled < target.Length && (read = await _inner.ReadAsync(target.AsMemory(filled), ct)) > 0)
+        while (filled < target.Length && (read = await Inner.ReadAsync(target.AsMemory(filled), ct)) > 0)
             filled += read;
         return filled;
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _aes.Dispose();
-            CryptographicOperations.ZeroMemory(_plain);
-            if (!_leaveOpen)
-                _inner.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }
