@@ -24,6 +24,7 @@ internal static partial class EngineHosting
         });
         builder.Services.AddSingleton<InstanceRegistry>();
         builder.Services.AddSingleton<ActivityTracker>();
+        builder.Services.AddHostedService<Persistence.PersistentInstanceService>();
         builder.Services.AddHostedService<PortFileService>();
         builder.Services.AddHostedService<IdleShutdownService>();
 

@@ -41,6 +41,9 @@ internal sealed partial class EngineInstance : IDisposable
 
     public int Id { get; }
 
+    /// <summary>Where this instance keeps its state (the persistent instance only; others live in memory).</summary>
+    public Persistence.InstanceStore? Store { get; set; }
+
     /// <summary>Makes subnet number k of this instance (set by the registry, used for subnets made on demand).</summary>
     public Func<int, SubnetKind, CanisterRange?, Subnet>? SubnetFactory { get; init; }
 
@@ -236,6 +239,7 @@ internal sealed partial class EngineInstance : IDisposable
     public void Dispose()
     {
         foreach (var canister in Subnets.SelectMany(s => s.Canisters.Values)) canister.Sandbox?.Dispose();
+        Store?.Dispose();
         Gate.Dispose();
     }
 }

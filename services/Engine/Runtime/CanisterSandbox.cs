@@ -101,8 +101,12 @@ internal sealed class CanisterSandbox : IDisposable
             else function.Invoke((ValueBox)(int)env);
         });
 
+    /// <summary>Set by every execution; a persistent instance compares the heap with its saved copy only when set.</summary>
+    public bool MayHaveChanged { get; set; } = true;
+
     private ExecutionFailure? Execute(ApiContext context, Action body)
     {
+        MayHaveChanged = true;
         _store.Fuel = (ulong)context.InstructionLimit;
         Context = context;
         _heapCopyCurrent = false;
@@ -231,6 +235,28 @@ internal sealed class CanisterSandbox : IDisposable
         for (var i = 0; i < _globals.Length; i++) _globals[i].SetValue(snapshot.Globals[i]);
         Stable.Restore(snapshot.Stable);
         _heapCopyCurrent = ReferenceEquals(snapshot.Heap, _heapCopy) && HeapBytes == snapshot.HeapLength;
+    }
+
+    /// <summary>The exported globals' kinds and values, in the module's export order (what a checkpoint keeps).</summary>
+    public (ValueKind Kind, object? Value)[] ReadGlobals() => _globals.Select(g => (g.Kind, g.GetValue())).ToArray();
+
+    /// <summary>Sets the exported globals from a checkpoint; false when they do not match this module's.</summary>
+    public bool WriteGlobals(IReadOnlyList<(ValueKind Kind, object? Value)> values)
+    {
+        if (values.Count != _globals.Length || values.Where((v, i) => v.Kind != _globals[i].Kind).Any()) return false;
+        for (var i = 0; i < _globals.Length; i++)
+        {
+            if (_globals[i].Mutability == Mutability.Mutable) _globals[i].SetValue(values[i].Value);
+        }
+        return true;
+    }
+
+    /// <summary>Grows the heap to <paramref name="length"/> bytes (loading a checkpoint; the content is written after).</summary>
+    public bool GrowTo(long length)
+    {
+        if (length <= HeapBytes) return length == HeapBytes;
+        _heapCopyCurrent = false;
+        return Memory is not null && Memory.Grow((length - HeapBytes) / Wasmtime.Memory.PageSize) >= 0;
     }
 
     /// <summary>Copies another instance's heap into this one (enhanced orthogonal persistence keeps the heap across upgrades).</summary>

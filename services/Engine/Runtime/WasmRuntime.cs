@@ -7,8 +7,11 @@ using Wasmtime;
 namespace Platform.Engine.Runtime;
 
 /// <summary>A canister module, rewritten, validated and compiled once; shared by every canister that installs it.</summary>
-internal sealed class CompiledModule(byte[] hash, WasmModuleInfo info, Module module, Linker linker, int originalSize)
+internal sealed class CompiledModule(byte[] hash, WasmModuleInfo info, Module module, Linker linker, int originalSize, byte[] installed)
 {
+    /// <summary>The module as installed (gzipped or not): what a persistent instance stores to rebuild the canister.</summary>
+    public byte[] Installed { get; } = installed;
+
     /// <summary>SHA-256 of the module as installed (before rewriting): what <c>canister_status</c> reports.</summary>
     public byte[] Hash { get; } = hash;
     public WasmModuleInfo Info { get; } = info;
@@ -69,7 +72,7 @@ internal sealed partial class WasmRuntime : IDisposable
         var hash = SHA256.HashData(wasm);
         var key = Convert.ToHexStringLower(hash);
         var lazy = _modules.GetOrAdd(key, _ => new Lazy<CompiledModule>(() =>
-            Build(wasm.Length >= 2 && wasm[0] == 0x1f && wasm[1] == 0x8b ? Gunzip(wasm) : wasm, hash, key)));
+            Build(wasm.Length >= 2 && wasm[0] == 0x1f && wasm[1] == 0x8b ? Gunzip(wasm) : wasm, hash, key, wasm)));
         try
         {
             return lazy.Value;
@@ -81,7 +84,7 @@ internal sealed partial class WasmRuntime : IDisposable
         }
     }
 
-    private CompiledModule Build(byte[] wasm, byte[] hash, string key)
+    private CompiledModule Build(byte[] wasm, byte[] hash, string key, byte[] installed)
     {
         var (rewritten, info) = WasmModuleRewriter.Rewrite(wasm);
         if (SystemApiImports.Validate(info) is { } problem) throw new InvalidWasmException(problem);
@@ -105,7 +108,7 @@ internal sealed partial class WasmRuntime : IDisposable
         var linker = new Linker(Engine);
         SystemApiHost.Define(linker, info);
         LogCompiled(key, wasm.Length, fromCache, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new CompiledModule(hash, info, module, linker, wasm.Length);
+        return new CompiledModule(hash, info, module, linker, wasm.Length, installed);
     }
 
     private void WriteCache(string path, Module module)

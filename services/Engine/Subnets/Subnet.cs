@@ -20,8 +20,6 @@ internal readonly record struct CanisterRange(ulong Start, ulong End)
 /// </summary>
 internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed, IReadOnlyList<CanisterRange> ranges, CanisterRange allocation, ILogger logger)
 {
-    private ulong _nextIndex = allocation.Start;
-
     public Principal Id { get; } = id;
     public SubnetKind Kind { get; } = kind;
     public byte[] Seed { get; } = seed;
@@ -29,6 +27,9 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     /// <summary>The ranges the topology lists: the allocation range plus, for named subnets, their mainnet range.</summary>
     public IReadOnlyList<CanisterRange> Ranges { get; } = ranges;
     public CanisterRange Allocation { get; } = allocation;
+
+    /// <summary>Where <see cref="AllocateId"/> looks next (kept by a persistent instance, so deleted ids are not reused).</summary>
+    public ulong NextIndex { get; set; } = allocation.Start;
 
     public Dictionary<Principal, Canister> Canisters { get; } = [];
     public Queue<SubnetMessage> Inbox { get; } = new();
@@ -39,9 +40,9 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     /// <summary>The next free canister id of the allocation range, or null when the range is used up.</summary>
     public Principal? AllocateId()
     {
-        while (_nextIndex <= Allocation.End)
+        while (NextIndex <= Allocation.End)
         {
-            var id = Principal.FromCanisterIndex(_nextIndex++);
+            var id = Principal.FromCanisterIndex(NextIndex++);
             if (!Canisters.ContainsKey(id)) return id;
         }
         return null;
