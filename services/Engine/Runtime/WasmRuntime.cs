@@ -41,14 +41,14 @@ internal sealed partial class WasmRuntime : IDisposable
     private readonly string? _cacheDirectory;
     private readonly ILogger _logger;
 
-    public WasmRuntime(string? cacheDirectory, ILogger<WasmRuntime> logger)
+    public WasmRuntime(string? cacheDirectory, ILogger<WasmRuntime> logger, bool copyOnWriteHeaps = true)
     {
         _logger = logger;
         _cacheDirectory = cacheDirectory;
         if (_cacheDirectory is not null) Directory.CreateDirectory(_cacheDirectory);
         // Fuel meters instructions per message; memory64 (Motoko's enhanced orthogonal persistence), bulk memory
         // and multi-value are what canister modules use. Nothing else is switched on.
-        Engine = new Wasmtime.Engine(new Config()
+        var config = new Config()
             .WithFuelConsumption(true)
             .WithMemory64(true)
             .WithBulkMemory(true)
@@ -56,8 +56,13 @@ internal sealed partial class WasmRuntime : IDisposable
             .WithReferenceTypes(true)
             .WithSIMD(true)
             .WithWasmThreads(false)
-            .WithMultiMemory(false));
+            .WithMultiMemory(false);
+        CopyOnWriteHeaps = copyOnWriteHeaps && HostMemory.Install(config);
+        Engine = new Wasmtime.Engine(config);
     }
+
+    /// <summary>Heaps are <see cref="HostMemory"/> (copy-on-write, rolled back without copying); else snapshots copy them.</summary>
+    public bool CopyOnWriteHeaps { get; }
 
     public Wasmtime.Engine Engine { get; }
 
