@@ -62,6 +62,27 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
     var pages = (int)((3L * 1024 * 1024 - small.Sandbox!.HeapBytes) / 65536);
     Call(instance, small, "grow", BitConverter.GetBytes(pages));
     var raw = RawRate(small, "read_state");
+    if (Environment.GetEnvironmentVariable("BENCH_PROFILE") == "1")
+    {
+        var sb = small.Sandbox!;
+        long tSnap = 0, tRun = 0, tRest = 0; var sw = new Stopwatch();
+        for (var i = 0; i < 20000; i++)
+        {
+            var api = new ApiContext { Entry = EntryPoint.Query, Self = small.Id, Subnet = small.SubnetId, Canister = small, Time = 0, Argument = noArgs, Caller = caller, MethodName = "read_state", InstructionLimit = 5_000_000_000 };
+            var t0 = Stopwatch.GetTimestamp();
+            var snap = sb.TakeSnapshot();
+            var t1 = Stopwatch.GetTimestamp();
+            sb.Run(api, "canister_query read_state");
+            var t2 = Stopwatch.GetTimestamp();
+            sb.Restore(snap, keepGrownMemory: true);
+            var t3 = Stopwatch.GetTimestamp();
+            tSnap += t1 - t0; tRun += t2 - t1; tRest += t3 - t2;
+        }
+        Console.WriteLine($"snapshot {tSnap * 1e6 / Stopwatch.Frequency / 20000:F2} us, run {tRun * 1e6 / Stopwatch.Frequency / 20000:F2} us, restore {tRest * 1e6 / Stopwatch.Frequency / 20000:F2} us");
+        var qs = Stopwatch.GetTimestamp();
+        for (var i = 0; i < 20000; i++) Query(instance, small, "read_state");
+        Console.WriteLine($"query {(Stopwatch.GetTimestamp() - qs) * 1e6 / Stopwatch.Frequency / 20000:F2} us");
+    }
     var cdkQueries = Rate(() => Query(instance, small, "read_state"));
     results.Add(("raw Wasmtime calls of cdk read_state", raw, "/s", null, "", "the limit"));
     results.Add(($"queries, cdk, {small.Sandbox.HeapBytes / 1024 / 1024.0:F1} MiB heap, copy-on-write", cdkQueries, "/s", raw, "raw", "ratio >= 0.25"));

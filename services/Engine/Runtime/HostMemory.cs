@@ -121,6 +121,58 @@ internal sealed unsafe partial class HostMemory : IDisposable
     {
         var pages = (int)(_size / OsPage);
         if (pages == 0) return;
+        if (ScanSupported && Scan(run, pages)) return;
+        ReadPageMap(run, pages);
+    }
+
+    // PAGEMAP_SCAN (Linux 6.7) reports only the matching ranges and skips unmapped pages at once: a few microseconds
+    // for a heap whose pages are mostly not mapped, where reading 8 bytes per page costs tens.
+    private static bool ScanSupported = true;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PageRegion { public ulong Start, End, Categories; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ScanArgs
+    {
+        public ulong Size, Flags, Start, End, WalkEnd, Vec, VecLength, MaxPages, CategoryInverted, CategoryMask, CategoryAnyOfMask, ReturnMask;
+    }
+
+    private bool Scan(Action<int, int> run, int pages)
+    {
+        const ulong PageIsFile = 1 << 2, PageIsPresent = 1 << 3, PageIsSwapped = 1 << 4;
+        var regions = stackalloc PageRegion[64];
+        var start = (ulong)Base;
+        var end = start + (ulong)pages * OsPage;
+        while (start < end)
+        {
+            var args = new ScanArgs
+            {
+                Size = (ulong)sizeof(ScanArgs), Start = start, End = end, Vec = (ulong)regions, VecLength = 64,
+                // Not a page of the file, and mapped or swapped: the execution's private copy.
+                CategoryInverted = PageIsFile, CategoryMask = PageIsFile, CategoryAnyOfMask = PageIsPresent | PageIsSwapped,
+                ReturnMask = PageIsPresent,
+            };
+            var n = Native.Ioctl((int)PageMap.Value.DangerousGetHandle(), Native.PagemapScan, &args);
+            if (n < 0)
+            {
+                // An older kernel: read the page map instead, from now on.
+                ScanSupported = false;
+                return false;
+            }
+            for (var i = 0; i < n; i++)
+            {
+                var first = (int)((regions[i].Start - (ulong)Base) / OsPage);
+                run(first, (int)((regions[i].End - regions[i].Start) / OsPage));
+            }
+            if (args.WalkEnd <= start) break;
+            start = args.WalkEnd;
+        }
+        return true;
+    }
+
+    private void ReadPageMap(Action<int, int> run, int pages)
+    {
         var entries = new ulong[Math.Min(pages, 8192)];
         var pagemap = PageMap.Value;
         int runStart = -1;
@@ -270,6 +322,12 @@ internal sealed unsafe partial class HostMemory : IDisposable
 
         [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
         public static partial int Close(int fd);
+
+        // _IOWR('f', 16, struct pm_scan_arg) from linux/fs.h.
+        public const ulong PagemapScan = 0xC0606610;
+
+        [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+        public static partial int Ioctl(int fd, ulong request, ScanArgs* args);
 
         [LibraryImport("wasmtime", EntryPoint = "wasmtime_config_host_memory_creator_set")]
         public static partial void HostMemoryCreatorSet(nint config, MemoryCreator* creator);
