@@ -8,7 +8,9 @@
 //   - updates/s with two subnets executing in the same rounds, against one subnet;
 //   - queries/s on two canisters of two subnets from two threads, against one;
 //   - install time: cold (compiling), from the on-disk compiled-module cache, and from the in-memory cache.
-// It reports; it does not fail on a missed target. BENCH_ENGINE_SECONDS (2) is the time per rate measured.
+// A rate and its reference are measured in turns, BENCH_ENGINE_ROUNDS (3) times each, and the medians compared: on
+// a shared machine the load moves between two measurements taken seconds apart. It reports; it does not fail on a
+// missed target. BENCH_ENGINE_SECONDS (1) is the time per measurement.
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Candid;
@@ -17,7 +19,8 @@ using Platform.Engine.Instances;
 using Platform.Engine.Runtime;
 using Platform.Engine.SystemApi;
 
-var seconds = double.TryParse(Environment.GetEnvironmentVariable("BENCH_ENGINE_SECONDS"), out var s) ? s : 2.0;
+var seconds = double.TryParse(Environment.GetEnvironmentVariable("BENCH_ENGINE_SECONDS"), out var s) ? s : 1.0;
+var rounds = int.TryParse(Environment.GetEnvironmentVariable("BENCH_ENGINE_ROUNDS"), out var r0) ? Math.Max(1, r0) : 3;
 var root = args.Length > 0 ? args[0] : FindRoot();
 var wasm = File.ReadAllBytes(Path.Combine(root, "dev", "canisters", "out", "counter.wasm"));
 var cdk = File.ReadAllBytes(Path.Combine(root, "dev", "canisters", "out", "cdk.wasm"));
@@ -61,29 +64,7 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
     var small = Install(instance, 0, cdk, []);
     var pages = (int)((3L * 1024 * 1024 - small.Sandbox!.HeapBytes) / 65536);
     Call(instance, small, "grow", BitConverter.GetBytes(pages));
-    var raw = RawRate(small, "read_state");
-    if (Environment.GetEnvironmentVariable("BENCH_PROFILE") == "1")
-    {
-        var sb = small.Sandbox!;
-        long tSnap = 0, tRun = 0, tRest = 0; var sw = new Stopwatch();
-        for (var i = 0; i < 20000; i++)
-        {
-            var api = new ApiContext { Entry = EntryPoint.Query, Self = small.Id, Subnet = small.SubnetId, Canister = small, Time = 0, Argument = noArgs, Caller = caller, MethodName = "read_state", InstructionLimit = 5_000_000_000 };
-            var t0 = Stopwatch.GetTimestamp();
-            var snap = sb.TakeSnapshot();
-            var t1 = Stopwatch.GetTimestamp();
-            sb.Run(api, "canister_query read_state");
-            var t2 = Stopwatch.GetTimestamp();
-            sb.Restore(snap, keepGrownMemory: true);
-            var t3 = Stopwatch.GetTimestamp();
-            tSnap += t1 - t0; tRun += t2 - t1; tRest += t3 - t2;
-        }
-        Console.WriteLine($"snapshot {tSnap * 1e6 / Stopwatch.Frequency / 20000:F2} us, run {tRun * 1e6 / Stopwatch.Frequency / 20000:F2} us, restore {tRest * 1e6 / Stopwatch.Frequency / 20000:F2} us");
-        var qs = Stopwatch.GetTimestamp();
-        for (var i = 0; i < 20000; i++) Query(instance, small, "read_state");
-        Console.WriteLine($"query {(Stopwatch.GetTimestamp() - qs) * 1e6 / Stopwatch.Frequency / 20000:F2} us");
-    }
-    var cdkQueries = Rate(() => Query(instance, small, "read_state"));
+    var (raw, cdkQueries) = Pair(RawAction(small, "read_state"), () => Query(instance, small, "read_state"));
     results.Add(("raw Wasmtime calls of cdk read_state", raw, "/s", null, "", "the limit"));
     results.Add(($"queries, cdk, {small.Sandbox.HeapBytes / 1024 / 1024.0:F1} MiB heap, copy-on-write", cdkQueries, "/s", raw, "raw", "ratio >= 0.25"));
     using (var copied = NewInstance(copying, 1))
@@ -96,17 +77,16 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
     var counter = Install(instance, 0);
     for (var i = 0; i < 100; i++) Update(instance, counter);
     var heap = counter.Sandbox!.HeapBytes;
-    var motoko = Rate(() => Query(instance, counter));
-    results.Add(($"queries, Motoko, {heap / 1024 / 1024.0:F1} MiB heap, copy-on-write", motoko, "/s", null, "", ""));
-
     using var old = NewInstance(copying, 1);
     var oldCounter = Install(old, 0);
     for (var i = 0; i < 100; i++) Update(old, oldCounter);
-    results.Add(("queries, Motoko, heap copied (no host memory)", Rate(() => Query(old, oldCounter)), "/s", motoko, "cow", ""));
+    var (motoko, motokoCopied) = Pair(() => Query(instance, counter), () => Query(old, oldCounter));
+    results.Add(($"queries, Motoko, {heap / 1024 / 1024.0:F1} MiB heap, copy-on-write", motoko, "/s", null, "", ""));
+    results.Add(("queries, Motoko, heap copied (no host memory)", motokoCopied, "/s", motoko, "cow", ""));
 
-    var updates = Rate(() => Update(instance, counter));
+    var (updates, updatesCopied) = Pair(() => Update(instance, counter), () => Update(old, oldCounter));
     results.Add(("updates (submit + await, a round each)", updates, "/s", null, "", ">= 5000/s"));
-    results.Add(("updates, heap copied (no host memory)", Rate(() => Update(old, oldCounter)), "/s", updates, "cow", ""));
+    results.Add(("updates, heap copied (no host memory)", updatesCopied, "/s", updates, "cow", ""));
 }
 
 // ---- two subnets against one ----
@@ -115,12 +95,11 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
     var a = Install(instance, 0);
     var b = Install(instance, 1);
     const int Batch = 32;
-    var one = Rate(() =>
+    var (one, two) = Pair(() =>
     {
         for (var i = 0; i < Batch; i++) instance.Submit(caller, a.Id, "inc", noArgs, null);
         instance.Tick();
-    }) * Batch;
-    var two = Rate(() =>
+    }, () =>
     {
         for (var i = 0; i < Batch; i++)
         {
@@ -128,17 +107,19 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
             instance.Submit(caller, b.Id, "inc", noArgs, null);
         }
         instance.Tick();
-    }) * 2 * Batch;
+    });
+    (one, two) = (one * Batch, two * 2 * Batch);
     results.Add(($"updates, one subnet ({Batch} a round)", one, "/s", null, "", ""));
     results.Add(($"updates, two subnets ({Batch} each a round)", two, "/s", one, "one", "ratio >= 1.60"));
 
-    var queryOne = Rate(() => Query(instance, a));
-    var queryTwo = ParallelRate(() => Query(instance, a), () => Query(instance, b));
+    var queryOne = Median(() => Rate(() => Query(instance, a)));
+    var queryTwo = Median(() => ParallelRate(() => Query(instance, a), () => Query(instance, b)));
     results.Add(("queries, one canister, one thread", queryOne, "/s", null, "", ""));
     results.Add(("queries, two subnets, two threads", queryTwo, "/s", queryOne, "one", ""));
 }
 
-Console.WriteLine($"\nengine benchmark (Motoko counter, {seconds:F1} s per rate, {Environment.ProcessorCount} cores, copy-on-write heaps: {runtime.CopyOnWriteHeaps})");
+var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+Console.WriteLine($"\nengine benchmark ({seconds:F1} s per measurement, medians of {rounds}, {Environment.ProcessorCount} cores, load average {load}, copy-on-write heaps: {runtime.CopyOnWriteHeaps})");
 Console.WriteLine($"{"measurement",-46} {"value",14} {"reference",14} {"ratio",7}   target");
 foreach (var (name, value, unit, reference, referenceName, target) in results)
 {
@@ -162,6 +143,21 @@ double Rate(Action action)
     return n / clock.Elapsed.TotalSeconds;
 }
 
+// The medians of a rate and its reference, measured in turns.
+(double, double) Pair(Action measured, Action reference)
+{
+    var a = new List<double>();
+    var b = new List<double>();
+    for (var i = 0; i < rounds; i++)
+    {
+        a.Add(Rate(measured));
+        b.Add(Rate(reference));
+    }
+    return (a.Order().ElementAt(rounds / 2), b.Order().ElementAt(rounds / 2));
+}
+
+double Median(Func<double> measure) => Enumerable.Range(0, rounds).Select(_ => measure()).Order().ElementAt(rounds / 2);
+
 double ParallelRate(Action first, Action second)
 {
     double a = 0, b = 0;
@@ -171,10 +167,10 @@ double ParallelRate(Action first, Action second)
 
 // The limit: the same export invoked on the same instance with nothing around it (no snapshot, no rollback; the
 // cdk query may run again on what it leaves, which Motoko's runtime refuses, so the limit is measured on cdk).
-double RawRate(Canister canister, string method)
+Action RawAction(Canister canister, string method)
 {
     var sandbox = canister.Sandbox!;
-    return Rate(() =>
+    return () =>
     {
         var api = new ApiContext
         {
@@ -182,7 +178,7 @@ double RawRate(Canister canister, string method)
             Argument = noArgs, Caller = caller, MethodName = method, InstructionLimit = 5_000_000_000,
         };
         if (sandbox.Run(api, "canister_query " + method) is { } failure) throw new InvalidOperationException(failure.Message);
-    });
+    };
 }
 
 EngineInstance NewInstance(WasmRuntime wasmRuntime, int subnets) =>

@@ -8,8 +8,9 @@ namespace Platform.Engine.Runtime;
 /// A canister's heap as Wasmtime's host memory (<c>wasmtime_config_host_memory_creator_set</c>, which the .NET
 /// binding does not expose): a private, copy-on-write mapping of a memfd that holds the committed heap. An
 /// execution's writes land in private copies of the pages it touches; the kernel's page map tells which those are.
-/// Rolling back (every query, every trap) drops the private copies, so the heap is the committed one again without
-/// copying it; committing writes just those pages into the memfd. Either costs the pages touched, not the heap.
+/// Rolling back (every query, every trap) copies the committed content back into those pages (or drops them past a
+/// small working set), so the heap is the committed one again without copying it; committing writes just those
+/// pages into the memfd. Either costs the pages touched, not the heap.
 /// </summary>
 internal sealed unsafe partial class HostMemory : IDisposable
 {
@@ -86,7 +87,8 @@ internal sealed unsafe partial class HostMemory : IDisposable
     public void Commit()
     {
         if (_clean) return;
-        ForEachDirtyRun((first, count) =>
+        var runs = DirtyRuns(out var total);
+        foreach (var (first, count) in runs)
         {
             var offset = (long)first * OsPage;
             var bytes = (nuint)count * OsPage;
@@ -94,9 +96,9 @@ internal sealed unsafe partial class HostMemory : IDisposable
             {
                 throw new IOException($"writing the heap's pages into its memfd failed (errno {Marshal.GetLastPInvokeError()})");
             }
-            Native.Madvise(Base + offset, bytes, Native.MadvDontneed);
             for (var p = first; p < first + count; p++) _unsaved.Add(p);
-        });
+        }
+        Release(runs, total);
         _clean = true;
     }
 
@@ -104,8 +106,43 @@ internal sealed unsafe partial class HostMemory : IDisposable
     public void Discard()
     {
         if (_clean) return;
-        ForEachDirtyRun((first, count) => Native.Madvise(Base + (long)first * OsPage, (nuint)count * OsPage, Native.MadvDontneed));
+        var runs = DirtyRuns(out var total);
+        if (total <= KeptPrivatePages)
+        {
+            // Copied back from the memfd, the pages stay private and writable: the next execution writing them
+            // takes no copy-on-write fault (which costs more here than the copy).
+            foreach (var (first, count) in runs)
+            {
+                var offset = (long)first * OsPage;
+                var bytes = (nuint)count * OsPage;
+                if (Native.Pread(_fd, Base + offset, bytes, offset) != (nint)bytes) Native.Madvise(Base + offset, bytes, Native.MadvDontneed);
+            }
+        }
+        else
+        {
+            foreach (var (first, count) in runs) Native.Madvise(Base + (long)first * OsPage, (nuint)count * OsPage, Native.MadvDontneed);
+        }
         _clean = true;
+    }
+
+    // Private pages equal to the committed ones are kept up to this many (a message's working set); past it they
+    // are dropped, so each commit and rollback goes on costing the pages a message touches, not all it ever did.
+    private const int KeptPrivatePages = 64;
+
+    /// <summary>After a commit: private pages now equal the memfd; keep a small working set of them mapped.</summary>
+    private void Release(List<(int First, int Count)> runs, int total)
+    {
+        if (total <= KeptPrivatePages) return;
+        foreach (var (first, count) in runs) Native.Madvise(Base + (long)first * OsPage, (nuint)count * OsPage, Native.MadvDontneed);
+    }
+
+    private List<(int First, int Count)> DirtyRuns(out int total)
+    {
+        var runs = new List<(int, int)>();
+        var sum = 0;
+        ForEachDirtyRun((first, count) => { runs.Add((first, count)); sum += count; });
+        total = sum;
+        return runs;
     }
 
     /// <summary>The 4 KiB pages committed since the last call (what a persistent instance writes).</summary>
@@ -316,6 +353,9 @@ internal sealed unsafe partial class HostMemory : IDisposable
 
         [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
         public static partial int Madvise(void* address, nuint length, int advice);
+
+        [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+        public static partial nint Pread(int fd, void* buffer, nuint count, long offset);
 
         [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
         public static partial nint Pwrite(int fd, void* buffer, nuint count, long offset);
