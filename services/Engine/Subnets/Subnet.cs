@@ -32,6 +32,9 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     public ulong NextIndex { get; set; } = allocation.Start;
 
     public Dictionary<Principal, Canister> Canisters { get; } = [];
+
+    /// <summary>When this subnet's last round with work started and ended (Stopwatch timestamps): rounds overlap across subnets.</summary>
+    public (long Started, long Ended) LastRound { get; private set; }
     public Queue<SubnetMessage> Inbox { get; } = new();
 
     public bool Covers(Principal canisterId) =>
@@ -52,6 +55,7 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     public ExecutionOutput ExecuteRound(CanisterExecutor executor, ulong time)
     {
         var output = new ExecutionOutput();
+        var started = Inbox.Count > 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         for (var n = Inbox.Count; n > 0; n--)
         {
             var message = Inbox.Dequeue();
@@ -71,6 +75,7 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
                 }
             }
         }
+        if (started != 0) LastRound = (started, System.Diagnostics.Stopwatch.GetTimestamp());
         foreach (var line in output.DebugPrints) LogDebugPrint(Id.ToString(), line);
         output.DebugPrints.Clear();
         return output;
