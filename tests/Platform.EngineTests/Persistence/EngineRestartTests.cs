@@ -71,7 +71,15 @@ public sealed class EngineRestartTests : IDisposable
             }
         }
         var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(Burst)).ToArray();
-        while (Volatile.Read(ref acknowledged) < 60) await Task.Delay(10);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (Volatile.Read(ref acknowledged) < 60)
+        {
+            if (DateTime.UtcNow > deadline || clients.All(c => c.IsCompleted))
+            {
+                throw new TimeoutException($"only {acknowledged} updates were acknowledged before the burst stopped:\n{engine.Output}");
+            }
+            await Task.Delay(10);
+        }
         await engine.KillAsync();
         stop.Cancel();
         await Task.WhenAll(clients);
