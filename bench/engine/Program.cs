@@ -6,6 +6,7 @@
 //   - Motoko counter queries, copy-on-write and with heaps copied (how queries ran before host memories);
 //   - update calls/s (submit + await, one round each) on one canister;
 //   - updates/s with two subnets executing in the same rounds, against one subnet;
+//   - updates/s on the persistent instance, each committed to its log and flushed to the disk;
 //   - queries/s on two canisters of two subnets from two threads, against one;
 //   - install time: cold (compiling), from the on-disk compiled-module cache, and from the in-memory cache.
 // A rate and its reference are measured in turns, BENCH_ENGINE_ROUNDS (3) times each, and the medians compared: on
@@ -87,6 +88,24 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
     var (updates, updatesCopied) = Pair(() => Update(instance, counter), () => Update(old, oldCounter));
     results.Add(("updates (submit + await, a round each)", updates, "/s", null, "", ">= 5000/s"));
     results.Add(("updates, heap copied (no host memory)", updatesCopied, "/s", updates, "cow", ""));
+}
+
+// ---- the persistent instance: every update committed to its log and flushed before it counts ----
+{
+    var data = Path.Combine(Path.GetTempPath(), "engine-bench-data-" + Guid.NewGuid().ToString("N"));
+    try
+    {
+        var registry = new InstanceRegistry(runtime, new InstructionLimits(), NullLoggerFactory.Instance);
+        using var persistent = Platform.Engine.Persistence.InstanceStore.Open(data, registry, runtime, 1, 64L * 1024 * 1024, NullLogger.Instance);
+        var counter = Install(persistent, 0);
+        persistent.Store!.Commit();
+        var durable = Median(() => Rate(() => { Update(persistent, counter); persistent.Store!.Commit(); }));
+        results.Add(("updates, persistent instance (log + fsync)", durable, "/s", null, "", ""));
+    }
+    finally
+    {
+        Directory.Delete(data, recursive: true);
+    }
 }
 
 // ---- two subnets against one ----
