@@ -16,4 +16,7 @@ internal sealed class EngineOptions
 
     /// <summary>PocketIC's <c>--ttl</c>: seconds without requests after which the server exits (0: never).</summary>
     public int TtlSeconds { get; set; }
+
+    /// <summary>HTTPS outcalls (<c>Engine:Outcalls</c>): the hosts canisters may reach and the request timeout.</summary>
+    public Outcalls.OutcallOptions Outcalls { get; set; } = new();
 }

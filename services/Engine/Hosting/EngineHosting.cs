@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Platform.Engine.Canisters;
 using Platform.Engine.Instances;
+using Platform.Engine.Outcalls;
 using Platform.Engine.Runtime;
 
 namespace Platform.Engine.Hosting;
@@ -22,6 +23,7 @@ internal static partial class EngineHosting
             var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
             return new InstructionLimits(o.UpdateInstructionLimit, o.QueryInstructionLimit, o.InstallInstructionLimit);
         });
+        builder.Services.AddSingleton<OutcallAdapter>();
         builder.Services.AddSingleton<InstanceRegistry>();
         builder.Services.AddSingleton<ActivityTracker>();
         builder.Services.AddHostedService<PortFileService>();
