@@ -28,6 +28,12 @@ internal static partial class EngineHosting
         builder.Services.AddSingleton<ActivityTracker>();
         builder.Services.AddHostedService<PortFileService>();
         builder.Services.AddHostedService<IdleShutdownService>();
+        builder.Services.AddHostedService<Load.LoadSampler>();
+        // Load samples go to RabbitMQ only when a broker is configured: pic-js runs the engine without one.
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(Platform.Hosting.Messaging.MessagingHosting.ConnectionStringName)))
+        {
+            Platform.Hosting.Messaging.MessagingHosting.AddPlatformMessaging(builder, "engine");
+        }
 
         // PocketIC serves HTTP/1.1 JSON (pic-js uses fetch); chunks and stable memory make big bodies.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

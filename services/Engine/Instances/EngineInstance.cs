@@ -129,7 +129,7 @@ internal sealed partial class EngineInstance : IDisposable
         var id = hash.GetHashAndReset();
         var key = Convert.ToHexStringLower(id);
         _ingress[key] = new IngressStatus(null);
-        var message = new IngressMessage(key, sender, receiver, method, payload);
+        var message = new IngressMessage(key, sender, receiver, method, payload) { Trace = System.Diagnostics.Activity.Current?.Context ?? default };
         if (receiver.IsManagementCanister) _managementInbox.Enqueue(new ManagementIngress(message, effectiveSubnet));
         else SubnetOf(receiver)!.Inbox.Enqueue(message);
         return id;

@@ -39,6 +39,8 @@ internal sealed class ManagementCanister(EngineInstance instance)
             _ => throw new ArgumentOutOfRangeException(nameof(message)),
         };
         var call = new Call(origin, caller, method, payload, cycles, subnet, time, origin is IngressOrigin);
+        using var activity = Load.EngineTelemetry.StartMessage(origin is IngressOrigin ? "ingress" : "request", "aaaaa-aa", subnet?.Id.ToString() ?? "",
+            method, message is ManagementCall m ? m.Request.Trace : ((ManagementIngress)message).Message.Trace);
         CallResult? result;
         try
         {
