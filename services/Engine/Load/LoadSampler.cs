@@ -87,10 +87,18 @@ internal sealed partial class LoadSampler(InstanceRegistry registry, IOptions<En
             try { await instance.Gate.WaitAsync(ct); }
             catch (ObjectDisposedException) { continue; } // deleted meanwhile
             try { samples.AddRange(LoadSnapshot.Take(instance, start, end)); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A sampling bug must not stop the engine (a BackgroundService that throws stops the host).
+                LogSampleFailed(e, id);
+            }
             finally { instance.Gate.Release(); }
         }
         return samples;
     }
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Sampling the load of instance {Instance} failed")]
+    private partial void LogSampleFailed(Exception exception, int instance);
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Publishing {Count} load samples failed; the next window replaces them")]
     private partial void LogPublishFailed(Exception exception, int count);
