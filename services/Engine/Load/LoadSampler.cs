@@ -54,7 +54,7 @@ internal sealed partial class LoadSampler(InstanceRegistry registry, IOptions<En
     {
         var interval = options.Value.LoadSampleInterval;
         if (interval <= TimeSpan.Zero) return;
-        var publisher = services.GetService<IPublishEndpoint>();
+        var publisher = services.GetService<IBus>(); // the bus itself: IPublishEndpoint is scoped
         EngineTelemetry.LatestSamples = () => _latest;
         var windowStart = DateTimeOffset.UtcNow;
         using var timer = new PeriodicTimer(interval);
