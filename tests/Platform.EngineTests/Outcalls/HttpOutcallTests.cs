@@ -115,6 +115,42 @@ public sealed class HttpOutcallTests(WebApplicationFactory<EngineService> factor
         Assert.All(server.Requests, r => Assert.Equal("/big", r.Path));
     }
 
+    private static byte[] RawArgs(IEnumerable<(string, string)> headers, byte[]? body = null, Principal? transformOwner = null) =>
+        CandidBinary.Encode(HttpOutcallRequest.ArgsType, CandidValue.Record(
+            ("url", CandidValue.Text("https://example.com/")),
+            ("max_response_bytes", CandidValue.None),
+            ("method", CandidValue.Variant("post", CandidValue.Null)),
+            ("headers", CandidValue.Vec(headers.Select(h => (CandidValue)CandidValue.Record(("name", CandidValue.Text(h.Item1)), ("value", CandidValue.Text(h.Item2)))))),
+            ("body", body is null ? CandidValue.None : CandidValue.Some(CandidValue.Blob(body))),
+            ("transform", transformOwner is null ? CandidValue.None : CandidValue.Some(CandidValue.Record(
+                ("function", new FuncValue(transformOwner, "transform")), ("context", CandidValue.Blob([]))))),
+            ("is_replicated", CandidValue.None)));
+
+    [Theory]
+    [InlineData("headers", "number of http request headers 65 exceeds the limit of 64")]
+    [InlineData("value", "http request header value of 8193 bytes exceeds the limit of 8192 bytes")]
+    [InlineData("total", "http request headers of 53248 bytes exceed the limit of 49152 bytes")]
+    [InlineData("body", "http_request request size 2000021 exceeds the limit of 2000000 bytes")]
+    [InlineData("transform", "must be a query of the calling canister")]
+    public void Requests_beyond_the_ic_limits_are_canister_rejects(string breaks, string message)
+    {
+        var caller = Principal.FromCanisterIndex(1);
+        var payload = breaks switch
+        {
+            "headers" => RawArgs(Enumerable.Range(0, 65).Select(i => ($"h{i}", "v"))),
+            "value" => RawArgs([("h", new string('v', 8193))]),
+            "total" => RawArgs(Enumerable.Range(0, 13).Select(i => ($"h{i:00}", new string('v', 4093)))),
+            "body" => RawArgs([], new byte[2_000_001]),
+            _ => RawArgs([], null, Principal.FromCanisterIndex(2)),
+        };
+        HttpOutcallRequest.Parse(payload, caller, out var reject);
+        Assert.NotNull(reject);
+        Assert.Equal(RejectCode.CanisterReject, reject.Code);
+        Assert.Contains(message, reject.Message);
+        HttpOutcallRequest.Parse(RawArgs([("h", "v")], [1, 2], caller), caller, out var fine);
+        Assert.Null(fine);
+    }
+
     [Fact]
     public void A_server_that_is_not_listening_is_a_sys_transient_connect_failure()
     {
