@@ -7,7 +7,12 @@ namespace Platform.Engine.Outcalls;
 
 internal enum HttpOutcallMethod { Get, Head, Post }
 
-internal sealed record HttpHeader(string Name, string Value);
+internal sealed record HttpHeader(string Name, string Value)
+{
+    /// <summary>Names plus values in UTF-8, as the IC counts headers against its limits.</summary>
+    public static long SizeOf(IEnumerable<HttpHeader> headers) =>
+        headers.Sum(h => (long)Encoding.UTF8.GetByteCount(h.Name) + Encoding.UTF8.GetByteCount(h.Value));
+}
 
 /// <summary>What a server answered, or what a mock or a transform made of it (the IC's http_request_result).</summary>
 internal sealed record HttpOutcallResponse(System.Numerics.BigInteger Status, IReadOnlyList<HttpHeader> Headers, byte[] Body)
@@ -18,7 +23,7 @@ internal sealed record HttpOutcallResponse(System.Numerics.BigInteger Status, IR
         ("body", CandidValue.Blob(Body)));
 
     /// <summary>Header names and values plus body, which is what max_response_bytes bounds.</summary>
-    public ulong Size => (ulong)(Headers.Sum(h => (long)Encoding.UTF8.GetByteCount(h.Name) + Encoding.UTF8.GetByteCount(h.Value)) + Body.Length);
+    public ulong Size => (ulong)(HttpHeader.SizeOf(Headers) + Body.Length);
 
     public byte[] Encode() => CandidBinary.Encode(HttpOutcallRequest.ResultType, ToCandid());
 
@@ -74,8 +79,7 @@ internal sealed record HttpOutcallRequest(
 
     /// <summary>Request bytes as the IC prices them: url, headers, body, transform method name and context.</summary>
     public long RequestSize =>
-        Encoding.UTF8.GetByteCount(Url) + Headers.Sum(h => (long)Encoding.UTF8.GetByteCount(h.Name) + Encoding.UTF8.GetByteCount(h.Value))
-        + (Body?.Length ?? 0) + (Transform is { } t ? Encoding.UTF8.GetByteCount(t.Method) : 0) + TransformContext.Length;
+        Encoding.UTF8.GetByteCount(Url) + HttpHeader.SizeOf(Headers) + (Body?.Length ?? 0) + (Transform is { } t ? Encoding.UTF8.GetByteCount(t.Method) : 0) + TransformContext.Length;
 
     public UInt128 Cost => (UInt128)(BaseFee + PerRequestByteFee * RequestSize) + (UInt128)PerResponseByteFee * MaxResponseBytes;
 

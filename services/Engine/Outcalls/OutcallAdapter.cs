@@ -99,7 +99,7 @@ internal sealed class OutcallAdapter : IDisposable
             var headers = response.Headers.Concat(response.Content.Headers)
                 .SelectMany(h => h.Value.Select(v => new HttpHeader(h.Key.ToLowerInvariant(), v))).ToList();
             var limit = (long)request.MaxResponseBytes;
-            var headerBytes = headers.Sum(h => (long)System.Text.Encoding.UTF8.GetByteCount(h.Name) + System.Text.Encoding.UTF8.GetByteCount(h.Value));
+            var headerBytes = HttpHeader.SizeOf(headers);
             if (headerBytes > limit) return Failed($"Header size exceeds specified response size limit {limit}");
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
             var bodyLimit = limit - headerBytes;
