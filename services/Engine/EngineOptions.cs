@@ -25,4 +25,10 @@ internal sealed class EngineOptions
 
     /// <summary>PocketIC's <c>--ttl</c>: seconds without requests after which the server exits (0: never).</summary>
     public int TtlSeconds { get; set; }
+
+    /// <summary>HTTPS outcalls (<c>Engine:Outcalls</c>): the hosts canisters may reach and the request timeout.</summary>
+    public Outcalls.OutcallOptions Outcalls { get; set; } = new();
+
+    /// <summary>How often a load sample per subnet is taken (and published when a broker is configured); 0: never.</summary>
+    public TimeSpan LoadSampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -44,8 +44,14 @@ internal sealed class EngineHarness : IDisposable
     public static readonly Principal Mallory = Principal.FromBytes([9, 9, 9, 9, 2]);
 
     public EngineHarness(int applicationSubnets = 2, InstructionLimits? limits = null)
+        : this(new InstanceRegistry(SharedRuntime, limits ?? new InstructionLimits(), NullLoggerFactory.Instance), applicationSubnets)
     {
-        Registry = new InstanceRegistry(SharedRuntime, limits ?? new InstructionLimits(), NullLoggerFactory.Instance);
+    }
+
+    /// <summary>An instance of a running engine's registry (the REST API and background services see it too).</summary>
+    public EngineHarness(InstanceRegistry registry, int applicationSubnets = 2)
+    {
+        Registry = registry;
         Instance = Registry.Create(new SubnetLayout(Application: applicationSubnets));
     }
 

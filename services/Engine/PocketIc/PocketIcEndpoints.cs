@@ -41,6 +41,8 @@ internal static partial class PocketIcEndpoints
         Map(app, "POST", "read/get_controllers", GetControllers);
         Map(app, "POST", "read/get_stable_memory", GetStableMemory);
         Map(app, "POST", "update/set_stable_memory", SetStableMemory);
+        Map(app, "GET", "read/get_canister_http", Outcalls.OutcallJson.WritePending);
+        Map(app, "POST", "update/mock_canister_http", Outcalls.OutcallJson.Mock);
         Map(app, "GET", "auto_progress", (_, _, w) => w.WriteBooleanValue(false));
         Map(app, "POST", "read/pub_key", (_, _, _) =>
             throw new PocketIcRequestException("the engine does not sign certificates, so subnets have no public key"));

@@ -118,19 +118,21 @@ internal sealed class CanisterSandbox : IDisposable
         _store.Fuel = (ulong)context.InstructionLimit;
         Context = context;
         _heapCopyCurrent = false;
+        ExecutionFailure? failure = null;
         try
         {
             body();
-            return context.Failure;
+            return failure = context.Failure;
         }
         catch (Exception e) when (e is WasmtimeException or CanisterTrapException or TrapException)
         {
-            return context.Failure ?? Describe(context, e);
+            return failure = context.Failure ?? Describe(context, e);
         }
         finally
         {
             context.InstructionsUsed = context.InstructionLimit - (long)_store.Fuel;
             Context = null;
+            Load.EngineTelemetry.Executed(context, failure is not null);
         }
     }
 

@@ -93,6 +93,12 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
             }
             return;
         }
+        // A response continues the call's span (its callback holds it); other messages carry their parent.
+        var parent = message is CanisterResponse answer && canister.Callbacks.TryGetValue(answer.CallbackId, out var callback) && callback.Span is { } span
+            ? span.Context
+            : message.Trace;
+        using var activity = Load.EngineTelemetry.StartMessage(KindOf(message), canister.Load.CanisterTag, canister.Load.SubnetTag,
+            message switch { IngressMessage i => i.Method, CanisterRequest r => r.Method, _ => null }, parent);
         switch (message)
         {
             case IngressMessage ingress:
@@ -110,6 +116,14 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
                 break;
         }
     }
+
+    private static string KindOf(SubnetMessage message) => message switch
+    {
+        IngressMessage => "ingress",
+        CanisterRequest => "request",
+        CanisterResponse => "response",
+        _ => "timer",
+    };
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Subnet {Subnet}: executing a message for {Canister} failed inside the engine")]
     private partial void LogExecutionFailed(Exception exception, string subnet, string canister);
