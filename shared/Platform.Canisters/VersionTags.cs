@@ -3,8 +3,8 @@ namespace Platform.Canisters;
 /// <summary>
 /// The OCI tags a version's metadata gives it, so a plain OCI client can pull versions too: <c>&lt;branch&gt;-latest</c>
 /// (the branch's head), <c>&lt;tag&gt;</c> and <c>sha-&lt;commit&gt;</c>. Branch names may hold characters a tag cannot
-/// (<c>feature/login</c>): each character outside <c>[A-Za-z0-9._-]</c> becomes <c>-</c>, and a leading <c>.</c> or
-/// <c>-</c> becomes <c>_</c>, so <c>feature/login</c> is tagged <c>feature-login-latest</c>. Two branches that differ only
+/// (<c>feature/login</c>): each character outside <c>[A-Za-z0-9._-]</c> becomes <c>-</c>, and a first character a tag
+/// cannot start with (anything but a letter, digit or <c>_</c>) becomes <c>_</c>, so <c>feature/login</c> is tagged <c>feature-login-latest</c>. Two branches that differ only
 /// there share the tag; the platform API keeps the exact branch.
 /// </summary>
 public static class VersionTags
@@ -33,7 +33,7 @@ public static class VersionTags
         {
             var c = source[i];
             span[i] = char.IsAsciiLetterOrDigit(c) || c == '_' || (i > 0 && c is '.' or '-') ? c
-                : i == 0 && c is '.' or '-' ? '_'
+                : i == 0 ? '_'
                 : '-';
         }
     });
