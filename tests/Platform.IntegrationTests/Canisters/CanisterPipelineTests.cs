@@ -3,6 +3,7 @@ using System.Net;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Events;
 using Platform.IntegrationTests.Infrastructure;
+using Platform.IntegrationTests.Pinning;
 using static Platform.IntegrationTests.Canisters.CanisterArtifacts;
 
 namespace Platform.IntegrationTests.Canisters;
@@ -16,7 +17,10 @@ public sealed class CanisterPipelineTests(PlatformFixture platform)
     {
         var stack = platform.Stack;
         var probe = new PlatformProbe(stack);
-        var name = $"pipe{Guid.NewGuid():N}"[..16] + "/ledger";
+        var ns = $"pipe{Guid.NewGuid():N}"[..16];
+        var name = ns + "/ledger";
+        // The node's copy is read back as it is: a public namespace's (a private one's is ciphertext).
+        await NamespaceSettingsMessages.PublishAsync(stack, ns, isPublic: true);
         var wasm = Module("counter_v2");
         var pushed = await PushAsync(new RegistryClient(stack.Gateway), name, wasm, gzip: true, "main", "v2", Commit(name));
 
@@ -26,7 +30,11 @@ public sealed class CanisterPipelineTests(PlatformFixture platform)
 
         // The version shows the CID, and the node serves the layer's bytes: gzip of exactly the pushed module.
         using (var versions = await stack.Gateway.GetAsync($"/api/v1/canisters/{name}/versions"))
-            Assert.Equal(cid, (await RefusalAsync(versions, HttpStatusCode.OK)).GetProperty("versions")[0].GetProperty("cid").GetString());
+        {
+            var version = (await RefusalAsync(versions, HttpStatusCode.OK)).GetProperty("versions")[0];
+            Assert.Equal(cid, version.GetProperty("cid").GetString());
+            Assert.Equal("public", version.GetProperty("ipfsMode").GetString());
+        }
         await using var fromIpfs = (await probe.Ipfs().CatAsync(cid))!;
         using var layerBytes = new MemoryStream();
         await fromIpfs.CopyToAsync(layerBytes);

@@ -51,6 +51,8 @@ public sealed class ModuleHashTests(RegistryFixture registry) : IAsyncLifetime
         var digest = version.GetProperty("digest").GetString();
         var moduleHash = version.GetProperty("moduleHash").GetString();
         var wasm = await registry.Gateway.GetByteArrayAsync($"/api/v1/canisters/{name}/versions/{digest}/wasm");
+        // The registry's moduleHash is the SHA-256 of the bytes it serves, which are what gets installed.
+        Assert.Equal(moduleHash, HashOf(wasm));
 
         using var created = await _pic.PostAsJsonAsync("/instances", new { });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -62,7 +64,7 @@ public sealed class ModuleHashTests(RegistryFixture registry) : IAsyncLifetime
 
         var install = CandidValue.Record(
             ("mode", CandidValue.Variant("install", CandidValue.Null)), ("canister_id", CandidValue.Principal(canister)),
-            ("wasm_module", CandidValue.Blob(wasm)), ("arg", CandidValue.Blob([])), ("sender_canister_version", CandidValue.None));
+            ("wasm_module", CandidValue.Blob(wasm)), ("arg", CandidValue.Blob(CandidBinary.Encode([], []))), ("sender_canister_version", CandidValue.None));
         await ManagementAsync(instance, "install_code", CandidBinary.Encode(ManagementTypes.InstallCodeArgs, install));
 
         var status = await ManagementAsync(instance, "canister_status",
