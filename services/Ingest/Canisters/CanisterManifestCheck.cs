@@ -1,7 +1,9 @@
+using Marten;
 using Platform.Canisters;
 using Platform.Ingest.Storage;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
+using Platform.Registry.ReadModels;
 
 namespace Platform.Ingest.Canisters;
 
@@ -16,7 +18,7 @@ internal sealed record CanisterPush(CanisterVersionPushed Version, IReadOnlyList
 /// with a detail naming the field. Reads the config and the layer from the content store, so it runs before the
 /// write (which still checks the blobs are linked here).
 /// </summary>
-internal sealed class CanisterManifestCheck(ContentStore content)
+internal sealed class CanisterManifestCheck(ContentStore content, IDocumentStore store)
 {
     /// <summary>Far above any service type; the config is read whole into memory.</summary>
     private const int MaxConfigBytes = 1 << 20;
@@ -48,10 +50,19 @@ internal sealed class CanisterManifestCheck(ContentStore content)
         if (layer.Size > CanisterArtifact.MaxModuleBytes)
             return Refuse("layers[0].size", $"the module is {layer.Size} bytes, over the engine's limit of {CanisterArtifact.MaxModuleBytes}");
 
-        // A blob not in the store is not linked here either: the write refuses it as MANIFEST_BLOB_UNKNOWN.
         var configPath = content.BlobPath(config.Digest);
         if (!File.Exists(configPath) || !File.Exists(content.BlobPath(layer.Digest)))
-            return (null, null);
+        {
+            // Blobs this repository does not link: the write refuses them (MANIFEST_BLOB_UNKNOWN). Linked ones whose
+            // local file is gone (a lost disk; IPFS has them) cannot be checked here, and an unchecked canister
+            // manifest is never stored: retry once they are uploaded again.
+            await using var query = store.QuerySession();
+            var repo = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(repository), ct);
+            if (repo?.HasBlob(config.Digest) != true || repo.HasBlob(layer.Digest) != true)
+                return (null, null);
+            return (null, new OciError(OciErrorCode.Unavailable, "the config or module is not in the local content store: upload it again",
+                new { field = File.Exists(configPath) ? "layers[0]" : "config" }));
+        }
         var configBytes = await File.ReadAllBytesAsync(configPath, ct);
         if (!CanisterConfigReader.TryRead(configBytes, out var parsed, out var invalid))
             return Refuse(invalid!.Field, invalid.Message);

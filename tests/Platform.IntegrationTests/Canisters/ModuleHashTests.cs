@@ -63,8 +63,9 @@ public sealed class ModuleHashTests(RegistryFixture registry) : IAsyncLifetime
         var canister = CandidBinary.Decode(reply, ManagementTypes.CanisterIdRecord).AsRecord()["canister_id"].AsPrincipal();
 
         var install = CandidValue.Record(
+            // The test counters are actor classes: their init takes the start value (a Nat).
             ("mode", CandidValue.Variant("install", CandidValue.Null)), ("canister_id", CandidValue.Principal(canister)),
-            ("wasm_module", CandidValue.Blob(wasm)), ("arg", CandidValue.Blob(CandidBinary.Encode([], []))), ("sender_canister_version", CandidValue.None));
+            ("wasm_module", CandidValue.Blob(wasm)), ("arg", CandidValue.Blob(CandidBinary.Encode(CandidType.Nat, CandidValue.Nat(5)))), ("sender_canister_version", CandidValue.None));
         await ManagementAsync(instance, "install_code", CandidBinary.Encode(ManagementTypes.InstallCodeArgs, install));
 
         var status = await ManagementAsync(instance, "canister_status",
