@@ -52,6 +52,7 @@ npm_ci() { # DIR [npm ci options...]
 npm_ci dev/ipfs-node
 npm_ci tests/crosscheck/candid --ignore-scripts
 npm_ci tests/pic --ignore-scripts
+npm_ci tests/crosscheck/ic-wasm
 
 # ---- Local NuGet feed: Patched.DistributedLock.Postgres (see build/Patched.DistributedLock.Postgres).
 SHIM=build/Patched.DistributedLock.Postgres/Patched.DistributedLock.Postgres.csproj

@@ -3,6 +3,7 @@ using Platform.Hosting;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Platform.Ingest;
+using Platform.Ingest.Canisters;
 using Platform.Ingest.Gc;
 using Platform.Ingest.Internal;
 using Platform.Ipfs;
@@ -35,6 +36,7 @@ builder.AddPlatformMarten(options =>
 // RabbitPublisher). Ingest stays ready while the broker is down; the relays catch up from their checkpoints.
 builder.Services.AddSingleton<RabbitPublisher>();
 builder.AddOciWrites();
+builder.AddCanisterModules();
 builder.AddGarbageCollection();
 builder.AddRetention();
 // Only to read back blobs whose local file is gone: Ingest stays ready without IPFS, so no readiness check.
@@ -44,6 +46,7 @@ var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapOciWrites();
+app.MapCanisterModules();
 app.MapGarbageCollection();
 app.MapRetention();
 app.MapInternalContent();

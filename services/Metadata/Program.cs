@@ -1,6 +1,7 @@
 using Platform.Hosting;
 using Platform.Hosting.Persistence;
 using Platform.Metadata;
+using Platform.Metadata.Canisters;
 using Platform.Metadata.Namespaces;
 using Platform.Metadata.Repositories;
 using Platform.Registry;
@@ -12,12 +13,14 @@ builder.AddPlatformDefaults("metadata");
 builder.AddPlatformMarten(options => options.AddRegistry());
 builder.AddOciReads();
 builder.AddRepositoryApi();
+builder.AddCanisterApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapOciReads();
 app.MapRepositoryApi();
+app.MapCanisterApi();
 app.MapNamespaceUsage();
 app.Run();
 

@@ -14,7 +14,8 @@ internal sealed class AuditConsumer(AuditLog log) :
     IConsumer<ManifestPushedV1>, IConsumer<TagMovedV1>, IConsumer<TagDeletedV1>, IConsumer<ManifestDeletedV1>,
     IConsumer<BlobPinnedV1>, IConsumer<BlobUnpinnedV1>,
     IConsumer<BlobDeletedV1>, IConsumer<UploadExpiredV1>, IConsumer<GarbageCollectedV1>,
-    IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>
+    IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>,
+    IConsumer<CanisterVersionPushedV1>, IConsumer<CanisterVersionCorruptedV1>
 {
     public Task Consume(ConsumeContext<UploadStartedV1> c) => Record(c, "upload.started", c.Message.Repository);
     public Task Consume(ConsumeContext<UploadCompletedV1> c) => Record(c, "upload.completed", c.Message.Repository, c.Message.Digest);
@@ -38,6 +39,15 @@ internal sealed class AuditConsumer(AuditLog log) :
 
     internal static string GcSummary(GarbageCollectedV1 m) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"run={m.RunId:N} bytes-reclaimed={m.BytesReclaimed} unlinked={m.UnlinkedBlobs} deleted={m.DeletedBlobs} expired-uploads={m.ExpiredUploads} orphan-files={m.OrphanFiles} truncated-uploads={m.TruncatedUploads} retention-tags={m.RetentionTags} retention-manifests={m.RetentionManifests} requested-by={m.RequestedBy}");
+
+    // The tag column names the version as a deploy file selects it: branch, tag and commit.
+    public Task Consume(ConsumeContext<CanisterVersionPushedV1> c) =>
+        Record(c, "canister.pushed", c.Message.Repository, c.Message.Digest, CanisterVersionLine(c.Message.Branch, c.Message.Tag, c.Message.Commit));
+    public Task Consume(ConsumeContext<CanisterVersionCorruptedV1> c) =>
+        Record(c, "canister.corrupted", c.Message.Repository, c.Message.Digest, $"module-hash={c.Message.ModuleHash} found={c.Message.Found}");
+
+    internal static string CanisterVersionLine(string branch, string? tag, string commit) =>
+        tag is null ? $"{branch}@{commit}" : $"{branch}:{tag}@{commit}";
 
     public Task Consume(ConsumeContext<AccessDeniedV1> c) => Record(c, "access.denied", c.Message.Repository);
     public Task Consume(ConsumeContext<LoginFailedV1> c) => Record(c, "login.failed", null);

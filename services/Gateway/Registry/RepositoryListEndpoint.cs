@@ -11,7 +11,7 @@ using Platform.Registry.Oci;
 namespace Platform.Gateway.Registry;
 
 /// <summary>
-/// GET /api/v1/repositories with auth on, filtered like /v2/_catalog: admins get Metadata's answer as it is; everyone
+/// GET /api/v1/repositories (and GET /api/v1/canisters, the same shape over canister modules) with auth on, filtered like /v2/_catalog: admins get Metadata's answer as it is; everyone
 /// else gets the repositories of the namespaces they may pull (public ones, their memberships). For those the gateway
 /// reads Metadata's whole list, page by page, keeps what the caller may see and pages that itself (n, last, next and
 /// the Link header), so that pages are full and a cursor never reveals a hidden name.
@@ -19,6 +19,7 @@ namespace Platform.Gateway.Registry;
 internal static class RepositoryListEndpoint
 {
     public const string Name = "filtered-repository-list";
+    public const string CanisterListName = "filtered-canister-list";
     private const string BasePath = "/api/v1/repositories";
     // The repository API's page sizes: the same answers to the same n.
     private const int DefaultPageSize = 100;
@@ -26,12 +27,18 @@ internal static class RepositoryListEndpoint
 
     public static IEndpointRouteBuilder MapFilteredRepositoryList(this IEndpointRouteBuilder app)
     {
-        app.MapGet(BasePath, ListAsync).WithOrder(-1).WithName(Name);
+        app.MapGet(BasePath, (HttpContext http, IHttpClientFactory clients, IOptions<BackendOptions> backends, IdentityDirectory directory,
+                IConfiguration configuration, CancellationToken ct) => ListAsync(BasePath, "repositories", http, clients, backends, directory, configuration, ct))
+            .WithOrder(-1).WithName(Name);
+        app.MapGet(Platform.Canisters.CanisterApiPath.BasePath, (HttpContext http, IHttpClientFactory clients, IOptions<BackendOptions> backends,
+                IdentityDirectory directory, IConfiguration configuration, CancellationToken ct) =>
+                ListAsync(Platform.Canisters.CanisterApiPath.BasePath, "canisters", http, clients, backends, directory, configuration, ct))
+            .WithOrder(-1).WithName(CanisterListName);
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, IHttpClientFactory clients, IOptions<BackendOptions> backends,
-        IdentityDirectory directory, IConfiguration configuration, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string basePath, string itemsKey, HttpContext http, IHttpClientFactory clients,
+        IOptions<BackendOptions> backends, IdentityDirectory directory, IConfiguration configuration, CancellationToken ct)
     {
         var query = http.Request.Query;
         var nText = query["n"].ToString();
@@ -45,7 +52,7 @@ internal static class RepositoryListEndpoint
         var pullable = await directory.PullableNamespacesAsync(http.GetCaller().Name, ct);
         if (pullable is null)
         {
-            using var response = await GetAsync(http, client, backends, configuration, http.Request.QueryString.Value ?? "", ct);
+            using var response = await GetAsync(http, client, backends, configuration, basePath + (http.Request.QueryString.Value ?? ""), ct);
             if (response.Headers.TryGetValues("Link", out var link))
                 http.Response.Headers.Link = link.ToArray();
             return Results.Content(await response.Content.ReadAsStringAsync(ct), response.Content.Headers.ContentType?.ToString(),
@@ -56,15 +63,15 @@ internal static class RepositoryListEndpoint
         string? next = $"?n={MaxPageSize}";
         while (next is not null)
         {
-            using var response = await GetAsync(http, client, backends, configuration, next, ct);
+            using var response = await GetAsync(http, client, backends, configuration, basePath + next, ct);
             if (!response.IsSuccessStatusCode)
             {
                 // Metadata is failing: retryable, like any backend failure behind the gateway.
                 http.Response.Headers.RetryAfter = "5";
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "the repository list is not available; retry shortly");
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: $"the {itemsKey} list is not available; retry shortly");
             }
             var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
-            foreach (var item in body["repositories"]!.AsArray())
+            foreach (var item in body[itemsKey]!.AsArray())
                 if (item?["name"]?.GetValue<string>() is { } name && pullable.Contains(ScopeParser.NamespaceOf(name)))
                     visible.Add(item.DeepClone());
             next = body["next"]?.GetValue<string>() is { } link && link.IndexOf('?') is var q and >= 0 ? link[q..] : null;
@@ -77,17 +84,17 @@ internal static class RepositoryListEndpoint
         string? nextPage = null;
         if (page.HasMore)
         {
-            nextPage = $"{BasePath}?n={page.Requested.ToString(CultureInfo.InvariantCulture)}&last={Uri.EscapeDataString(page.Last!)}";
-            http.Response.Headers.Link = Pagination.NextLink(BasePath, page);
+            nextPage = $"{basePath}?n={page.Requested.ToString(CultureInfo.InvariantCulture)}&last={Uri.EscapeDataString(page.Last!)}";
+            http.Response.Headers.Link = Pagination.NextLink(basePath, page);
         }
         return Results.Json(new JsonObject
         {
-            ["repositories"] = new JsonArray(page.Items.Select(i => byName[i]).ToArray()),
+            [itemsKey] = new JsonArray(page.Items.Select(i => byName[i]).ToArray()),
             ["next"] = nextPage,
         });
     }
 
     private static Task<HttpResponseMessage> GetAsync(HttpContext http, HttpClient client, IOptions<BackendOptions> backends,
-        IConfiguration configuration, string queryString, CancellationToken ct) =>
-        MetadataRequests.SendAsync(http, client, backends.Value, configuration, BasePath + queryString, ct);
+        IConfiguration configuration, string pathAndQuery, CancellationToken ct) =>
+        MetadataRequests.SendAsync(http, client, backends.Value, configuration, pathAndQuery, ct);
 }

@@ -19,6 +19,7 @@ internal static class BackendRouting
         BackendOptions.Bind(backends, builder.Configuration);
 
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<OciServiceConstraint>(OciServiceConstraint.Name));
+        builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<CanisterWasmConstraint>(CanisterWasmConstraint.Name));
         var routes = GatewayRoutes.All.ToList();
         var clusters = backends.Routed.Select(b => Cluster(b.Key, b.Value)).ToList();
         if (backends.IngestUploads.Length > 0)

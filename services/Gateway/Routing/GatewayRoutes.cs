@@ -17,6 +17,10 @@ public static class GatewayRoutes
         // depends on how an empty catch-all matches.
         new() { RouteId = "api-repositories", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories" } },
         new() { RouteId = "api-repository", ClusterId = "metadata", Match = new() { Path = "/api/v1/repositories/{**rest}" } },
+        // Canister modules: Metadata's read models, except a module's bytes, which are in Ingest's content store.
+        new() { RouteId = "api-canisters", ClusterId = "metadata", Match = new() { Path = "/api/v1/canisters" } },
+        new() { RouteId = "api-canister-wasm", ClusterId = "ingest", Order = -1, Match = new() { Path = "/api/v1/canisters/{**rest:" + CanisterWasmConstraint.Name + "}" } },
+        new() { RouteId = "api-canister", ClusterId = "metadata", Match = new() { Path = "/api/v1/canisters/{**rest}" } },
         new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
         // Garbage collection runs in Ingest, the writer of the registry's streams; the guard admits admins only.
         new() { RouteId = "api-admin-gc", ClusterId = "ingest", Match = new() { Path = "/api/v1/admin/gc", Methods = ["POST"] } },

@@ -1,3 +1,4 @@
+using Platform.Ingest.Canisters;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
 using Platform.Registry.Writing;
@@ -5,7 +6,7 @@ using Platform.Registry.Writing;
 namespace Platform.Ingest.Manifests;
 
 /// <summary>Manifest PUT (by tag or by digest) and DELETE: validated, then recorded as repository events.</summary>
-internal sealed class ManifestWriteHandlers(RegistryWriter writer)
+internal sealed class ManifestWriteHandlers(RegistryWriter writer, CanisterManifestCheck canisters)
 {
     // PUT /v2/<name>/manifests/<reference>
     public async Task<IResult> PutAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -30,11 +31,18 @@ internal sealed class ManifestWriteHandlers(RegistryWriter writer)
             return OciResults.Error(invalid!);
 
         var digestText = digest.ToString();
+        var who = WriteContext.FromRequest(http);
+        var (canister, notCanister) = await canisters.CheckAsync(name, digestText, manifest, who.Actor, ct);
+        if (notCanister is not null)
+            return OciResults.Error(notCanister);
+
         var pushed = new ManifestPushed(
             name, digestText, manifest.MediaType, body, manifest.Subject?.Digest, manifest.ArtifactType,
             manifest.Annotations, [.. manifest.BlobReferences.Select(b => b.Digest)],
             [.. manifest.ManifestReferences.Select(m => m.Digest)]);
-        if (await writer.PutManifestAsync(pushed, byDigest ? null : reference, WriteContext.FromRequest(http), ct) is { } refused)
+        // A canister version is tagged by its metadata too, whatever reference it was pushed by.
+        string[] tags = [.. byDigest ? [] : new[] { reference }, .. canister?.Tags ?? []];
+        if (await writer.PutManifestAsync(pushed, tags, canister?.Version, who, ct) is { } refused)
             return OciResults.Error(OciErrorCode.ManifestBlobUnknown, refused.Message, new { digest = refused.Digest });
 
         http.Response.Headers.Location = $"/v2/{name}/manifests/{digestText}";

@@ -30,6 +30,8 @@ public static class IntegrationEvents
             BlobPinned x => new BlobPinnedV1(meta, x.Digest, x.Cid, x.Size, x.Mode ?? PinModes.Public, x.KeyId),
             BlobUnpinned x => new BlobUnpinnedV1(meta, x.Digest, x.Cid),
             BlobDeleted x => new BlobDeletedV1(meta, x.Digest, x.Size),
+            CanisterVersionPushed x => new CanisterVersionPushedV1(meta, x.Repository, x.Digest, x.Branch, x.Tag, x.Commit, x.ModuleHash),
+            CanisterVersionCorrupted x => new CanisterVersionCorruptedV1(meta, x.Repository, x.Digest, x.ModuleHash, x.Found),
             UploadExpired x => new UploadExpiredV1(meta, x.SessionId, x.Repository, x.Offset),
             GarbageCollected x => new GarbageCollectedV1(meta, x.RunId, x.DryRun, x.RequestedBy, x.UnlinkedBlobs.Count,
                 x.DeletedBlobs.Count, x.ExpiredUploads.Count, x.OrphanFiles.Count, x.TruncatedUploads.Count, x.BytesReclaimed,

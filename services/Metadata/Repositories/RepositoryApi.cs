@@ -1,3 +1,6 @@
+using Platform.Metadata.Tags;
+using Platform.Registry.Routing;
+
 namespace Platform.Metadata.Repositories;
 
 /// <summary>
@@ -6,11 +9,10 @@ namespace Platform.Metadata.Repositories;
 /// </summary>
 public static class RepositoryApi
 {
-    private const string BlobsSegment = "/blobs/";
-
     public static WebApplicationBuilder AddRepositoryApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<RepositoryHandlers>();
+        builder.Services.AddScoped<TagHistoryHandlers>();
         return builder;
     }
 
@@ -19,17 +21,19 @@ public static class RepositoryApi
         app.MapGet(RepositoryHandlers.BasePath, (RepositoryHandlers h, HttpContext http, CancellationToken ct) => h.ListAsync(http, ct));
 
         // Repository names contain slashes, which a route template cannot bound, so one catch-all takes the
-        // rest of the path and splits it itself (as the /v2 routes do).
-        app.MapGet(RepositoryHandlers.BasePath + "/{**path}", (string? path, RepositoryHandlers h, HttpContext http, CancellationToken ct) =>
+        // rest of the path and splits it itself (as the /v2 routes do), the way the gateway splits it to authorize.
+        app.MapGet(RepositoryHandlers.BasePath + "/{**path}", (string? path, RepositoryHandlers h, TagHistoryHandlers tags, HttpContext http, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(path))
                 return h.ListAsync(http, ct);
-            // The last "/blobs/" splits when what follows looks like a digest (it has a ':', which no repository
-            // name can): a name may itself contain a "blobs" component, a digest never a slash.
-            var split = path.LastIndexOf(BlobsSegment, StringComparison.Ordinal);
-            return split < 0 || !path.AsSpan(split + BlobsSegment.Length).Contains(':')
-                ? h.GetAsync(path, ct)
-                : h.GetBlobAsync(path[..split], path[(split + BlobsSegment.Length)..], ct);
+            var parsed = RepositoryApiPath.Parse(path);
+            return parsed.Kind switch
+            {
+                RepositoryApiKind.Blob => h.GetBlobAsync(parsed.Name, parsed.Reference!, ct),
+                RepositoryApiKind.Tag => tags.GetAsync(parsed.Name, parsed.Reference!, http, ct),
+                RepositoryApiKind.TagHistory => tags.HistoryAsync(parsed.Name, parsed.Reference!, ct),
+                _ => h.GetAsync(path, http, ct),
+            };
         });
         return app;
     }

@@ -14,17 +14,14 @@ namespace Platform.Metadata.Repositories;
 public sealed class RepositoryHandlers(IQuerySession query)
 {
     public const string BasePath = "/api/v1/repositories";
-    public const int DefaultPageSize = 100;
-    public const int MaxPageSize = 1000;
+    public const int DefaultPageSize = ApiQuery.DefaultPageSize;
+    public const int MaxPageSize = ApiQuery.MaxPageSize;
 
     /// <summary>GET /api/v1/repositories?n=&amp;last= — repositories with content, ordinal by name.</summary>
     public async Task<IResult> ListAsync(HttpContext http, CancellationToken ct)
     {
-        var nText = http.Request.Query["n"].ToString();
-        var n = DefaultPageSize;
-        if (nText.Length > 0
-            && (!int.TryParse(nText, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1 || n > MaxPageSize))
-            return Problems.BadRequest("invalid page size", $"n must be a whole number from 1 to {MaxPageSize}");
+        if (!ApiQuery.TryPageSize(http, out var n, out var badSize))
+            return badSize!;
 
         // Names only, sorted here: the database's collation need not be ordinal, and the cursor (`last`) must
         // compare the same way the order does. Only the page's documents are then loaded whole.
@@ -55,14 +52,21 @@ public sealed class RepositoryHandlers(IQuerySession query)
         return Results.Json(new RepositoryList(items, next));
     }
 
-    /// <summary>GET /api/v1/repositories/{name}: tags, manifests (newest first) and linked blobs.</summary>
-    public async Task<IResult> GetAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// GET /api/v1/repositories/{name}?at=: tags, manifests (newest first) and linked blobs, now or as they were at a
+    /// time (the repository stream's events up to then, aggregated by the same projection).
+    /// </summary>
+    public async Task<IResult> GetAsync(string name, HttpContext http, CancellationToken ct)
     {
         if (!RepositoryName.IsValid(name))
             return Problems.BadRequest("invalid repository name", $"'{name}' is not a valid repository name");
-        var repo = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(name), ct);
+        if (!ApiQuery.TryAt(http, out var at, out var badAt))
+            return badAt!;
+        var repo = at is { } time
+            ? await query.Events.AggregateStreamAsync<RepositoryState>(StreamKeys.Repository(name), timestamp: time, token: ct)
+            : await query.LoadAsync<RepositoryState>(StreamKeys.Repository(name), ct);
         if (repo is null || !repo.HasContent)
-            return Problems.NotFound("repository not found", $"no repository named '{name}'");
+            return Problems.NotFound("repository not found", at is null ? $"no repository named '{name}'" : $"no repository named '{name}' at {at:O}");
 
         var tagsByDigest = repo.Tags
             .GroupBy(t => t.Value, StringComparer.Ordinal)
@@ -145,6 +149,9 @@ internal static class Problems
     public static IResult BadRequest(string title, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: title, detail: detail);
 
-    public static IResult NotFound(string title, string detail) =>
-        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail);
+    public static IResult NotFound(string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail, extensions: extensions);
+
+    public static IResult Conflict(string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail, extensions: extensions);
 }

@@ -248,6 +248,14 @@ public sealed class RegistryWriter(IDocumentStore store)
     /// elsewhere. Refused, with nothing written, when the repository lacks a blob or manifest it references.
     /// </summary>
     public Task<ManifestRefusal?> PutManifestAsync(ManifestPushed manifest, string? tag, WriteContext who, CancellationToken ct) =>
+        PutManifestAsync(manifest, tag is null ? [] : [tag], null, who, ct);
+
+    /// <summary>
+    /// The same for several tags at once (a canister version's generated ones), with the canister version the
+    /// manifest describes, appended right after the manifest when the repository did not hold it yet.
+    /// </summary>
+    public Task<ManifestRefusal?> PutManifestAsync(ManifestPushed manifest, IReadOnlyList<string> tags, CanisterVersionPushed? canister,
+        WriteContext who, CancellationToken ct) =>
         WriteRepositoryAsync(manifest.Repository, who, (_, repo) =>
         {
             var state = repo.Aggregate;
@@ -257,11 +265,33 @@ public sealed class RegistryWriter(IDocumentStore store)
                 return Task.FromResult<ManifestRefusal?>(new("the index references a manifest unknown to this repository", missingManifest));
 
             if (state?.Manifests.ContainsKey(manifest.Digest) != true)
+            {
                 repo.AppendOne(manifest);
-            var previous = state?.Tags.GetValueOrDefault(tag ?? "");
-            if (tag is not null && previous != manifest.Digest)
-                repo.AppendOne(new TagMoved(manifest.Repository, tag, manifest.Digest, previous));
+                if (canister is not null)
+                    repo.AppendOne(canister);
+            }
+            foreach (var tag in tags.Distinct(StringComparer.Ordinal))
+            {
+                var previous = state?.Tags.GetValueOrDefault(tag);
+                if (previous != manifest.Digest)
+                    repo.AppendOne(new TagMoved(manifest.Repository, tag, manifest.Digest, previous));
+            }
             return Task.FromResult<ManifestRefusal?>(null);
+        }, ct);
+
+    /// <summary>
+    /// Marks a canister version's stored module as corrupted (its bytes no longer hash to its module hash); false when
+    /// the version is unknown, gone, or already marked.
+    /// </summary>
+    public Task<bool> RecordCanisterCorruptedAsync(string repository, string digest, string found, WriteContext who, CancellationToken ct) =>
+        WriteRepositoryAsync(repository, who, async (session, repo) =>
+        {
+            if (repo.Aggregate?.Manifests.ContainsKey(digest) != true
+                || await session.LoadAsync<CanisterModule>(repository, ct) is not { } module
+                || !module.Versions.TryGetValue(digest, out var version) || version.Corrupted)
+                return false;
+            repo.AppendOne(new CanisterVersionCorrupted(repository, digest, version.ModuleHash, found));
+            return true;
         }, ct);
 
     /// <summary>Deletes a manifest and the tags that point at it; false if the repository does not have it.</summary>

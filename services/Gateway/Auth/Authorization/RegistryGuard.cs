@@ -15,7 +15,7 @@ namespace Platform.Gateway.Auth.Authorization;
 /// to ask for; when the account itself is not allowed: 403 DENIED. Anonymous pull of public namespaces needs no token.</para>
 /// <para>/api/v1/repositories: the same rule, pull on the repository, for whatever credentials the caller used
 /// (a bearer token must grant the pull, as on /v2; Basic credentials act as the account); the listing is filtered
-/// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/namespaces/{ns}/retention (Ingest's): GET for the
+/// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/canisters: the same, pull on the module's repository. /api/v1/namespaces/{ns}/retention (Ingest's): GET for the
 /// namespace's members, PUT for its owners and maintainers, admins always. /api/v1/audit and /api/v1/admin/gc: admins
 /// only. Any other proxied /api/v1 route
 /// is admins only until it has a rule of its own here, so a new backend route is never open by accident.</para>
@@ -58,6 +58,16 @@ internal static class RegistryGuard
             // The listing: the gateway's own endpoint answers, with what this caller may pull. Anything else that
             // reached the bare path (another method) goes to the backend only for admins.
             if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName == Registry.RepositoryListEndpoint.Name)
+                return true;
+            return await AuthorizeAdminAsync(context);
+        }
+        if (rest.StartsWith("/canisters", StringComparison.OrdinalIgnoreCase) && (rest.Length == "/canisters".Length || rest["/canisters".Length] == '/'))
+        {
+            // The same rule as repositories: pull on the module's repository, for every read of it; the listing is
+            // the gateway's own filtered one.
+            if (Platform.Canisters.CanisterApiPath.TryParse(rest["/canisters".Length..], out var canister))
+                return await AuthorizePullAsync(context, canister.Name);
+            if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName == Registry.RepositoryListEndpoint.CanisterListName)
                 return true;
             return await AuthorizeAdminAsync(context);
         }
@@ -108,14 +118,10 @@ internal static class RegistryGuard
     }
 
     /// <summary>
-    /// The repository a platform API path is about: "{name}" or "{name}/blobs/{digest}", split as the repository API
-    /// splits it (the last "/blobs/" followed by something with a ':', which no repository name holds).
+    /// The repository a platform API path is about: "{name}", "{name}/blobs/{digest}", "{name}/tags/{tag}[/history]",
+    /// split as the repository API splits it (<see cref="RepositoryApiPath"/>).
     /// </summary>
-    internal static string RepositoryOf(string path)
-    {
-        var split = path.LastIndexOf("/blobs/", StringComparison.Ordinal);
-        return split >= 0 && path.AsSpan(split + "/blobs/".Length).Contains(':') ? path[..split] : path;
-    }
+    internal static string RepositoryOf(string path) => RepositoryApiPath.Parse(path).Name;
 
     /// <summary>Pull on <paramref name="repository"/> for a platform API read, by the /v2 rules.</summary>
     private static async Task<bool> AuthorizePullAsync(HttpContext context, string repository)
