@@ -33,11 +33,18 @@ public sealed class PlatformStack : IAsyncDisposable
     public IServiceProvider IngestServices => _ingest!.Services;
 
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
+    private bool _auth;
+
+    /// <summary>The admin's password when the stack was started with auth on.</summary>
+    public const string AdminPassword = "admin-secret-for-tests";
+    public string KeyDirectory { get; } = Path.Combine(Path.GetTempPath(), $"platform-keys-{Guid.NewGuid():N}");
 
     /// <param name="ingestSettings">Extra configuration for Ingest (e.g. garbage collection's periods).</param>
-    public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null)
+    /// <param name="auth">Whether the gateway authenticates (accounts in the stack's database, admin/<see cref="AdminPassword"/>).</param>
+    public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null,
+        bool auth = false)
     {
-        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>() };
+        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth };
         try
         {
             await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
@@ -77,8 +84,15 @@ public sealed class PlatformStack : IAsyncDisposable
 
         _gateway = InProcessService.Start<Platform.Gateway.GatewayService>(GatewayPort, b =>
         {
-            // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
-            b.UseSetting("Auth:Enabled", "false");
+            // Most of these tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
+            b.UseSetting("Auth:Enabled", _auth ? "true" : "false");
+            if (_auth)
+            {
+                b.UseSetting("Auth:AdminPassword", AdminPassword);
+                b.UseSetting("Auth:KeyDirectory", KeyDirectory);
+                b.UseSetting("ConnectionStrings:Postgres", Database);
+                b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
+            }
             GatewayBackends.Point(b, new Dictionary<string, string>
             {
                 ["ingest"] = $"http://127.0.0.1:{IngestPort}",
@@ -111,6 +125,7 @@ public sealed class PlatformStack : IAsyncDisposable
         for (var i = _owned.Count - 1; i >= 0; i--)
             try { await _owned[i].DisposeAsync(); } catch (Exception) { }
         try { Directory.Delete(StorageRoot, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(KeyDirectory, recursive: true); } catch (IOException) { }
     }
 }
 
