@@ -24,6 +24,8 @@ internal static class ConsoleHosting
             o.Cookie.Path = ConsoleAuthentication.BasePath;
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // The console sends X-Frame-Options: DENY (and frame-ancestors 'none') itself.
+            o.SuppressXFrameOptionsHeader = true;
         });
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConsoleSessions>();

@@ -37,6 +37,7 @@ public sealed class PlatformStack : IAsyncDisposable
 
     /// <summary>The admin's password when the stack was started with auth on.</summary>
     public const string AdminPassword = "admin-secret-for-tests";
+    private const string InternalKey = "internal-key-for-tests-0123456789";
     public string KeyDirectory { get; } = Path.Combine(Path.GetTempPath(), $"platform-keys-{Guid.NewGuid():N}");
 
     /// <param name="ingestSettings">Extra configuration for Ingest (e.g. garbage collection's periods).</param>
@@ -90,6 +91,8 @@ public sealed class PlatformStack : IAsyncDisposable
             {
                 b.UseSetting("Auth:AdminPassword", AdminPassword);
                 b.UseSetting("Auth:KeyDirectory", KeyDirectory);
+                // The gateway names the caller to the services, which record it in every event.
+                b.UseSetting("Auth:InternalKey", InternalKey);
                 b.UseSetting("ConnectionStrings:Postgres", Database);
                 b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
             }
@@ -112,6 +115,8 @@ public sealed class PlatformStack : IAsyncDisposable
             b.UseSetting("Ipfs:ApiUrl", IpfsUrl);
             // Ingest reads encrypted IPFS copies back through Pinning (which holds the keys).
             b.UseSetting("Services:Pinning", $"http://127.0.0.1:{PinningPort}");
+            if (_auth)
+                b.UseSetting("Auth:InternalKey", InternalKey);
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
                 b.UseSetting(key, value);
         });

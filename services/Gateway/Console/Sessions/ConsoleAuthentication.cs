@@ -93,6 +93,8 @@ internal static class ConsoleAuthentication
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "same-origin";
-        headers.CacheControl = "no-store";
+        // "no-cache" too, as antiforgery wants on every page that carries a token.
+        headers.CacheControl = "no-cache, no-store";
+        headers.Pragma = "no-cache";
     }
 }
