@@ -18,6 +18,7 @@ APT_PACKAGES=(
     "curl:curl"
     "iproute2:ss"
     "wrk:wrk"
+    "chromium:/usr/bin/chromium"
 )
 missing=()
 for entry in "${APT_PACKAGES[@]}"; do

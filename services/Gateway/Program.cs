@@ -1,4 +1,5 @@
 using Platform.Gateway.Auth;
+using Platform.Gateway.Console;
 using Platform.Gateway.Content;
 using Platform.Gateway.Distribution;
 using Platform.Gateway.Routing;
@@ -9,16 +10,19 @@ builder.AddPlatformDefaults("gateway");
 builder.AddBackendRouting();
 builder.AddGatewayAuth();
 BlobAcceleration.AddBlobAcceleration(builder);
+builder.AddConsole();
 
 var app = builder.Build();
 // The gateway is the door: it authenticates callers itself instead of trusting a signed actor header.
 app.UsePlatformDefaults(behindGateway: false);
 app.UseDistributionApiVersion();
 app.UseGatewayAuth();
+app.UseConsole();
 app.MapPlatformHealth();
 app.MapDistributionBase();
 app.MapGatewayAuth();
 app.MapBackendRouting();
+app.MapConsole();
 app.Run();
 
 namespace Platform.Gateway

@@ -14,15 +14,17 @@ internal static class MetadataRequests
         IConfiguration configuration, string pathAndQuery, CancellationToken ct) =>
         SendAsync(http, client, backends.Metadata, configuration, pathAndQuery, ct);
 
-    /// <summary>The same GET to another backend (<paramref name="backend"/>: its address).</summary>
+    /// <summary>The same GET to another backend (<paramref name="backend"/>: its address), optionally with an Accept header.</summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpContext http, HttpClient client, string backend,
-        IConfiguration configuration, string pathAndQuery, CancellationToken ct)
+        IConfiguration configuration, string pathAndQuery, CancellationToken ct, string? accept = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(backend), pathAndQuery))
         {
             Version = System.Net.HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
+        if (accept is not null)
+            request.Headers.TryAddWithoutValidation("Accept", accept);
         if (configuration[GatewayActor.KeySetting] is { Length: > 0 } key)
             ActorForwarding.Stamp(request.Headers, key, http);
         return await client.SendAsync(request, ct);

@@ -33,11 +33,19 @@ public sealed class PlatformStack : IAsyncDisposable
     public IServiceProvider IngestServices => _ingest!.Services;
 
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
+    private bool _auth;
+
+    /// <summary>The admin's password when the stack was started with auth on.</summary>
+    public const string AdminPassword = "admin-secret-for-tests";
+    private const string InternalKey = "internal-key-for-tests-0123456789";
+    public string KeyDirectory { get; } = Path.Combine(Path.GetTempPath(), $"platform-keys-{Guid.NewGuid():N}");
 
     /// <param name="ingestSettings">Extra configuration for Ingest (e.g. garbage collection's periods).</param>
-    public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null)
+    /// <param name="auth">Whether the gateway authenticates (accounts in the stack's database, admin/<see cref="AdminPassword"/>).</param>
+    public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null,
+        bool auth = false)
     {
-        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>() };
+        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth };
         try
         {
             await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
@@ -77,8 +85,17 @@ public sealed class PlatformStack : IAsyncDisposable
 
         _gateway = InProcessService.Start<Platform.Gateway.GatewayService>(GatewayPort, b =>
         {
-            // These tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
-            b.UseSetting("Auth:Enabled", "false");
+            // Most of these tests are about the registry, not about auth (that is Auth/AuthFixture): everything anonymous.
+            b.UseSetting("Auth:Enabled", _auth ? "true" : "false");
+            if (_auth)
+            {
+                b.UseSetting("Auth:AdminPassword", AdminPassword);
+                b.UseSetting("Auth:KeyDirectory", KeyDirectory);
+                // The gateway names the caller to the services, which record it in every event.
+                b.UseSetting("Auth:InternalKey", InternalKey);
+                b.UseSetting("ConnectionStrings:Postgres", Database);
+                b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
+            }
             GatewayBackends.Point(b, new Dictionary<string, string>
             {
                 ["ingest"] = $"http://127.0.0.1:{IngestPort}",
@@ -98,6 +115,8 @@ public sealed class PlatformStack : IAsyncDisposable
             b.UseSetting("Ipfs:ApiUrl", IpfsUrl);
             // Ingest reads encrypted IPFS copies back through Pinning (which holds the keys).
             b.UseSetting("Services:Pinning", $"http://127.0.0.1:{PinningPort}");
+            if (_auth)
+                b.UseSetting("Auth:InternalKey", InternalKey);
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
                 b.UseSetting(key, value);
         });
@@ -111,6 +130,7 @@ public sealed class PlatformStack : IAsyncDisposable
         for (var i = _owned.Count - 1; i >= 0; i--)
             try { await _owned[i].DisposeAsync(); } catch (Exception) { }
         try { Directory.Delete(StorageRoot, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(KeyDirectory, recursive: true); } catch (IOException) { }
     }
 }
 

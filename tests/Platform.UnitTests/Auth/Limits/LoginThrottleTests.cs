@@ -81,13 +81,4 @@ public sealed class LoginThrottleTests
         _time.Advance(TimeSpan.FromHours(1));
         Assert.Equal(TimeSpan.Zero, _throttle.Failed("bob", "10.0.0.2"));
     }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }
