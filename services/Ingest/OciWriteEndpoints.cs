@@ -25,6 +25,7 @@ public static class OciWriteEndpoints
         builder.Services.AddScoped<BlobHandlers>();
         PinningContent.Register(builder.Services, builder.Configuration);
         builder.Services.AddScoped<ManifestWriteHandlers>();
+        builder.Services.AddSingleton<DescriptorSizeCheck>();
         return builder;
     }
 

@@ -5,7 +5,7 @@ using Platform.Registry.Writing;
 namespace Platform.Ingest.Manifests;
 
 /// <summary>Manifest PUT (by tag or by digest) and DELETE: validated, then recorded as repository events.</summary>
-internal sealed class ManifestWriteHandlers(RegistryWriter writer)
+internal sealed class ManifestWriteHandlers(RegistryWriter writer, DescriptorSizeCheck sizes)
 {
     // PUT /v2/<name>/manifests/<reference>
     public async Task<IResult> PutAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -28,6 +28,8 @@ internal sealed class ManifestWriteHandlers(RegistryWriter writer)
 
         if (!ManifestParser.TryParse(body, http.Request.ContentType, out var manifest, out var invalid))
             return OciResults.Error(invalid!);
+        if (await sizes.CheckAsync(name, manifest, ct) is { } wrongSize)
+            return OciResults.Error(wrongSize);
 
         var digestText = digest.ToString();
         var pushed = new ManifestPushed(
