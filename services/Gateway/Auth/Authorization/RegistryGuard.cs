@@ -187,16 +187,8 @@ internal static class RegistryGuard
             return false;
         }
 
-        // Cross-repository mount: the token must grant pull on the source, or the mount is ignored and a plain upload
-        // starts (the spec's fallback). What the account could be granted does not count: a token scoped to one
-        // repository must not read another through a mount.
-        if (route.Kind == OciRouteKind.UploadStart && context.Request.Query.TryGetValue("from", out var from) && from.ToString() is { Length: > 0 } source
-            && !caller.Allows(AccessEntry.Repository, source, Actions.Pull))
-        {
-            var query = context.Request.Query.Where(q => q.Key is not ("from" or "mount"))
-                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)));
-            context.Request.QueryString = QueryString.Create(query);
-        }
+        if (route.Kind == OciRouteKind.UploadStart)
+            MountSources.Authorize(context, caller, route.Name);
 
         if (route.Kind == OciRouteKind.Manifest && HttpMethods.IsGet(context.Request.Method))
         {
