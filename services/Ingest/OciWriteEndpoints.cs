@@ -2,6 +2,7 @@ using Platform.Ingest.Blobs;
 using Platform.Ingest.Manifests;
 using Platform.Ingest.Storage;
 using Platform.Ingest.Uploads;
+using Platform.Ipfs;
 using Platform.Registry;
 using Platform.Registry.Oci;
 using Platform.Registry.Routing;

@@ -22,6 +22,7 @@ public static class RegistryStore
         options.Projections.Add<BlobRecordProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<RepositoryStateProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<ManifestRecordProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<ManifestPinProjection>(ProjectionLifecycle.Inline);
 
         options.Schema.For<ManifestRecord>()
             .Index(m => m.Repository)
