@@ -25,6 +25,9 @@ public static class GatewayRoutes
         // A namespace's retention rules are Ingest's: it owns the repository streams they delete from. The rest of
         // /api/v1/namespaces is the gateway's own identity API.
         new() { RouteId = "api-retention", ClusterId = "ingest", Match = new() { Path = "/api/v1/namespaces/{ns}/retention" } },
+        // A namespace's webhooks are the Audit service's: it receives every push, delete and pull in commit order.
+        new() { RouteId = "api-webhooks", ClusterId = "audit", Match = new() { Path = "/api/v1/namespaces/{ns}/webhooks" } },
+        new() { RouteId = "api-webhook", ClusterId = "audit", Match = new() { Path = "/api/v1/namespaces/{ns}/webhooks/{**rest}" } },
     ];
 
     /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>
