@@ -1,13 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Infrastructure;
 
@@ -21,13 +16,13 @@ namespace Platform.IntegrationTests.Audit.Webhooks;
 [Collection(PlatformCollection.Name)]
 public sealed class WebhookTests(PlatformFixture fixture)
 {
-    private const string Secret = "a-webhook-secret-of-some-length";
+    internal const string Secret = "a-webhook-secret-of-some-length";
     private PlatformStack Stack => fixture.Stack;
 
     [Fact]
     public async Task A_receiver_gets_signed_cloudevents_for_a_push_and_a_delete_and_the_secret_is_never_shown()
     {
-        await using var receiver = await Receiver.StartAsync(ThrowawayPostgres.FreePort());
+        await using var receiver = await WebhookReceiver.StartAsync(ThrowawayPostgres.FreePort());
         var ns = UniqueNamespace("hooks");
         var (id, created) = await CreateAsync(ns, receiver.Url, ["push", "delete"]);
         Assert.False(created.TryGetProperty("secret", out _));
@@ -66,7 +61,7 @@ public sealed class WebhookTests(PlatformFixture fixture)
         await WaitAsync(async () => (await DeliveriesAsync(ns, id)) is [var d] && d.GetProperty("attempts").GetInt32() >= 1
             && d.GetProperty("status").GetString() == "pending" && d.GetProperty("lastError").GetString() is { Length: > 0 }, "a failed attempt");
 
-        await using var receiver = await Receiver.StartAsync(port);
+        await using var receiver = await WebhookReceiver.StartAsync(port);
         var first = await receiver.WaitAsync(e => e.Data.GetProperty("digest").GetString() == digest);
         AssertSigned(first);
         await WaitAsync(async () => (await DeliveriesAsync(ns, id)) is [var d] && d.GetProperty("status").GetString() == "delivered", "delivered");
@@ -115,7 +110,7 @@ public sealed class WebhookTests(PlatformFixture fixture)
         Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
     }
 
-    private static void AssertSigned(Received received) =>
+    internal static void AssertSigned(Received received) =>
         Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), received.Body)), received.Signature);
 
     private async Task<(string Id, JsonElement Body)> CreateAsync(string ns, string url, string[] events)
@@ -133,7 +128,7 @@ public sealed class WebhookTests(PlatformFixture fixture)
         return [.. JsonDocument.Parse(text).RootElement.GetProperty("deliveries").EnumerateArray().Select(d => d.Clone())];
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> done, string what)
+    internal static async Task WaitAsync(Func<Task<bool>> done, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!await done())
@@ -145,53 +140,4 @@ public sealed class WebhookTests(PlatformFixture fixture)
     }
 
     private static string UniqueNamespace(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
-
-    internal sealed record Received(byte[] Body, string? Signature, string? ContentType, JsonElement Event)
-    {
-        public string? Id => Event.GetProperty("id").GetString();
-        public string? Type => Event.GetProperty("type").GetString();
-        public JsonElement Data => Event.GetProperty("data");
-    }
-
-    /// <summary>A webhook receiver on loopback that keeps what it was sent and answers 204.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        public ConcurrentQueue<Received> Received { get; } = new();
-        public string Url { get; }
-
-        private Receiver(WebApplication app, int port)
-        {
-            _app = app;
-            Url = $"http://127.0.0.1:{port}/hook";
-        }
-
-        public static async Task<Receiver> StartAsync(int port)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1));
-            var app = builder.Build();
-            var receiver = new Receiver(app, port);
-            app.MapPost("/hook", async (HttpContext http) =>
-            {
-                using var buffer = new MemoryStream();
-                await http.Request.Body.CopyToAsync(buffer);
-                var body = buffer.ToArray();
-                receiver.Received.Enqueue(new Received(body, http.Request.Headers["X-Platform-Signature"].ToString(),
-                    http.Request.ContentType?.Split(';')[0], JsonDocument.Parse(body).RootElement.Clone()));
-                return Results.NoContent();
-            });
-            await app.StartAsync();
-            return receiver;
-        }
-
-        public async Task<Received> WaitAsync(Func<Received, bool> match)
-        {
-            Received? found = null;
-            await WebhookTests.WaitAsync(() => Task.FromResult((found = Received.FirstOrDefault(match)) is not null), "a matching delivery");
-            return found!;
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-    }
 }
