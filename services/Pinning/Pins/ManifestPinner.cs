@@ -23,7 +23,8 @@ internal sealed partial class ManifestPinner(IDocumentStore store, RegistryWrite
 {
     private static readonly KeyedLock<string> Locks = new(StringComparer.Ordinal);
 
-    public async Task<BlobPinner.Outcome> EnsurePinnedAsync(string digest, PinCause cause, CancellationToken ct)
+    /// <param name="verifyNode">Re-check the node even when the manifest is recorded as pinned (reconciliation).</param>
+    public async Task<BlobPinner.Outcome> EnsurePinnedAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode = false)
     {
         using var held = await Locks.AcquireAsync(digest, ct);
         List<string> holders;
@@ -46,7 +47,8 @@ internal sealed partial class ManifestPinner(IDocumentStore store, RegistryWrite
             LogUnpinned(digest, pinned, wanted is null ? "no repository holds it" : "its namespaces have IPFS off");
             return BlobPinner.Outcome.Unpinned;
         }
-        if (pin is { Pinned: true, Cid: not null } && IpfsModes.OfRecord(pin.IpfsMode) == wanted.Mode)
+        if (pin is { Pinned: true, Cid: { } recorded } && IpfsModes.OfRecord(pin.IpfsMode) == wanted.Mode
+            && (!verifyNode || await ipfs.PinAddAsync(recorded, ct, TimeSpan.FromSeconds(10))))
             return BlobPinner.Outcome.AlreadyPinned;
         if (local is null || !Digest.TryParse(digest, out var parsed, out _) || Digest.Compute(local.Content, parsed.Algorithm) != parsed)
         {

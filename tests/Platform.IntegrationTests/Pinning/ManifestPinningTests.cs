@@ -88,6 +88,22 @@ public sealed class ManifestPinningTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task The_reconciler_pins_a_manifest_again_when_the_node_lost_its_pin()
+    {
+        var ns = UniqueNamespace("mrec");
+        await NamespaceSettingsMessages.PublishAsync(Stack, ns, isPublic: true);
+        var (digest, body) = await new RegistryClient(Stack.Gateway).PushImageAsync($"{ns}/app", "v1", seed: 36);
+        var cid = (await WaitPinAsync(digest, PinModes.Public)).Cid!;
+
+        var ipfs = Probe.Ipfs();
+        await ipfs.PinRmAsync(cid);
+        Assert.False(await ipfs.IsPinnedAsync(cid));
+
+        await WaitAsync(() => ipfs.IsPinnedAsync(cid), "the manifest pinned again by the reconciler");
+        Assert.Equal(body, await CatAsync(cid));
+    }
+
+    [Fact]
     public async Task A_lost_record_of_a_manifest_never_pinned_is_503_and_an_unknown_one_still_404()
     {
         var ns = UniqueNamespace("mnone");
