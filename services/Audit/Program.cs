@@ -1,6 +1,7 @@
 using Platform.Audit.Api;
 using Platform.Audit.Log;
 using Platform.Audit.Recording;
+using Platform.Audit.Webhooks;
 using Platform.Contracts;
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
@@ -13,6 +14,8 @@ builder.AddPlatformDefaults("audit");
 builder.AddPlatformPostgres();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddHostedService<AuditSchema>();
+builder.AddWebhooks();
+builder.Services.AddSingleton<WebhookFanOut>();
 // The audit log's inbox (AuditFeed): producers send to it in order, one message at a time is consumed, so the
 // log's order is the order events were committed. Not bound to the contracts' exchanges: what is published there
 // comes pipelined, out of order, and the same events arrive here through Ingest's ordered audit feed.
@@ -30,6 +33,7 @@ var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapAuditApi();
+app.MapWebhookApi();
 app.Run();
 
 namespace Platform.Audit

@@ -2,6 +2,7 @@ using Platform.Ingest.Blobs;
 using Platform.Ingest.Manifests;
 using Platform.Ingest.Storage;
 using Platform.Ingest.Uploads;
+using Platform.Ipfs;
 using Platform.Registry;
 using Platform.Registry.Oci;
 using Platform.Registry.Routing;
@@ -25,6 +26,7 @@ public static class OciWriteEndpoints
         builder.Services.AddScoped<BlobHandlers>();
         PinningContent.Register(builder.Services, builder.Configuration);
         builder.Services.AddScoped<ManifestWriteHandlers>();
+        builder.Services.AddSingleton<DescriptorSizeCheck>();
         return builder;
     }
 

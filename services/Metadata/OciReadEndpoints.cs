@@ -1,3 +1,4 @@
+using Platform.Ipfs;
 using Platform.Metadata.Catalog;
 using Platform.Metadata.Manifests;
 using Platform.Metadata.Referrers;
@@ -16,6 +17,7 @@ internal static class OciReadEndpoints
     public static WebApplicationBuilder AddOciReads(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<ManifestReadHandlers>();
+        PinningContent.Register(builder.Services, builder.Configuration);
         builder.Services.AddScoped<TagHandlers>();
         builder.Services.AddScoped<ReferrerHandlers>();
         builder.Services.AddScoped<CatalogHandlers>();

@@ -27,6 +27,7 @@ builder.Services.AddHostedService<PinningSchema>();
 builder.Services.AddScoped<PinPolicy>();
 builder.Services.AddScoped<IpfsPlaintext>();
 builder.Services.AddScoped<BlobPinner>();
+builder.Services.AddScoped<ManifestPinner>();
 builder.Services.Configure<PinningOptions>(builder.Configuration.GetSection(PinningOptions.Section));
 builder.Services.AddSingleton<PinReconciler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PinReconciler>());
@@ -39,6 +40,7 @@ builder.AddPlatformMessaging("pinning", x =>
         e.PrefetchCount = 64;
         e.ConcurrentMessageLimit = concurrentPins;
     });
+    x.AddConsumer<ManifestEventsConsumer>().Endpoint(e => e.ConcurrentMessageLimit = concurrentPins);
     // One namespace change at a time: each may re-pin all of a namespace's blobs.
     x.AddConsumer<NamespaceSettingsConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 1);
 });

@@ -23,6 +23,7 @@ public static class RegistryStore
         options.Projections.Add<RepositoryStateProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<ManifestRecordProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<CanisterModuleProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<ManifestPinProjection>(ProjectionLifecycle.Inline);
 
         options.Schema.For<ManifestRecord>()
             .Index(m => m.Repository)

@@ -1,14 +1,15 @@
 using MassTransit;
 using Platform.Audit.Log;
+using Platform.Audit.Webhooks;
 using Platform.Contracts;
 
 namespace Platform.Audit.Recording;
 
 /// <summary>
-/// Records every integration event in the audit log. Idempotent: the log is keyed by the event id, so a
-/// redelivered event is a no-op.
+/// Records every integration event in the audit log and queues the webhook deliveries it asks for. Idempotent:
+/// the log is keyed by the event id, so a redelivered event is a no-op.
 /// </summary>
-internal sealed class AuditConsumer(AuditLog log) :
+internal sealed class AuditConsumer(AuditLog log, WebhookFanOut webhooks) :
     IConsumer<UploadStartedV1>, IConsumer<UploadCompletedV1>, IConsumer<UploadCancelledV1>,
     IConsumer<BlobStoredV1>, IConsumer<BlobLinkedV1>, IConsumer<BlobUnlinkedV1>,
     IConsumer<ManifestPushedV1>, IConsumer<TagMovedV1>, IConsumer<TagDeletedV1>, IConsumer<ManifestDeletedV1>,
@@ -55,12 +56,15 @@ internal sealed class AuditConsumer(AuditLog log) :
         Record(c, "manifest.pulled", c.Message.Repository, c.Message.Digest,
             c.Message.Reference.StartsWith("sha256:", StringComparison.Ordinal) ? null : c.Message.Reference);
 
-    private Task Record<T>(ConsumeContext<T> context, string action, string? repository, string? digest = null, string? tag = null)
+    // Then the webhooks that want the event: queued after it is in the log, so a redelivered message (recorded
+    // once) queues each delivery once too (deliveries are unique per webhook and event).
+    private async Task Record<T>(ConsumeContext<T> context, string action, string? repository, string? digest = null, string? tag = null)
         where T : class, IPlatformEvent
     {
         var m = context.Message.Meta;
-        return log.AppendAsync(
+        await log.AppendAsync(
             new AuditRecord(m.EventId, m.OccurredAt, m.Actor, m.ClientAddress, m.UserAgent, action, repository, digest, tag, m.RequestId),
             context.CancellationToken);
+        await webhooks.EnqueueAsync(context.Message, context.CancellationToken);
     }
 }

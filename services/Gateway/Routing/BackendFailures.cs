@@ -19,10 +19,14 @@ internal static partial class BackendFailures
             var failure = context.GetForwarderErrorFeature();
             // Once bytes went out, the status is sent: the client sees a cut stream and retries the transfer. A client
             // that went away needs no answer.
-            if (failure is null || context.Response.HasStarted || IsTheClients(failure.Error))
+            // A backend that did not answer in time was cancelled by the gateway: it looks like the client's
+            // cancellation to the proxy, and is the backend's failure.
+            var timedOut = context.Features.Get<BackendResponseTimeout>()?.TimedOut == true;
+            if (failure is null || context.Response.HasStarted || (IsTheClients(failure.Error) && !timedOut))
                 return;
             var backend = context.GetReverseProxyFeature().Route.Config.ClusterId ?? "backend";
-            LogUnavailable(logger, failure.Exception, backend, failure.Error, context.Request.Method, context.Request.Path);
+            LogUnavailable(logger, failure.Exception, backend, timedOut ? "no answer in time" : failure.Error.ToString(),
+                context.Request.Method, context.Request.Path);
             await FailureResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                 $"the {backend} service is unavailable; retry shortly");
         });
@@ -34,5 +38,5 @@ internal static partial class BackendFailures
         or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient;
 
     [LoggerMessage(EventId = 80, Level = LogLevel.Warning, Message = "backend {Backend} failed ({Error}) for {Method} {Path}: answered 503")]
-    private static partial void LogUnavailable(ILogger logger, Exception? exception, string backend, ForwarderError error, string method, PathString path);
+    private static partial void LogUnavailable(ILogger logger, Exception? exception, string backend, string error, string method, PathString path);
 }

@@ -40,6 +40,7 @@ internal static class BackendRouting
                      && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService").ToList())
             builder.Services.Remove(keyRingWarmUp);
 
+        BackendResponseTimeout.AddBackendResponseTimeout(builder);
         builder.Services.AddHttpClient(BackendHealthCheck.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddHealthChecks().AddCheck<BackendHealthCheck>("backends", tags: [PlatformDefaults.ReadyTag]);
         return builder;
@@ -51,6 +52,7 @@ internal static class BackendRouting
         app.MapReverseProxy(proxy =>
         {
             proxy.UseBackendFailures();
+            BackendResponseTimeout.UseBackendResponseTimeout(proxy);
             // The services answer byte ranges only. A range in another unit must be ignored (RFC 9110 14.2), not read as
             // bytes, so it never reaches them.
             proxy.Use((context, next) =>

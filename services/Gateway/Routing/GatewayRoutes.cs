@@ -23,10 +23,15 @@ public static class GatewayRoutes
         new() { RouteId = "api-canister", ClusterId = "metadata", Match = new() { Path = "/api/v1/canisters/{**rest}" } },
         new() { RouteId = "api-audit", ClusterId = "audit", Match = new() { Path = "/api/v1/audit/{**rest}" } },
         // Garbage collection runs in Ingest, the writer of the registry's streams; the guard admits admins only.
-        new() { RouteId = "api-admin-gc", ClusterId = "ingest", Match = new() { Path = "/api/v1/admin/gc", Methods = ["POST"] } },
+        // A run answers when it is done, which on a big store is minutes: no response timeout, only the idle one.
+        new() { RouteId = "api-admin-gc", ClusterId = "ingest", Match = new() { Path = "/api/v1/admin/gc", Methods = ["POST"] },
+            Metadata = new Dictionary<string, string> { [BackendResponseTimeout.MetadataKey] = BackendResponseTimeout.NoTimeout } },
         // A namespace's retention rules are Ingest's: it owns the repository streams they delete from. The rest of
         // /api/v1/namespaces is the gateway's own identity API.
         new() { RouteId = "api-retention", ClusterId = "ingest", Match = new() { Path = "/api/v1/namespaces/{ns}/retention" } },
+        // A namespace's webhooks are the Audit service's: it receives every push, delete and pull in commit order.
+        new() { RouteId = "api-webhooks", ClusterId = "audit", Match = new() { Path = "/api/v1/namespaces/{ns}/webhooks" } },
+        new() { RouteId = "api-webhook", ClusterId = "audit", Match = new() { Path = "/api/v1/namespaces/{ns}/webhooks/{**rest}" } },
     ];
 
     /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>

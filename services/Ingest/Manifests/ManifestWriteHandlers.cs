@@ -6,7 +6,7 @@ using Platform.Registry.Writing;
 namespace Platform.Ingest.Manifests;
 
 /// <summary>Manifest PUT (by tag or by digest) and DELETE: validated, then recorded as repository events.</summary>
-internal sealed class ManifestWriteHandlers(RegistryWriter writer, CanisterManifestCheck canisters)
+internal sealed class ManifestWriteHandlers(RegistryWriter writer, CanisterManifestCheck canisters, DescriptorSizeCheck sizes)
 {
     // PUT /v2/<name>/manifests/<reference>
     public async Task<IResult> PutAsync(string name, string reference, HttpContext http, CancellationToken ct)
@@ -29,6 +29,8 @@ internal sealed class ManifestWriteHandlers(RegistryWriter writer, CanisterManif
 
         if (!ManifestParser.TryParse(body, http.Request.ContentType, out var manifest, out var invalid))
             return OciResults.Error(invalid!);
+        if (await sizes.CheckAsync(name, manifest, ct) is { } wrongSize)
+            return OciResults.Error(wrongSize);
 
         var digestText = digest.ToString();
         var who = WriteContext.FromRequest(http);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Marten;
+using Platform.Hosting.Security;
 using Platform.Ingest.Storage;
 using Platform.Registry.Events;
 using Platform.Registry.Oci;
@@ -27,8 +28,7 @@ internal sealed class UploadHandlers(
         {
             if (!Digest.TryParse(mount, out var mountDigest, out _))
                 return OciResults.Error(OciErrorCode.DigestInvalid, "mount digest is invalid", new { digest = mount });
-            var from = query["from"].ToString();
-            if (await TryMountAsync(name, from, mountDigest.ToString(), http, ct))
+            if (await MountAsync(name, query["from"], mountDigest.ToString(), http, ct))
                 return BlobCreated(http, name, mountDigest.ToString());
             // Not mountable (unknown source or blob): the spec says start an ordinary session instead.
         }
@@ -169,16 +169,34 @@ internal sealed class UploadHandlers(
         content.DeleteUpload(sessionId);
     }
 
-    private async Task<bool> TryMountAsync(string name, string from, string digest, HttpContext http, CancellationToken ct)
+    /// <summary>
+    /// A mount from the first of <paramref name="from"/> that has the blob. Several sources are the gateway's
+    /// automatic mount (the repositories the caller's token may pull, see the gateway's RegistryGuard); none at all
+    /// is an automatic mount only where the gateway signs no actors (auth off: every repository may be pulled by
+    /// everyone), because with auth on only the gateway knows what the caller may read.
+    /// </summary>
+    private async Task<bool> MountAsync(string name, Microsoft.Extensions.Primitives.StringValues from, string digest,
+        HttpContext http, CancellationToken ct)
     {
-        if (!RepositoryName.IsValid(from) || !content.BlobExists(digest))
+        if (!content.BlobExists(digest))
             return false;
         await using var query = store.QuerySession();
-        var source = await query.LoadAsync<RepositoryState>(StreamKeys.Repository(from), ct);
-        if (source is null || !source.Blobs.TryGetValue(digest, out var size))
+        long? size = null;
+        foreach (var source in from)
+            if (source is { Length: > 0 } && source != name && RepositoryName.IsValid(source)
+                && await query.LoadAsync<RepositoryState>(StreamKeys.Repository(source), ct) is { } repo
+                && repo.Blobs.TryGetValue(digest, out var linked))
+            {
+                size = linked;
+                break;
+            }
+        if (size is null && from.Count == 0 && string.IsNullOrEmpty(http.RequestServices.GetRequiredService<IConfiguration>()[GatewayActor.KeySetting]))
+            size = (await query.Query<RepositoryState>().Where(r => r.Blobs.ContainsKey(digest) && r.Name != name).FirstOrDefaultAsync(ct))
+                ?.Blobs.GetValueOrDefault(digest);
+        if (size is null)
             return false;
         // False when garbage collection deleted the bytes since the check above: the client uploads them instead.
-        return await writer.LinkBlobAsync(name, digest, size, "mount", WriteContext.FromRequest(http), ct);
+        return await writer.LinkBlobAsync(name, digest, size.Value, "mount", WriteContext.FromRequest(http), ct);
     }
 
     private async Task<UploadSession?> LoadOpenAsync(string name, Guid sessionId, CancellationToken ct)

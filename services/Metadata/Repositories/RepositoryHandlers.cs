@@ -72,6 +72,12 @@ public sealed class RepositoryHandlers(IQuerySession query)
             .GroupBy(t => t.Value, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(t => t.Key).Order(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
 
+        // Where each manifest is on IPFS (per digest, like blobs): one query for the page's manifests.
+        var pinKeys = repo.Manifests.Keys.Select(StreamKeys.ManifestPin).ToArray();
+        var pins = pinKeys.Length == 0
+            ? new Dictionary<string, ManifestPin>(StringComparer.Ordinal)
+            : (await query.LoadManyAsync<ManifestPin>(ct, pinKeys)).ToDictionary(p => p.Digest, StringComparer.Ordinal);
+
         var details = new RepositoryDetails(
             repo.Name,
             repo.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new TagView(t.Key, t.Value)).ToList(),
@@ -79,7 +85,8 @@ public sealed class RepositoryHandlers(IQuerySession query)
                 .OrderByDescending(m => m.Value.PushedAt)
                 .ThenBy(m => m.Key, StringComparer.Ordinal)
                 .Select(m => new ManifestView(m.Key, m.Value.MediaType, m.Value.Size, m.Value.PushedAt,
-                    tagsByDigest.TryGetValue(m.Key, out var tags) ? tags : []))
+                    tagsByDigest.TryGetValue(m.Key, out var tags) ? tags : [],
+                    pins.GetValueOrDefault(m.Key)?.Cid, pins.GetValueOrDefault(m.Key)?.Pinned == true, pins.GetValueOrDefault(m.Key)?.IpfsMode))
                 .ToList(),
             repo.Blobs.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new BlobView(b.Key, b.Value)).ToList(),
             repo.Blobs.Values.Sum(),
@@ -133,7 +140,9 @@ public sealed record RepositoryDetails(
 
 public sealed record TagView(string Tag, string Digest);
 
-public sealed record ManifestView(string Digest, string MediaType, long Size, DateTimeOffset PushedAt, IReadOnlyList<string> Tags);
+/// <param name="Cid">The manifest's CID on IPFS (null until pinned); <paramref name="IpfsMode"/> says what it names, as for blobs.</param>
+public sealed record ManifestView(string Digest, string MediaType, long Size, DateTimeOffset PushedAt, IReadOnlyList<string> Tags,
+    string? Cid, bool Pinned, string? IpfsMode);
 
 public sealed record BlobView(string Digest, long Size);
 

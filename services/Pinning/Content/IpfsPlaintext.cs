@@ -14,15 +14,18 @@ namespace Platform.Pinning.Content;
 internal sealed class IpfsPlaintext(KuboClient ipfs, KeyStore keys)
 {
     /// <returns>The plaintext (dispose it), or null when the blob has no CID or the node does not have it.</returns>
-    public async Task<Stream?> OpenAsync(BlobRecord record, CancellationToken ct)
+    public Task<Stream?> OpenAsync(BlobRecord record, CancellationToken ct) => OpenAsync(record.Digest, record.Cid, record.IpfsMode, ct);
+
+    /// <summary>The same for any content pinned by digest (a manifest: <see cref="ManifestPin"/>).</summary>
+    public async Task<Stream?> OpenAsync(string digest, string? cid, string? mode, CancellationToken ct)
     {
-        if (record.Cid is not { } cid)
+        if (cid is null)
             return null;
-        if (record.IpfsMode != PinModes.Encrypted)
+        if (mode != PinModes.Encrypted)
             return await ipfs.CatAsync(cid, ct);
 
-        var key = await keys.FindAsync(record.Digest, ct)
-                  ?? throw new InvalidOperationException($"{record.Digest} is pinned encrypted but has no data key in schema pinning");
+        var key = await keys.FindAsync(digest, ct)
+                  ?? throw new InvalidOperationException($"{digest} is pinned encrypted but has no data key in schema pinning");
         var ciphertext = await ipfs.CatAsync(cid, ct);
         return ciphertext is null ? null : new AeadDecryptingStream(ciphertext, key.DataKey);
     }

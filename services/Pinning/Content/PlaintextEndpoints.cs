@@ -17,9 +17,13 @@ internal static partial class PlaintextEndpoints
 {
     public const string Path = "/internal/v1/blobs/{digest}";
 
+    /// <summary>A pinned manifest's plaintext, for Metadata to serve a manifest whose record is lost.</summary>
+    public const string ManifestPath = "/internal/v1/manifests/{digest}";
+
     public static IEndpointRouteBuilder MapPlaintextContent(this IEndpointRouteBuilder app)
     {
         app.MapGet(Path, ServeAsync);
+        app.MapGet(ManifestPath, ServeManifestAsync);
         return app;
     }
 
@@ -85,6 +89,46 @@ internal static partial class PlaintextEndpoints
                 http.Abort();
             }
         }
+    }
+
+    // Manifests are small (4 MiB at most): read whole, verified, then sent, so a bad copy is a clean 502, not a cut body.
+    private static async Task<IResult> ServeManifestAsync(string digest, HttpContext http, IDocumentStore store, IpfsPlaintext plaintext, ILoggerFactory loggers)
+    {
+        var ct = http.RequestAborted;
+        if (!Digest.TryParse(digest, out var parsed, out var error))
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "invalid digest", detail: error);
+        ManifestPin? pin;
+        await using (var query = store.QuerySession())
+            pin = await query.LoadAsync<ManifestPin>(StreamKeys.ManifestPin(parsed.ToString()), ct);
+        if (pin?.Cid is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "manifest never pinned", detail: parsed.ToString());
+
+        var content = await plaintext.OpenAsync(pin.Digest, pin.Cid, pin.IpfsMode, ct);
+        if (content is null)
+        {
+            http.Response.Headers.RetryAfter = "10";
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "IPFS does not have the manifest now", detail: pin.Cid);
+        }
+        using var bytes = new MemoryStream();
+        try
+        {
+            await using (content)
+                await content.CopyToAsync(bytes, ct);
+        }
+        catch (InvalidDataException e)
+        {
+            LogUnverifiable(loggers.CreateLogger(typeof(PlaintextEndpoints)), e, pin.Cid, pin.Digest);
+            return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "the IPFS copy does not decrypt", detail: pin.Cid);
+        }
+        var body = bytes.ToArray();
+        if (body.LongLength != pin.Size || Digest.Compute(body, parsed.Algorithm) != parsed)
+        {
+            LogCorrupt(loggers.CreateLogger(typeof(PlaintextEndpoints)), pin.Cid, pin.Digest, body.LongLength, Digest.Compute(body, parsed.Algorithm).Encoded);
+            return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "the IPFS copy is not the manifest", detail: pin.Cid);
+        }
+        http.Response.Headers["Docker-Content-Digest"] = parsed.ToString();
+        http.Response.Headers["X-Platform-Ipfs-Mode"] = pin.IpfsMode ?? PinModes.Public;
+        return Results.Bytes(body, "application/octet-stream");
     }
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Error, Message = "IPFS copy {Cid} of {Digest} does not decrypt: aborting the response")]

@@ -8,7 +8,7 @@ namespace Platform.Pinning.Pins;
 internal sealed record PinTarget(IpfsMode Mode, string? KeyNamespace);
 
 /// <summary>
-/// Decides a blob's mode from the namespaces of the repositories that link it and their settings
+/// Decides a blob's (or a manifest's) mode from the namespaces of the repositories that link (hold) it and their settings
 /// (<see cref="IpfsModes.ForShared"/>). Decided afresh on every pin request, so a new link or a changed setting
 /// takes effect at the next event or reconciliation, and deciding twice gives the same answer.
 /// </summary>
@@ -20,6 +20,12 @@ internal sealed class PinPolicy(IDocumentStore store, NamespaceSettings settings
         IReadOnlyList<string> repositories;
         await using (var query = store.QuerySession())
             repositories = await query.Query<RepositoryState>().Where(r => r.Blobs.ContainsKey(digest)).Select(r => r.Name).ToListAsync(ct);
+        return await ForRepositoriesAsync(repositories, ct);
+    }
+
+    /// <summary>The target for content the given repositories hold (a manifest's); null when there are none.</summary>
+    public async Task<PinTarget?> ForRepositoriesAsync(IReadOnlyList<string> repositories, CancellationToken ct)
+    {
         if (repositories.Count == 0)
             return null;
         var namespaces = repositories.Select(NamespaceSettings.NamespaceOf).Distinct(StringComparer.Ordinal).ToList();

@@ -58,7 +58,9 @@ internal sealed partial class PinReconciler(
         // Which blobs are wanted, and how: the namespaces of the repositories that link each one, and their modes.
         // One pass over the repositories' documents and one over the namespaces' settings.
         var linking = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var holding = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         List<BlobRecord> blobs;
+        List<ManifestPin> manifestPins;
         await using (var query = store.QuerySession())
         {
             var repositories = await query.Query<RepositoryState>().Where(r => r.HasContent).ToListAsync(ct);
@@ -66,15 +68,14 @@ internal sealed partial class PinReconciler(
             {
                 var ns = NamespaceSettings.NamespaceOf(repository.Name);
                 foreach (var digest in repository.Blobs.Keys)
-                {
-                    if (!linking.TryGetValue(digest, out var set))
-                        linking[digest] = set = new HashSet<string>(StringComparer.Ordinal);
-                    set.Add(ns);
-                }
+                    Add(linking, digest, ns);
+                foreach (var digest in repository.Manifests.Keys)
+                    Add(holding, digest, ns);
             }
             blobs = [.. await query.Query<BlobRecord>().ToListAsync(ct)];
+            manifestPins = [.. await query.Query<ManifestPin>().ToListAsync(ct)];
         }
-        var modes = await settings.ModesAsync(linking.Values.SelectMany(n => n).ToHashSet(StringComparer.Ordinal), ct);
+        var modes = await settings.ModesAsync(linking.Values.Concat(holding.Values).SelectMany(n => n).ToHashSet(StringComparer.Ordinal), ct);
 
         int pinned = 0, unpinned = 0;
         using var scope = scopes.CreateScope();
@@ -114,7 +115,50 @@ internal sealed partial class PinReconciler(
                 LogBlobFailed(e, blob.Digest);
             }
         }
+        var (manifestsPinned, manifestsUnpinned) = await ReconcileManifestsAsync(holding, manifestPins, modes, pins,
+            scope.ServiceProvider.GetRequiredService<ManifestPinner>(), ct);
+        return (pinned + manifestsPinned, unpinned + manifestsUnpinned);
+    }
+
+    // The same net under the manifest pins: every manifest a repository holds pinned in its wanted mode and on the
+    // node, every pinned one nobody holds (or whose namespaces turned IPFS off) unpinned.
+    private async Task<(int Pinned, int Unpinned)> ReconcileManifestsAsync(Dictionary<string, HashSet<string>> holding,
+        List<ManifestPin> recorded, IReadOnlyDictionary<string, IpfsMode> modes, HashSet<string> pins, ManifestPinner pinner, CancellationToken ct)
+    {
+        var byDigest = recorded.ToDictionary(p => p.Digest, StringComparer.Ordinal);
+        int pinned = 0, unpinned = 0;
+        foreach (var digest in holding.Keys.Concat(byDigest.Where(p => p.Value.Pinned).Select(p => p.Key)).Distinct(StringComparer.Ordinal))
+        {
+            ct.ThrowIfCancellationRequested();
+            var pin = byDigest.GetValueOrDefault(digest);
+            var onNode = pin?.Cid is { } cid && pins.Contains(cid);
+            IpfsMode? wanted = holding.TryGetValue(digest, out var namespaces) ? IpfsModes.ForShared(namespaces.Select(n => modes[n])) : null;
+            var inLine = wanted is IpfsMode.Public or IpfsMode.Encrypted
+                ? pin is { Pinned: true } && onNode && IpfsModes.OfRecord(pin.IpfsMode) == wanted
+                : pin is not { Pinned: true };
+            if (inLine)
+                continue;
+            try
+            {
+                var outcome = await pinner.EnsurePinnedAsync(digest, PinCause.Reconciliation, ct, verifyNode: true);
+                if (outcome == BlobPinner.Outcome.Pinned)
+                    pinned++;
+                else if (outcome == BlobPinner.Outcome.Unpinned)
+                    unpinned++;
+            }
+            catch (Exception e) when (e is HttpRequestException or KuboException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                LogBlobFailed(e, digest);
+            }
+        }
         return (pinned, unpinned);
+    }
+
+    private static void Add(Dictionary<string, HashSet<string>> map, string digest, string ns)
+    {
+        if (!map.TryGetValue(digest, out var set))
+            map[digest] = set = new HashSet<string>(StringComparer.Ordinal);
+        set.Add(ns);
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "reconciliation pinned {Pinned} and unpinned {Unpinned} blobs")]

@@ -11,6 +11,9 @@ public static class StreamKeys
     public static string Blob(string digest) => $"blob:{digest}";
     public static string GcRun(Guid runId) => $"gc:{runId:N}";
 
+    /// <summary>A manifest's IPFS pin, per digest (<see cref="ManifestPinned"/>).</summary>
+    public static string ManifestPin(string digest) => $"manifest:{digest}";
+
     /// <summary>Document id of one manifest in one repository (manifests are per repository, like tags).</summary>
     public static string Manifest(string repository, string digest) => $"{repository}@{digest}";
 }

@@ -329,6 +329,16 @@ public sealed class RegistryWriter(IDocumentStore store)
     public Task RecordUnpinnedAsync(string digest, string cid, WriteContext who, CancellationToken ct) =>
         WriteBlobAsync(digest, who, b => b is not { Pinned: true } ? null : new BlobUnpinned(digest, cid), ct);
 
+    /// <summary>Records that a manifest is pinned on IPFS as <paramref name="cid"/> in <paramref name="mode"/>; nothing if exactly that is recorded.</summary>
+    public Task RecordManifestPinnedAsync(string digest, string cid, long size, string mode, string? keyId, WriteContext who, CancellationToken ct) =>
+        WriteStreamAsync<ManifestPin>(StreamKeys.ManifestPin(digest), who, m => m is { Pinned: true } && m.Cid == cid && m.IpfsMode == mode
+            ? null
+            : new ManifestPinned(digest, cid, size, mode, keyId), ct);
+
+    /// <summary>Records that a manifest's IPFS pin was removed; nothing if it is not recorded as pinned.</summary>
+    public Task RecordManifestUnpinnedAsync(string digest, string cid, WriteContext who, CancellationToken ct) =>
+        WriteStreamAsync<ManifestPin>(StreamKeys.ManifestPin(digest), who, m => m is not { Pinned: true } ? null : new ManifestUnpinned(digest, cid), ct);
+
     private async Task<T> WriteRepositoryAsync<T>(string repository, WriteContext who,
         Func<IDocumentSession, IEventStream<RepositoryState>, Task<T>> decide, CancellationToken ct)
     {
@@ -346,13 +356,16 @@ public sealed class RegistryWriter(IDocumentStore store)
     }
 
     private Task WriteBlobAsync(string digest, WriteContext who, Func<BlobRecord?, object?> decide, CancellationToken ct) =>
+        WriteStreamAsync(StreamKeys.Blob(digest), who, decide, ct);
+
+    private Task WriteStreamAsync<T>(string key, WriteContext who, Func<T?, object?> decide, CancellationToken ct) where T : class =>
         ConcurrencyRetry.RunAsync(async () =>
         {
             await using var session = Open(who);
-            var blob = await session.Events.FetchForWriting<BlobRecord>(StreamKeys.Blob(digest), ct);
-            if (decide(blob.Aggregate) is not { } @event)
+            var stream = await session.Events.FetchForWriting<T>(key, ct);
+            if (decide(stream.Aggregate) is not { } @event)
                 return false;
-            blob.AppendOne(@event);
+            stream.AppendOne(@event);
             await session.SaveChangesAsync(ct);
             return true;
         }, ct);

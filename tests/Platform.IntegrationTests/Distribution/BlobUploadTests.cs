@@ -279,6 +279,28 @@ public sealed class BlobUploadTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task A_mount_without_from_finds_the_blob_in_another_repository_or_starts_a_session()
+    {
+        // Auth is off here: every repository may be pulled by everyone, so every repository is a source.
+        var source = UniqueRepo("automount");
+        var target = UniqueRepo("automount");
+        var bytes = RandomBytes(5000, 11);
+        var digest = await _client.PushBlobAsync(source, bytes);
+
+        using (var mount = await Http.PostAsync($"/v2/{target}/blobs/uploads/?mount={digest}", null))
+        {
+            Assert.Equal(HttpStatusCode.Created, mount.StatusCode);
+            Assert.Equal($"/v2/{target}/blobs/{digest}", mount.Headers.Location!.ToString());
+            Assert.Equal(digest, mount.Headers.GetValues("Docker-Content-Digest").Single());
+        }
+        Assert.Equal(bytes, await Http.GetByteArrayAsync($"/v2/{target}/blobs/{digest}"));
+
+        using var unknown = await Http.PostAsync($"/v2/{UniqueRepo("automount")}/blobs/uploads/?mount={DigestOf(RandomBytes(10, 12))}", null);
+        Assert.Equal(HttpStatusCode.Accepted, unknown.StatusCode);
+        Assert.Contains("/blobs/uploads/", unknown.Headers.Location!.ToString());
+    }
+
+    [Fact]
     public async Task Deleting_a_blob_unlinks_it_from_one_repository_only()
     {
         var first = UniqueRepo("del");

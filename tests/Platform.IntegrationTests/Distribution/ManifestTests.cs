@@ -109,6 +109,42 @@ public sealed class ManifestTests(RegistryFixture registry)
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
     }
 
+    [Theory]
+    [InlineData("config")]
+    [InlineData("layer")]
+    public async Task A_descriptor_whose_size_disagrees_with_the_stored_blob_is_manifest_invalid(string wrong)
+    {
+        var repo = UniqueRepo("sizes");
+        var config = await _client.PushBlobAsync(repo, "{}"u8.ToArray());
+        var layer = RandomBytes(300, seed: 7);
+        var layerDigest = await _client.PushBlobAsync(repo, layer);
+        var body = Manifest(Descriptor(OciConfig, config, wrong == "config" ? 3 : 2),
+            Descriptor(OciLayer, layerDigest, wrong == "layer" ? layer.Length - 1 : layer.Length));
+
+        using var put = await _client.PutManifestAsync(repo, "v1", body, OciManifest);
+
+        await AssertErrorAsync(put, HttpStatusCode.BadRequest, "MANIFEST_INVALID");
+        using var error = JsonDocument.Parse(await put.Content.ReadAsStringAsync());
+        var detail = error.RootElement.GetProperty("errors")[0].GetProperty("detail");
+        Assert.Equal(wrong == "config" ? config : layerDigest, detail.GetProperty("digest").GetString());
+        Assert.Equal(wrong == "config" ? 2 : layer.Length, detail.GetProperty("stored").GetInt64());
+        using var get = await Http.GetAsync($"/v2/{repo}/manifests/v1");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_index_entry_whose_size_disagrees_with_the_stored_manifest_is_manifest_invalid()
+    {
+        var repo = UniqueRepo("sizes");
+        var (child, childBody) = await _client.PushImageAsync(repo, null, seed: 8);
+
+        using var put = await _client.PutManifestAsync(repo, "multi", Index(Descriptor(OciManifest, child, childBody.Length + 1)), OciIndex);
+
+        await AssertErrorAsync(put, HttpStatusCode.BadRequest, "MANIFEST_INVALID");
+        using var get = await Http.GetAsync($"/v2/{repo}/manifests/multi");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
     public static TheoryData<string, string> InvalidManifests => new()
     {
         { "not json at all", OciManifest },

@@ -21,6 +21,20 @@ public sealed class PlatformProbe(PlatformStack stack)
         return await query.LoadAsync<BlobRecord>(StreamKeys.Blob(digest));
     }
 
+    public async Task<ManifestPin?> ManifestPinAsync(string digest)
+    {
+        await using var query = Store.QuerySession();
+        return await query.LoadAsync<ManifestPin>(StreamKeys.ManifestPin(digest));
+    }
+
+    /// <summary>Removes a manifest's record in one repository, as a lost or damaged document would be.</summary>
+    public async Task LoseManifestRecordAsync(string repository, string digest)
+    {
+        await using var session = Store.LightweightSession();
+        session.Delete<ManifestRecord>(StreamKeys.Manifest(repository, digest));
+        await session.SaveChangesAsync();
+    }
+
     /// <summary>Waits until every digest is pinned with a CID; returns digest -> CID.</summary>
     public async Task<Dictionary<string, string>> WaitPinnedAsync(IEnumerable<string> digests, TimeSpan within)
     {

@@ -68,7 +68,13 @@ public sealed class PlatformStack : IAsyncDisposable
 
         _ingest = Backend<Platform.Ingest.IngestService>(IngestPort, _ingestSettings);
         _metadata = Backend<Platform.Metadata.MetadataService>(MetadataPort);
-        _audit = Backend<Platform.Audit.AuditService>(AuditPort);
+        // Webhook retries a second apart, so a receiver that comes up late is reached within a test's patience.
+        _audit = Backend<Platform.Audit.AuditService>(AuditPort, new Dictionary<string, string>
+        {
+            ["Webhooks:InitialBackoff"] = "00:00:01",
+            ["Webhooks:MaxBackoff"] = "00:00:02",
+            ["Webhooks:PollInterval"] = "00:00:00.200",
+        });
         Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
         {
             ["Pinning:MasterKey"] = PinningMasterKey,

@@ -79,6 +79,8 @@ internal static class RegistryGuard
             return true;
         if (RetentionNamespaceOf(rest) is { } ns)
             return await AuthorizeRetentionAsync(context, ns);
+        if (WebhookNamespaceOf(rest) is { } hooked)
+            return await AuthorizeWebhooksAsync(context, hooked);
         return await AuthorizeAdminAsync(context);
     }
 
@@ -87,6 +89,34 @@ internal static class RegistryGuard
     {
         var parts = rest.Trim('/').Split('/');
         return parts is ["namespaces", { Length: > 0 } ns, "retention"] ? ns : null;
+    }
+
+    /// <summary>The namespace of "/namespaces/{ns}/webhooks[/...]", or null for any other platform API path.</summary>
+    internal static string? WebhookNamespaceOf(string rest)
+    {
+        var parts = rest.Trim('/').Split('/');
+        return parts is ["namespaces", { Length: > 0 } ns, "webhooks", ..] ? ns : null;
+    }
+
+    /// <summary>
+    /// A namespace's webhooks, reading them included (they name where its events go): its owners and maintainers,
+    /// and admins. The account decides, as for retention.
+    /// </summary>
+    private static async Task<bool> AuthorizeWebhooksAsync(HttpContext context, string ns)
+    {
+        var caller = context.GetCaller();
+        if (!caller.IsAuthenticated)
+        {
+            await Challenge(context, null).ExecuteAsync(context);
+            return false;
+        }
+        var (isAdmin, role, _) = await context.RequestServices.GetRequiredService<IdentityStore>().StandingAsync(caller.Name, ns, context.RequestAborted);
+        if (isAdmin || role is Role.Owner or Role.Maintainer)
+            return true;
+        context.RequestServices.GetRequiredService<AccessAudit>().Denied(context, null, "webhooks");
+        await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "a namespace's webhooks are managed by its owners and maintainers")
+            .ExecuteAsync(context);
+        return false;
     }
 
     /// <summary>
@@ -193,16 +223,8 @@ internal static class RegistryGuard
             return false;
         }
 
-        // Cross-repository mount: the token must grant pull on the source, or the mount is ignored and a plain upload
-        // starts (the spec's fallback). What the account could be granted does not count: a token scoped to one
-        // repository must not read another through a mount.
-        if (route.Kind == OciRouteKind.UploadStart && context.Request.Query.TryGetValue("from", out var from) && from.ToString() is { Length: > 0 } source
-            && !caller.Allows(AccessEntry.Repository, source, Actions.Pull))
-        {
-            var query = context.Request.Query.Where(q => q.Key is not ("from" or "mount"))
-                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)));
-            context.Request.QueryString = QueryString.Create(query);
-        }
+        if (route.Kind == OciRouteKind.UploadStart)
+            MountSources.Authorize(context, caller, route.Name);
 
         if (route.Kind == OciRouteKind.Manifest && HttpMethods.IsGet(context.Request.Method))
         {

@@ -41,4 +41,48 @@ public sealed class MountScopeTests(AuthFixture auth)
         using var mounted = await both.PostAsync($"/v2/{target}/blobs/uploads/?mount={digest}&from={source}", null);
         Assert.Equal(HttpStatusCode.Created, mounted.StatusCode);
     }
+
+    [Fact]
+    public async Task A_mount_without_from_looks_only_where_the_token_may_pull()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        string own = $"own{id}", shared = $"shared{id}", secret = $"secret{id}", user = $"dev{id}";
+        await auth.CreateNamespaceAsync(own);
+        await auth.CreateNamespaceAsync(shared);
+        await auth.CreateNamespaceAsync(secret);
+        await auth.CreateUserAsync(user, "password-1");
+        await auth.AddMemberAsync(own, user, "developer");
+        await auth.AddMemberAsync(shared, user, "reader");
+        // The user is no member of the secret namespace: a blob only there must stay invisible to it.
+        string readable = $"{shared}/base", hidden = $"{secret}/app", target = $"{own}/z";
+        string sharedDigest, secretDigest;
+        using (var admin = auth.WithToken(await auth.TokenAsync("admin", AuthFixture.AdminPassword,
+                   $"repository:{readable}:pull,push", $"repository:{hidden}:pull,push")))
+        {
+            sharedDigest = await new RegistryClient(admin).PushBlobAsync(readable, Encoding.UTF8.GetBytes("a shared layer " + id));
+            secretDigest = await new RegistryClient(admin).PushBlobAsync(hidden, Encoding.UTF8.GetBytes("a secret layer " + id));
+        }
+
+        // The token asks for pull on the secret repository too; the token server leaves it out.
+        using var client = auth.WithToken(await auth.TokenAsync(user, "password-1",
+            $"repository:{target}:pull,push", $"repository:{readable}:pull", $"repository:{hidden}:pull"));
+        using (var mounted = await client.PostAsync($"/v2/{target}/blobs/uploads/?mount={sharedDigest}", null))
+        {
+            Assert.Equal(HttpStatusCode.Created, mounted.StatusCode);
+            Assert.Equal($"/v2/{target}/blobs/{sharedDigest}", mounted.Headers.Location!.ToString());
+        }
+
+        using (var refused = await client.PostAsync($"/v2/{target}/blobs/uploads/?mount={secretDigest}", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, refused.StatusCode);
+            Assert.Contains("/blobs/uploads/", refused.Headers.Location!.ToString());
+        }
+        using (var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/{target}/blobs/{secretDigest}")))
+            Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+
+        // A token without the shared repository's scope does not find even what the account may read.
+        using var narrow = auth.WithToken(await auth.TokenAsync(user, "password-1", $"repository:{own}/other:pull,push"));
+        using var none = await narrow.PostAsync($"/v2/{own}/other/blobs/uploads/?mount={sharedDigest}", null);
+        Assert.Equal(HttpStatusCode.Accepted, none.StatusCode);
+    }
 }

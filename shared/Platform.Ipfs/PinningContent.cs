@@ -1,23 +1,30 @@
 using System.Net;
-using Platform.Ipfs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Platform.Ingest.Blobs;
+namespace Platform.Ipfs;
 
 /// <summary>
-/// Pinning's internal endpoint for a blob pinned encrypted: Pinning alone holds the keys, so it decrypts (and
-/// verifies) and Ingest receives plaintext. Pinning speaks h2c only. Not configured (Services:Pinning unset), an
-/// encrypted blob whose local file is gone cannot be served and is answered 503.
+/// Pinning's internal endpoints for content read back from IPFS: Pinning alone holds the keys of encrypted copies,
+/// so it decrypts (and verifies) and the caller receives plaintext. Ingest reads blobs whose local file is gone,
+/// Metadata manifests whose record is lost. Pinning speaks h2c only. Not configured (Services:Pinning unset), such
+/// content cannot be served and is answered 503.
 /// </summary>
-internal sealed class PinningContent(HttpClient? http)
+public sealed class PinningContent(HttpClient? http)
 {
     public bool Configured => http is not null;
 
-    /// <returns>The plaintext (dispose it), or null when Pinning does not have it now.</returns>
-    public async Task<Stream?> OpenAsync(string digest, CancellationToken ct)
+    /// <returns>The blob's plaintext (dispose it), or null when Pinning does not have it now.</returns>
+    public Task<Stream?> OpenAsync(string digest, CancellationToken ct) => OpenPathAsync($"/internal/v1/blobs/{digest}", ct);
+
+    /// <returns>The manifest's plaintext, verified (dispose it), or null when Pinning does not have it now.</returns>
+    public Task<Stream?> OpenManifestAsync(string digest, CancellationToken ct) => OpenPathAsync($"/internal/v1/manifests/{digest}", ct);
+
+    private async Task<Stream?> OpenPathAsync(string path, CancellationToken ct)
     {
         if (http is null)
             return null;
-        var response = await http.GetAsync($"/internal/v1/blobs/{digest}", HttpCompletionOption.ResponseHeadersRead, ct);
+        var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.ServiceUnavailable)
         {
             response.Dispose();
