@@ -23,6 +23,8 @@ internal static class EnvironmentEndpoints
         group.MapGet("/{env}/services/{service}", Discover);
         group.MapGet("/{env}/releases/{id:guid}", ReadRelease);
         group.MapPost("/{env}/releases/{id:guid}/approvals", Vote);
+        // Not routed by the gateway: the gateway asks it which namespace's rules apply to a request.
+        app.MapPost("/internal/environments/{env}/namespace", NamespaceOf);
         return app;
     }
 
@@ -104,6 +106,19 @@ internal static class EnvironmentEndpoints
         if (!document.Protected) runner.Enqueue(releaseId);
         var location = $"/api/v1/environments/{env}/releases/{releaseId}";
         return Results.Accepted(location, ReleaseView(await LoadReleaseAsync(store, releaseId, ct)));
+    }
+
+    /// <summary>An existing environment's namespace, else the one the file (the body, for a PUT) names; 404 for neither.</summary>
+    private static async Task<IResult> NamespaceOf(string env, HttpContext http, IDocumentStore store, CancellationToken ct)
+    {
+        var current = await LoadAsync<EnvironmentState>(store, Streams.Environment(env), ct);
+        if (current is { Namespace.Length: > 0 } && !(current.Deleted && http.Request.ContentLength > 0))
+            return Results.Ok(new { @namespace = current.Namespace });
+        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(ct);
+        return text.Length > 0 && TryParse(text) is { } document
+            ? Results.Ok(new { @namespace = document.Namespace })
+            : Problem(StatusCodes.Status404NotFound, $"environment {env} does not exist");
     }
 
     private static async Task<Guid?> PendingReleaseAsync(IDocumentStore store, EnvironmentState? current, CancellationToken ct)

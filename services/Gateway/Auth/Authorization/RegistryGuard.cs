@@ -69,6 +69,8 @@ internal static class RegistryGuard
             return true;
         if (RetentionNamespaceOf(rest) is { } ns)
             return await AuthorizeRetentionAsync(context, ns);
+        if (EnvironmentAccess.EnvironmentOf(rest) is { } environment)
+            return await EnvironmentAccess.AuthorizeAsync(context, environment);
         return await AuthorizeAdminAsync(context);
     }
 
