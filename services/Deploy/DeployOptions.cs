@@ -14,8 +14,9 @@ public sealed class EngineOptions
     /// <summary>Application subnets of an instance Deploy creates itself.</summary>
     public int Subnets { get; set; } = 3;
 
-    /// <summary>The principal (text) Deploy acts as on the engine: the controller of every canister it creates.</summary>
-    public string Controller { get; set; } = "ahw5u-keaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aaaaa-aai";
+    /// <summary>The principal (text) Deploy acts as on the engine: the controller of every canister it creates.
+    /// Unset: a fixed self-authenticating principal derived from "platform-deploy".</summary>
+    public string? Controller { get; set; }
 }
 
 /// <summary>Configuration section <c>Deploy</c>.</summary>
