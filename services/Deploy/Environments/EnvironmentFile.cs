@@ -80,6 +80,12 @@ public static partial class EnvironmentFile
         {
             throw new EnvironmentFileException([new FileProblem("", Reason(e), (int)e.Start.Line, (int)e.Start.Column)], syntax: true);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way on some unterminated flows at the end of the text: say where it ended.
+            var lines = text.Split('\n');
+            throw new EnvironmentFileException([new FileProblem("", "unexpected end of the file (an unclosed [ or {?)", lines.Length, lines[^1].Length + 1)], syntax: true);
+        }
         var reader = new Reader();
         var document = reader.Document(root);
         if (reader.Problems.Count > 0 || document is null)

@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Candid;
 using Platform.Deploy.Engine;
 using Platform.Deploy.Releases;
@@ -10,10 +11,12 @@ namespace Platform.Deploy.Reconciliation;
 /// <summary>
 /// Compares what the engine runs (canister_status) with each environment's last successful release, every
 /// <see cref="DeployOptions.ReconcileInterval"/>: a changed module hash, a stopped or a missing canister is
-/// recorded once as <see cref="DriftDetected"/> (until the next release clears it).
+/// recorded once as <see cref="DriftDetected"/> (until the next release clears it). Environments with a release in
+/// flight are skipped, and a drift is appended only if the environment's stream did not move meanwhile, so a
+/// release's own changes are never taken for drift.
 /// </summary>
-internal sealed partial class DriftReconciler(IDocumentStore store, EngineConnection engine, IOptions<DeployOptions> options, ILogger<DriftReconciler> logger)
-    : BackgroundService
+internal sealed partial class DriftReconciler(IDocumentStore store, NpgsqlDataSource database, EngineConnection engine,
+    IOptions<DeployOptions> options, ILogger<DriftReconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,30 +38,43 @@ internal sealed partial class DriftReconciler(IDocumentStore store, EngineConnec
 
     internal async Task ReconcileAsync(CancellationToken ct)
     {
-        IReadOnlyList<string> streams;
-        await using (var query = store.QuerySession())
-        {
-            streams = await query.Events.QueryAllRawEvents()
-                .Where(e => e.StreamKey!.StartsWith("env:"))
-                .Select(e => e.StreamKey!)
-                .Distinct()
-                .ToListAsync(ct);
-        }
+        var streams = new List<string>();
+        await using (var command = database.CreateCommand("SELECT id FROM deploy.mt_streams WHERE id LIKE 'env:%'"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                streams.Add(reader.GetString(0));
+        if (streams.Count == 0) return;
+
         var instance = await engine.InstanceAsync(ct);
         foreach (var stream in streams)
         {
             EnvironmentState? env;
+            ReleaseState? latest = null;
             await using (var query = store.QuerySession())
+            {
                 env = await query.Events.AggregateStreamAsync<EnvironmentState>(stream, token: ct);
-            if (env is null || env.Deleted) continue;
+                if (env?.LatestReleaseId is { } id)
+                    latest = await query.Events.AggregateStreamAsync<ReleaseState>(Streams.Release(id), token: ct);
+            }
+            if (env is null || env.Deleted || (latest is not null && !ReleaseStatus.IsFinal(latest.Status) && latest.Status != ReleaseStatus.AwaitingApproval))
+                continue;
             foreach (var service in env.Deployed.Values)
             {
                 var (kind, actual) = await ObserveAsync(instance, Principal.FromText(service.CanisterId), service.ModuleHash, ct);
                 if (kind is null || (env.Drift.GetValueOrDefault(service.Name) is { } known && known.Kind == kind && known.Actual == actual)) continue;
-                await using var session = store.Session(Actor.System);
-                session.Events.Append(stream, new DriftDetected(env.Namespace, env.Name, service.Name, service.CanisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow));
-                await session.SaveChangesAsync(ct);
-                LogDrift(env.Name, service.Name, kind);
+                try
+                {
+                    await using var session = store.Session(Actor.System);
+                    session.Events.Append(stream, env.Version + 1,
+                        new DriftDetected(env.Namespace, env.Name, service.Name, service.CanisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow));
+                    await session.SaveChangesAsync(ct);
+                    env.Version++;
+                    LogDrift(env.Name, service.Name, kind);
+                }
+                catch (Exception e) when (e is JasperFx.Events.EventStreamUnexpectedMaxEventIdException or JasperFx.ConcurrencyException)
+                {
+                    break; // the environment moved (a release): look again next time
+                }
             }
         }
     }

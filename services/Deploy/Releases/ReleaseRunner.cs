@@ -120,7 +120,8 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
             var reason = e.Message;
             LogReleaseFailed(releaseId, reason);
             var rolledBack = await RollBackAsync(instance, controller, changes, created, ids, ct);
-            await EndAsync(releaseId, release, reason, changed: changes.Count > 0 || created.Count > 0, rolledBack, ct);
+            // Empty canisters created and deleted again changed nothing the environment ran: that is a plain failure.
+            await EndAsync(releaseId, release, reason, changed: changes.Count > 0, rolledBack, ct);
             return;
         }
 

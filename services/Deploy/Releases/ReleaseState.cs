@@ -86,6 +86,8 @@ public sealed class ReleaseState
 public sealed class EnvironmentState
 {
     public string Id { get; set; } = "";
+    /// <summary>The stream's version (Marten sets it), for appends that must not race a release.</summary>
+    public long Version { get; set; }
     public string Namespace { get; set; } = "";
     public string Name { get; set; } = "";
     public string? File { get; set; }

@@ -24,10 +24,11 @@ public sealed class TestModuleCatalog : IModuleCatalog
     private readonly ConcurrentDictionary<string, string> _selectors = new();
 
     /// <summary>Pushes <paramref name="fixture"/> (a dev/canisters/out module) as <paramref name="name"/> with these selectors.</summary>
-    public ModuleVersion Push(string name, string fixture, params string[] selectors)
+    public ModuleVersion Push(string name, string fixture, string selector, string? candidOf = null)
     {
+        string[] selectors = [selector];
         var wasm = EngineClientLifecycleTests.Module(fixture);
-        var candidPath = Path.Combine(RepositoryRoot.Path, "dev", "canisters", "out", fixture + ".did");
+        var candidPath = Path.Combine(RepositoryRoot.Path, "dev", "canisters", "out", (candidOf ?? fixture) + ".did");
         var candid = File.Exists(candidPath) ? File.ReadAllText(candidPath) : null;
         var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(wasm));
         // The digest stands for the manifest's: distinct per name and module.

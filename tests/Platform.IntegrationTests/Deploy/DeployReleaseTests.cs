@@ -48,7 +48,8 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     [Fact]
     public async Task An_environment_is_installed_discovered_reapplied_upgraded_and_reinstalled()
     {
-        fixture.Modules.Push("shop/ledger", "counter", "v1", "main:latest");
+        fixture.Modules.Push("shop/ledger", "counter", "v1");
+        fixture.Modules.Push("shop/ledger", "counter", "main:latest");
         var v2 = fixture.Modules.Push("shop/ledger", "counter_v2", "v2");
         fixture.Modules.Push("shop/frontend", "caller", "v1");
         var file = File("life", Service("ledger", "shop/ledger@main:latest", "(41)", "      upgrade: { persistence: keep }\n      cycles: 2T\n")
@@ -85,7 +86,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
 
         // Unchanged: every action is none, and nothing moves.
         var again = await fixture.ReleaseAsync("life", file);
-        Assert.Equal(["ledger=none", "frontend=none"], Actions(again).Order());
+        Assert.Equal(["frontend=none", "ledger=none"], Actions(again).Order());
         Assert.Equal("succeeded", again.GetProperty("status").GetString());
         Assert.Equal(42, await CallNat(ledgerId, "get"));
 
@@ -136,7 +137,8 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
         var v1 = fixture.Modules.Push("shop/ledger", "counter", "v1");
         fixture.Modules.Push("shop/ledger", "counter_v2", "v2");
         fixture.Modules.Push("shop/broken", "counter", "v1");
-        fixture.Modules.Push("shop/broken", "upgrade_trap", "trap");
+        // The trapping module declares the counter's interface, so the plan type-checks and the failure comes from the engine.
+        fixture.Modules.Push("shop/broken", "upgrade_trap", "trap", candidOf: "counter");
         var before = File("roll", Service("ledger", "shop/ledger@v1", "(5)", "      upgrade: { persistence: keep }\n")
                                   + Service("zz-broken", "shop/broken@v1", "(0)"));
         await fixture.ReleaseAsync("roll", before);
