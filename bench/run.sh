@@ -13,6 +13,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib.sh"
+# The canister engine's benchmark runs in-process (bench/engine/run.sh): alone with BENCH_ONLY=engine, else after this one.
+if [[ ${BENCH_ONLY:-} == engine ]]; then exec "$ROOT/bench/engine/run.sh"; fi
 source "$ROOT/scripts/config.sh"
 load_stack_env
 
@@ -266,3 +268,8 @@ printf '%-34s %12s %12s %8s   %s\n' "peak RSS gateway+ingest (MiB)" "${RESULT[pl
 printf '%-34s %12s %12s %8s   %s\n' "peak PSS gateway+ingest (MiB)" "${RESULT[platform.pss]}" "-" "" "(shared pages split)"
 printf '%-34s %12s %12s %8s   %s\n' "pinning of the big blob after push (s)" "${RESULT[platform.pin_big]}" "-" "" ""
 printf '%-34s %12s %12s %8s   %s\n' "pin lag p50 p95 (s)" "${RESULT[platform.pin_lag]}" "-" "" "p95 < 2"
+
+if [[ ${BENCH_ENGINE:-1} != 0 ]]; then
+    echo
+    "$ROOT/bench/engine/run.sh"
+fi

@@ -96,8 +96,12 @@ ingest_env=(
     "Kestrel__Endpoints__Uploads__Protocols=Http1"
 )
 
-# The canister engine keeps compiled modules (Wasmtime's serialized form) across restarts.
-engine_env=("Engine__ModuleCacheDirectory=$PLATFORM_ABS_DIR/data/engine/modules")
+# The canister engine keeps compiled modules (Wasmtime's serialized form) across restarts, and its long-lived
+# instance `platform` (instance 0, PLATFORM_ENGINE_SUBNETS application subnets when first created) under
+# data/engine/platform: a snapshot and a log of every committed update (services/Engine/README.md).
+engine_env=("Engine__ModuleCacheDirectory=$PLATFORM_ABS_DIR/data/engine/modules"
+    "Engine__DataDirectory=$PLATFORM_ABS_DIR/data/engine"
+    "Engine__PersistentSubnets=${PLATFORM_ENGINE_SUBNETS:-3}")
 mkdir -p "$PLATFORM_DATA/engine/modules"
 
 for entry in "${PLATFORM_SERVICES[@]}"; do

@@ -20,6 +20,7 @@ const motoko = [
   ['counter_classic_v2', 'CounterV2.mo', 'classic'],
   ['caller', 'Caller.mo', 'eop'],
   ['spinner', 'Spinner.mo', 'eop'],
+  ['outcall', 'Outcall.mo', 'eop'],
 ];
 
 function buildMotoko(source, persistence) {

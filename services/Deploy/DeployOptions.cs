@@ -11,6 +11,12 @@ public sealed class EngineOptions
     /// <summary>The instance to use when the server lists one by this name; otherwise one is created (and remembered).</summary>
     public string Instance { get; set; } = "platform";
 
+    /// <summary>
+    /// An instance to use by id (the platform's engine keeps its persistent instance <c>platform</c> as instance 0, and
+    /// lists instances by state only): set, it wins over the name.
+    /// </summary>
+    public int? InstanceId { get; set; }
+
     /// <summary>Application subnets of an instance Deploy creates itself.</summary>
     public int Subnets { get; set; } = 3;
 

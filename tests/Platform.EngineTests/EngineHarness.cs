@@ -44,8 +44,14 @@ internal sealed class EngineHarness : IDisposable
     public static readonly Principal Mallory = Principal.FromBytes([9, 9, 9, 9, 2]);
 
     public EngineHarness(int applicationSubnets = 2, InstructionLimits? limits = null)
+        : this(new InstanceRegistry(SharedRuntime, limits ?? new InstructionLimits(), NullLoggerFactory.Instance), applicationSubnets)
     {
-        Registry = new InstanceRegistry(SharedRuntime, limits ?? new InstructionLimits(), NullLoggerFactory.Instance);
+    }
+
+    /// <summary>An instance of a running engine's registry (the REST API and background services see it too).</summary>
+    public EngineHarness(InstanceRegistry registry, int applicationSubnets = 2)
+    {
+        Registry = registry;
         Instance = Registry.Create(new SubnetLayout(Application: applicationSubnets));
     }
 
@@ -76,17 +82,33 @@ internal sealed class EngineHarness : IDisposable
 
     public Principal Create(Principal? controller = null, Subnet? subnet = null, BigInteger? cycles = null)
     {
+        var reply = Reply(Update(controller ?? Alice, Principal.ManagementCanister, "provisional_create_canister_with_cycles",
+            CreateArgs(controller, cycles), subnet ?? SubnetA));
+        return CanisterIdOf(reply);
+    }
+
+    /// <summary>provisional_create_canister_with_cycles's argument: <paramref name="controller"/> (Alice) controls it.</summary>
+    public static byte[] CreateArgs(Principal? controller = null, BigInteger? cycles = null)
+    {
         var settings = CandidValue.Some(CandidValue.Record(("controllers", CandidValue.Some(CandidValue.Vec(CandidValue.Principal(controller ?? Alice))))));
         var args = CandidValue.Record(
             ("amount", cycles is { } c ? CandidValue.Some(CandidValue.Nat(c)) : CandidValue.None),
             ("settings", settings),
             ("specified_id", CandidValue.None));
-        var reply = Reply(Update(controller ?? Alice, Principal.ManagementCanister, "provisional_create_canister_with_cycles",
-            CandidBinary.Encode(ManagementTypes.ProvisionalCreateArgs, args), subnet ?? SubnetA));
-        return CandidBinary.Decode(reply, ManagementTypes.CanisterIdRecord).AsRecord()["canister_id"].AsPrincipal();
+        return CandidBinary.Encode(ManagementTypes.ProvisionalCreateArgs, args);
     }
 
-    public CallResult InstallCode(Principal canister, byte[] wasm, byte[] arg, string mode = "install", bool? keep = null, Principal? sender = null)
+    public static Principal CanisterIdOf(byte[] reply) =>
+        CandidBinary.Decode(reply, ManagementTypes.CanisterIdRecord).AsRecord()["canister_id"].AsPrincipal();
+
+    public static byte[] CanisterIdArgs(Principal canister) =>
+        CandidBinary.Encode(ManagementTypes.CanisterIdRecord, CandidValue.Record(("canister_id", CandidValue.Principal(canister))));
+
+    public CallResult InstallCode(Principal canister, byte[] wasm, byte[] arg, string mode = "install", bool? keep = null, Principal? sender = null) =>
+        Update(sender ?? Alice, Principal.ManagementCanister, "install_code", InstallArgs(canister, wasm, arg, mode, keep));
+
+    /// <summary>install_code's argument; <paramref name="keep"/> is the upgrade's wasm_memory_persistence.</summary>
+    public static byte[] InstallArgs(Principal canister, byte[] wasm, byte[] arg, string mode = "install", bool? keep = null)
     {
         CandidValue modeValue = mode == "upgrade"
             ? CandidValue.Variant("upgrade", CandidValue.Some(CandidValue.Record(
@@ -96,7 +118,7 @@ internal sealed class EngineHarness : IDisposable
         var args = CandidValue.Record(
             ("mode", modeValue), ("canister_id", CandidValue.Principal(canister)), ("wasm_module", CandidValue.Blob(wasm)),
             ("arg", CandidValue.Blob(arg)), ("sender_canister_version", CandidValue.None));
-        return Update(sender ?? Alice, Principal.ManagementCanister, "install_code", CandidBinary.Encode(ManagementTypes.InstallCodeArgs, args));
+        return CandidBinary.Encode(ManagementTypes.InstallCodeArgs, args);
     }
 
     public Principal Install(byte[] wasm, byte[]? arg = null, Subnet? subnet = null)
@@ -110,7 +132,7 @@ internal sealed class EngineHarness : IDisposable
         Update(sender ?? Alice, Principal.ManagementCanister, method, CandidBinary.Encode(type, value));
 
     public CallResult CanisterIdCall(string method, Principal canister, Principal? sender = null) =>
-        Management(method, ManagementTypes.CanisterIdRecord, CandidValue.Record(("canister_id", CandidValue.Principal(canister))), sender);
+        Update(sender ?? Alice, Principal.ManagementCanister, method, CanisterIdArgs(canister));
 
     public static byte[] Nat(BigInteger n) => CandidBinary.Encode(CandidType.Nat, CandidValue.Nat(n));
     public static BigInteger DecodeNat(byte[] reply) => CandidBinary.Decode(reply, CandidType.Nat).AsNat();

@@ -37,6 +37,9 @@ const callerIdl = ({ IDL }) => IDL.Service({
   tryIncOther: IDL.Func([IDL.Principal], [IDL.Text], []),
   getOther: IDL.Func([IDL.Principal], [IDL.Nat], ['composite_query']),
 });
+const outcallIdl = ({ IDL }) => IDL.Service({
+  fetch: IDL.Func([IDL.Text, IDL.Opt(IDL.Nat64), IDL.Opt(IDL.Text), IDL.Bool, IDL.Nat], [IDL.Text], []),
+});
 const initArg = n => new Uint8Array(IDL.encode([IDL.Nat], [n]));
 const keep = { skip_pre_upgrade: [], wasm_memory_persistence: [{ keep: null }] };
 const alice = Principal.fromUint8Array(new Uint8Array([1, 2, 3, 4, 2]));
@@ -131,6 +134,35 @@ async function scenario(t, url) {
       const missing = Principal.fromText('aaaaa-aa');
       assert.match(await caller.actor.tryIncOther(Principal.fromUint8Array(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 7, 1, 1]))), /#destination_invalid/);
       assert.ok(missing);
+    });
+
+    await t.test('HTTPS outcalls: a loopback server for real, another host mocked, a disallowed host refused', async () => {
+      const server = require('node:http').createServer((req, res) => res.end(`from ${req.url}`));
+      await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { actor, canisterId } = await pic.setupCanister({ idlFactory: outcallIdl, wasm: wasm('outcall'), targetSubnetId: a });
+        const cycles = 30_000_000_000n;
+        const url = `http://127.0.0.1:${server.address().port}/hello`;
+        assert.equal(await actor.fetch(url, [10_000n], [], true, cycles), '200 transformed:from /hello');
+
+        const deferred = pic.createDeferredActor(outcallIdl, canisterId);
+        const execute = await deferred.fetch('https://api.example.com/x', [], ['q'], true, cycles);
+        await pic.tick(2);
+        const pending = await pic.getPendingHttpsOutcalls();
+        assert.equal(pending.length, 1);
+        assert.equal(pending[0].url, 'https://api.example.com/x');
+        assert.equal(pending[0].httpMethod, 'POST');
+        assert.equal(new TextDecoder().decode(pending[0].body), 'q');
+        await pic.mockPendingHttpsOutcall({
+          requestId: pending[0].requestId, subnetId: pending[0].subnetId,
+          response: { type: 'success', body: new TextEncoder().encode('mocked'), statusCode: 200, headers: [] },
+        });
+        assert.equal(await execute(), '200 transformed:mocked');
+
+        assert.match(await actor.fetch('https://example.com/', [], [], true, cycles), /^#system_transient: Connecting to example.com failed/);
+      } finally {
+        server.close();
+      }
     });
 
     await t.test('a module above the ingress limit is installed in chunks', async () => {

@@ -33,6 +33,7 @@ internal sealed partial class EngineConnection(PocketIcClient client, IDocumentS
         {
             if (_instance is not null) return _instance;
             var o = options.Value;
+            if (o.InstanceId is { } configured) return _instance = client.Instance(configured);
             var named = (await client.ListInstancesAsync(cancellationToken)).FirstOrDefault(i => i.Name == o.Instance && i.State == "Available");
             if (named is not null) return _instance = client.Instance(named.Id);
 

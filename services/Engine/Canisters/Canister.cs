@@ -45,7 +45,11 @@ internal sealed class CallContext(long id, CallOrigin origin, Principal caller, 
 /// <summary>What to run when the response to one of this canister's outgoing calls arrives.</summary>
 internal sealed record Callback(
     long Id, long CallContextId, Principal Callee, long ReplyFunction, long ReplyEnv, long RejectFunction, long RejectEnv,
-    long? CleanupFunction, long CleanupEnv, UInt128 CyclesSent, ulong? Deadline);
+    long? CleanupFunction, long CleanupEnv, UInt128 CyclesSent, ulong? Deadline)
+{
+    /// <summary>The call's client span, ended when its response is delivered (null without a trace listener).</summary>
+    public System.Diagnostics.Activity? Span { get; init; }
+}
 
 /// <summary>One canister of a subnet: settings, cycles, code, memories and the calls in flight.</summary>
 internal sealed class Canister(Principal id, Principal subnetId)
@@ -55,6 +59,9 @@ internal sealed class Canister(Principal id, Principal subnetId)
     public CanisterSettings Settings { get; } = new();
     public UInt128 Cycles { get; set; }
     public CanisterStatus Status { get; set; } = CanisterStatus.Running;
+
+    /// <summary>Messages, instructions, traps and calls since the last load sample.</summary>
+    public Load.CanisterLoadCounters Load { get; } = new(id, subnetId);
 
     public CanisterSandbox? Sandbox { get; set; }
     public CompiledModule? Module => Sandbox?.Module;

@@ -174,6 +174,7 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
     {
         // A callback that is gone (the best-effort deadline passed, or the canister was uninstalled) drops the response.
         if (!canister.Callbacks.Remove(response.CallbackId, out var callback)) return;
+        callback.Span?.Dispose();
         canister.Cycles += response.Refund;
         if (!canister.CallContexts.TryGetValue(callback.CallContextId, out var context)) return;
         context.OutstandingCallbacks--;
@@ -285,11 +286,15 @@ internal sealed class CanisterExecutor(WasmRuntime runtime, InstructionLimits li
         foreach (var call in api.PerformedCalls)
         {
             ulong? deadline = call.TimeoutSeconds is { } seconds ? time + seconds * 1_000_000_000UL : null;
+            var span = Load.EngineTelemetry.CallMade(canister, call.Callee, call.Method);
             var callback = new Callback(canister.NextId(), context.Id, call.Callee, call.ReplyFunction, call.ReplyEnv, call.RejectFunction,
-                call.RejectEnv, call.CleanupFunction, call.CleanupEnv, call.Cycles, deadline);
+                call.RejectEnv, call.CleanupFunction, call.CleanupEnv, call.Cycles, deadline) { Span = span };
             canister.Callbacks[callback.Id] = callback;
             context.OutstandingCallbacks++;
-            output.Messages.Add(new CanisterRequest(canister.Id, call.Callee, call.Method, call.Payload.ToArray(), call.Cycles, callback.Id, deadline));
+            output.Messages.Add(new CanisterRequest(canister.Id, call.Callee, call.Method, call.Payload.ToArray(), call.Cycles, callback.Id, deadline)
+            {
+                Trace = span?.Context ?? System.Diagnostics.Activity.Current?.Context ?? default,
+            });
         }
         if (api.Response is { } response && !context.Responded)
         {

@@ -3,7 +3,11 @@ using Platform.Candid;
 namespace Platform.Engine.Canisters;
 
 /// <summary>A message waiting in a subnet's input queue.</summary>
-internal abstract record SubnetMessage(Principal Receiver);
+internal abstract record SubnetMessage(Principal Receiver)
+{
+    /// <summary>The span this message continues: the sender's call span, or the ingress request's.</summary>
+    public System.Diagnostics.ActivityContext Trace { get; init; }
+}
 
 /// <summary>An ingress (user) message; <paramref name="MessageId"/> is what the sender awaits.</summary>
 internal sealed record IngressMessage(string MessageId, Principal Sender, Principal Receiver, string Method, byte[] Payload)

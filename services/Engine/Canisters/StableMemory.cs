@@ -16,6 +16,9 @@ internal sealed class StableMemory
     private long _pageCount;
     private bool[] _owned = [];
 
+    // Pages written since a persistent instance last saved them (a restore counts: the content went back).
+    private readonly HashSet<int> _unsaved = [];
+
     public long Pages => _pageCount;
     public long Size => _pageCount * PageSize;
 
@@ -30,6 +33,10 @@ internal sealed class StableMemory
 
     public void Restore(Snapshot snapshot)
     {
+        for (var i = 0; i < _pages.Length; i++)
+        {
+            if (_owned[i]) _unsaved.Add(i);
+        }
         _pages = (byte[]?[])snapshot.Pages.Clone();
         _pageCount = snapshot.PageCount;
         _owned = new bool[_pages.Length];
@@ -95,11 +102,46 @@ internal sealed class StableMemory
         _owned = new bool[pages];
         _pageCount = pages;
         Write(0, content);
+        for (var i = 0; i < pages; i++) _unsaved.Add(i);
+    }
+
+    /// <summary>The pages written since the last call, with their current content (null: never written, all zero).</summary>
+    public List<(int Index, byte[]? Content)> TakeUnsaved()
+    {
+        var pages = _unsaved.Order().Select(i => (i, i < _pages.Length ? _pages[i] : null)).ToList();
+        _unsaved.Clear();
+        return pages;
+    }
+
+    /// <summary>Every page holding content (a persistent instance saving a stable memory it has not seen before).</summary>
+    public List<(int Index, byte[]? Content)> AllPages()
+    {
+        _unsaved.Clear();
+        var pages = new List<(int, byte[]?)>();
+        for (var i = 0; i < Math.Min(_pageCount, _pages.Length); i++)
+        {
+            if (_pages[i] is { } p) pages.Add((i, p));
+        }
+        return pages;
+    }
+
+    /// <summary>Rebuilds the memory from saved pages (loading a persistent instance).</summary>
+    public static StableMemory Load(long pageCount, IEnumerable<KeyValuePair<int, byte[]>> pages)
+    {
+        var memory = new StableMemory();
+        memory.Grow(pageCount);
+        foreach (var (index, content) in pages)
+        {
+            if (index < pageCount) memory._pages[index] = content;
+        }
+        Array.Fill(memory._owned, true);
+        return memory;
     }
 
     private byte[] WritablePage(int page)
     {
         var p = _pages[page];
+        _unsaved.Add(page);
         if (p is null) { p = new byte[PageSize]; _pages[page] = p; _owned[page] = true; return p; }
         if (!_owned[page]) { p = (byte[])p.Clone(); _pages[page] = p; _owned[page] = true; }
         return p;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Platform.Engine.Canisters;
 using Platform.Engine.Instances;
+using Platform.Engine.Outcalls;
 using Platform.Engine.Runtime;
 
 namespace Platform.Engine.Hosting;
@@ -22,10 +23,18 @@ internal static partial class EngineHosting
             var o = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
             return new InstructionLimits(o.UpdateInstructionLimit, o.QueryInstructionLimit, o.InstallInstructionLimit);
         });
+        builder.Services.AddSingleton<OutcallAdapter>();
         builder.Services.AddSingleton<InstanceRegistry>();
         builder.Services.AddSingleton<ActivityTracker>();
+        builder.Services.AddHostedService<Persistence.PersistentInstanceService>();
         builder.Services.AddHostedService<PortFileService>();
         builder.Services.AddHostedService<IdleShutdownService>();
+        builder.Services.AddHostedService<Load.LoadSampler>();
+        // Load samples go to RabbitMQ only when a broker is configured: pic-js runs the engine without one.
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(Platform.Hosting.Messaging.MessagingHosting.ConnectionStringName)))
+        {
+            Platform.Hosting.Messaging.MessagingHosting.AddPlatformMessaging(builder, "engine");
+        }
 
         // PocketIC serves HTTP/1.1 JSON (pic-js uses fetch); chunks and stable memory make big bodies.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Platform.Candid;
 using Platform.Engine.Canisters;
 using Platform.Engine.Management;
+using Platform.Engine.Outcalls;
 using Platform.Engine.Subnets;
 
 namespace Platform.Engine.Instances;
@@ -41,6 +42,9 @@ internal sealed partial class EngineInstance : IDisposable
 
     public int Id { get; }
 
+    /// <summary>Where this instance keeps its state (the persistent instance only; others live in memory).</summary>
+    public Persistence.InstanceStore? Store { get; set; }
+
     /// <summary>Makes subnet number k of this instance (set by the registry, used for subnets made on demand).</summary>
     public Func<int, SubnetKind, CanisterRange?, Subnet>? SubnetFactory { get; init; }
 
@@ -69,6 +73,13 @@ internal sealed partial class EngineInstance : IDisposable
     public IReadOnlyList<Subnet> Subnets { get; private set; }
     public CanisterExecutor Executor { get; }
     public ManagementCanister Management { get; }
+
+    /// <summary>Performs outcalls for real (the service's allow-list; loopback only unless set).</summary>
+    public OutcallAdapter OutcallAdapter { get; init; } = OutcallAdapter.LoopbackOnly;
+
+    /// <summary>The HTTPS outcalls the management canister accepted and that wait for their answer.</summary>
+    public HttpOutcalls Outcalls => _outcalls ??= new HttpOutcalls(this, OutcallAdapter);
+    private HttpOutcalls? _outcalls;
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     /// <summary>Nanoseconds since the epoch; moves forward by 1 ns per round and never backwards.</summary>
@@ -121,7 +132,7 @@ internal sealed partial class EngineInstance : IDisposable
         var id = hash.GetHashAndReset();
         var key = Convert.ToHexStringLower(id);
         _ingress[key] = new IngressStatus(null);
-        var message = new IngressMessage(key, sender, receiver, method, payload);
+        var message = new IngressMessage(key, sender, receiver, method, payload) { Trace = System.Diagnostics.Activity.Current?.Context ?? default };
         if (receiver.IsManagementCanister) _managementInbox.Enqueue(new ManagementIngress(message, effectiveSubnet));
         else SubnetOf(receiver)!.Inbox.Enqueue(message);
         return id;
@@ -140,7 +151,12 @@ internal sealed partial class EngineInstance : IDisposable
                 _ingress.Remove(key);
                 return result;
             }
-            if (round < MaxAwaitRounds) Tick();
+            if (round < MaxAwaitRounds)
+            {
+                // Someone waits for a result: an outcall no mock answered yet and nobody can perform gets its reject.
+                Outcalls.RefuseUnperformable();
+                Tick();
+            }
         }
         LogAwaitGaveUp(key, MaxAwaitRounds);
         return null;
@@ -154,6 +170,7 @@ internal sealed partial class EngineInstance : IDisposable
 
         // The management canister touches canisters of any subnet, so it runs before the subnets start.
         var routed = new ExecutionOutput();
+        Outcalls.Deliver(time, routed);
         for (var n = _managementInbox.Count; n > 0; n--)
         {
             Management.Execute(_managementInbox.Dequeue(), time, routed);
@@ -236,6 +253,7 @@ internal sealed partial class EngineInstance : IDisposable
     public void Dispose()
     {
         foreach (var canister in Subnets.SelectMany(s => s.Canisters.Values)) canister.Sandbox?.Dispose();
+        Store?.Dispose();
         Gate.Dispose();
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Platform.Candid;
 using Platform.Engine.Canisters;
+using Platform.Engine.Outcalls;
 using Platform.Engine.Runtime;
 using Platform.Engine.Subnets;
 
@@ -14,7 +15,7 @@ internal sealed record SubnetLayout(
     int System = 0, int Application = 0, int VerifiedApplication = 0);
 
 /// <summary>The engine's instances, in memory as in PocketIC, numbered from 0.</summary>
-internal sealed partial class InstanceRegistry(WasmRuntime runtime, InstructionLimits limits, ILoggerFactory loggers)
+internal sealed partial class InstanceRegistry(WasmRuntime runtime, InstructionLimits limits, ILoggerFactory loggers, OutcallAdapter? outcalls = null)
 {
     private const ulong RangeSize = 1UL << 20;
 
@@ -56,6 +57,7 @@ internal sealed partial class InstanceRegistry(WasmRuntime runtime, InstructionL
         var instance = new EngineInstance(id, subnets, new CanisterExecutor(runtime, limits), loggers.CreateLogger<EngineInstance>(), Blobs)
         {
             SubnetFactory = (k, kind, range) => NewSubnet(id, k, kind, range, subnetLogger),
+            OutcallAdapter = outcalls ?? OutcallAdapter.LoopbackOnly,
         };
         _instances[id] = instance;
         LogCreated(id, string.Join(", ", kinds));

@@ -39,6 +39,8 @@ internal sealed class ManagementCanister(EngineInstance instance)
             _ => throw new ArgumentOutOfRangeException(nameof(message)),
         };
         var call = new Call(origin, caller, method, payload, cycles, subnet, time, origin is IngressOrigin);
+        using var activity = Load.EngineTelemetry.StartMessage(origin is IngressOrigin ? "ingress" : "request", "aaaaa-aa", subnet?.Id.ToString() ?? "",
+            method, message is ManagementCall m ? m.Request.Trace : ((ManagementIngress)message).Message.Trace);
         CallResult? result;
         try
         {
@@ -77,6 +79,7 @@ internal sealed class ManagementCanister(EngineInstance instance)
         "canister_status" => CanisterStatusOf(call),
         "deposit_cycles" => DepositCycles(call),
         "provisional_top_up_canister" => ProvisionalTopUp(call),
+        "http_request" => HttpRequest(call),
         "raw_rand" => Reply(CandidBinary.Encode(CandidType.Blob, CandidValue.Blob(RandomNumberGenerator.GetBytes(32)))),
         _ => new CallReject(RejectCode.DestinationInvalid, $"Management canister has no method '{call.Method}'", "CanisterMethodNotFound"),
     };
@@ -377,6 +380,15 @@ internal sealed class ManagementCanister(EngineInstance instance)
         if (canister is null) return CallReject.CanisterNotFound(id.ToString());
         canister.Cycles = SaturatingAdd(canister.Cycles, ToCycles(args["amount"].AsNat()));
         return Reply(EmptyReply);
+    }
+
+    // ---- HTTPS outcalls ----
+
+    private CallReject? HttpRequest(Call call)
+    {
+        var reject = instance.Outcalls.Accept(call.Origin, call.Caller, call.Subnet, call.Payload, call.Cycles, out var charged);
+        call.CyclesAccepted = charged;
+        return reject;
     }
 
     // ---- helpers ----

@@ -41,6 +41,8 @@ internal static partial class PocketIcEndpoints
         Map(app, "POST", "read/get_controllers", GetControllers);
         Map(app, "POST", "read/get_stable_memory", GetStableMemory);
         Map(app, "POST", "update/set_stable_memory", SetStableMemory);
+        Map(app, "GET", "read/get_canister_http", Outcalls.OutcallJson.WritePending);
+        Map(app, "POST", "update/mock_canister_http", Outcalls.OutcallJson.Mock);
         Map(app, "GET", "auto_progress", (_, _, w) => w.WriteBooleanValue(false));
         Map(app, "POST", "read/pub_key", (_, _, _) =>
             throw new PocketIcRequestException("the engine does not sign certificates, so subnets have no public key"));
@@ -53,11 +55,15 @@ internal static partial class PocketIcEndpoints
         return app;
     }
 
-    private static void Map(WebApplication app, string verb, string path, Operation operation) =>
+    private static void Map(WebApplication app, string verb, string path, Operation operation)
+    {
+        // Every operation that can change state is under update/; a persistent instance commits after each.
+        var mutates = path.StartsWith("update/", StringComparison.Ordinal);
         app.MapMethods($"/instances/{{id:int}}/{path}", [verb], (int id, HttpContext http, InstanceRegistry registry, ILogger<InstanceRegistry> logger) =>
-            Run(http, registry.Find(id), id, operation, logger));
+            Run(http, registry.Find(id), id, operation, mutates, logger));
+    }
 
-    private static async Task Run(HttpContext http, EngineInstance? instance, int id, Operation operation, ILogger logger)
+    private static async Task Run(HttpContext http, EngineInstance? instance, int id, Operation operation, bool mutates, ILogger logger)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var status = StatusCodes.Status200OK;
@@ -69,7 +75,16 @@ internal static partial class PocketIcEndpoints
             try
             {
                 await using var writer = new Utf8JsonWriter(buffer);
-                operation(instance, document?.RootElement ?? default, writer);
+                try
+                {
+                    operation(instance, document?.RootElement ?? default, writer);
+                }
+                finally
+                {
+                    // Before the answer: what a client was told happened is on disk. A refused request may have
+                    // changed state too (a submit queues nothing, but a failed await ran rounds).
+                    if (mutates) Commit(instance);
+                }
             }
             finally
             {
@@ -91,6 +106,15 @@ internal static partial class PocketIcEndpoints
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+    }
+
+    private static void Commit(EngineInstance instance)
+    {
+        try { instance.Store?.Commit(); }
+        catch (IOException e)
+        {
+            throw new PocketIcRequestException($"the instance's state could not be saved ({e.Message}); it is written again with the next request");
+        }
     }
 
     private static ArrayBufferWriter<byte> Message(string message)
@@ -153,7 +177,9 @@ internal static partial class PocketIcEndpoints
     private static IResult ListInstances(InstanceRegistry registry) => Results.Json(registry.Ids.Select(_ => "Available"));
 
     private static IResult DeleteInstance(int id, InstanceRegistry registry) =>
-        registry.Delete(id) ? Results.Ok() : Results.BadRequest(new { message = $"Instance {id} not found" });
+        registry.Find(id)?.Store is { } store
+            ? Results.BadRequest(new { message = $"Instance {id} is the engine's persistent instance (kept in {store.Directory}) and cannot be deleted" })
+            : registry.Delete(id) ? Results.Ok() : Results.BadRequest(new { message = $"Instance {id} not found" });
 
     private static async Task<IResult> UploadBlob(HttpContext http, InstanceRegistry registry)
     {

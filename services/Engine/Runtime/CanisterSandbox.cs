@@ -14,6 +14,9 @@ internal sealed class CanisterSandbox : IDisposable
     private const int SnapshotChunk = 16 * 1024 * 1024;
 
     private readonly WasmRuntime _runtime;
+
+    // The heap as a copy-on-write host memory (WasmRuntime installs the creator on Linux); null: snapshots copy it.
+    private HostMemory? _host;
     private Store _store;
     private Instance _instance;
     private Global[] _globals;
@@ -48,8 +51,12 @@ internal sealed class CanisterSandbox : IDisposable
     {
         var store = new Store(_runtime.Engine, this);
         ApplyLimits(store);
+        // Instantiation evaluates constant expressions and copies data segments, which Wasmtime meters once its
+        // copy-on-write images are off (host memories); that is the system's work, not the canister's.
+        store.Fuel = ulong.MaxValue / 2;
         var instance = Module.Linker.Instantiate(store, Module.Module);
         Memory = Module.Info.MemoryExport is { } m ? instance.GetMemory(m) : null;
+        _host = Memory is null ? null : HostMemory.Find(Memory.GetPointer());
         Table = Module.Info.TableExport is { } t ? instance.GetTable(t) : null;
         var globals = Module.Info.GlobalExports.Select(g => instance.GetGlobal(g)!).ToArray();
         return (store, instance, globals);
@@ -101,24 +108,31 @@ internal sealed class CanisterSandbox : IDisposable
             else function.Invoke((ValueBox)(int)env);
         });
 
+    /// <summary>Set by every execution; a persistent instance compares the heap with its saved copy only when set.</summary>
+    public bool MayHaveChanged { get; set; } = true;
+
     private ExecutionFailure? Execute(ApiContext context, Action body)
     {
+        MayHaveChanged = true;
+        _host?.Touch();
         _store.Fuel = (ulong)context.InstructionLimit;
         Context = context;
         _heapCopyCurrent = false;
+        ExecutionFailure? failure = null;
         try
         {
             body();
-            return context.Failure;
+            return failure = context.Failure;
         }
         catch (Exception e) when (e is WasmtimeException or CanisterTrapException or TrapException)
         {
-            return context.Failure ?? Describe(context, e);
+            return failure = context.Failure ?? Describe(context, e);
         }
         finally
         {
             context.InstructionsUsed = context.InstructionLimit - (long)_store.Fuel;
             Context = null;
+            Load.EngineTelemetry.Executed(context, failure is not null);
         }
     }
 
@@ -170,6 +184,12 @@ internal sealed class CanisterSandbox : IDisposable
 
     public Snapshot TakeSnapshot()
     {
+        if (_host is not null)
+        {
+            // What earlier executions kept becomes the committed heap; this snapshot is that heap, no copy needed.
+            _host.Commit();
+            return new Snapshot([], HeapBytes, ReadGlobalValues(), Stable.TakeSnapshot());
+        }
         var length = HeapBytes;
         var count = (int)((length + SnapshotChunk - 1) / SnapshotChunk);
         if (_heapCopy.Length < count) Array.Resize(ref _heapCopy, count);
@@ -182,10 +202,50 @@ internal sealed class CanisterSandbox : IDisposable
         }
         _heapCopyCurrent = true;
         _heapCopyLength = length;
+        return new Snapshot(_heapCopy, length, ReadGlobalValues(), Stable.TakeSnapshot());
+    }
+
+    private object?[] ReadGlobalValues()
+    {
         var globals = new object?[_globals.Length];
         for (var i = 0; i < globals.Length; i++) globals[i] = _globals[i].GetValue();
-        return new Snapshot(_heapCopy, length, globals, Stable.TakeSnapshot());
+        return globals;
     }
+
+    /// <summary>Copy-on-write heaps: drops the execution's pages, rebuilding the instance when the heap must shrink.</summary>
+    private void RestoreHostHeap(Snapshot snapshot, bool keepGrownMemory)
+    {
+        if (keepGrownMemory || HeapBytes == snapshot.HeapLength)
+        {
+            // Pages a query grew read as zero again: nothing was ever committed past the old end.
+            _host!.Discard();
+            return;
+        }
+        // Memory cannot shrink: a new instance gets the committed heap, read from the old one after the discard.
+        _host!.Discard();
+        var (oldStore, oldMemory) = (_store, Memory!);
+        _functions.Clear();
+        (_store, _instance, _globals) = CreateInstance();
+        var target = Memory!;
+        if (snapshot.HeapLength > target.GetLength()) target.Grow((snapshot.HeapLength - target.GetLength()) / Wasmtime.Memory.PageSize);
+        for (long offset = 0; offset < snapshot.HeapLength; offset += SnapshotChunk)
+        {
+            var n = (int)Math.Min(SnapshotChunk, snapshot.HeapLength - offset);
+            oldMemory.GetSpan(offset, n).CopyTo(target.GetSpan(offset, n));
+        }
+        oldStore.Dispose();
+        CommitHeap();
+    }
+
+    /// <summary>Makes the heap as it is now the committed one (after writing it from outside an execution).</summary>
+    public void CommitHeap()
+    {
+        _host?.Touch();
+        _host?.Commit();
+    }
+
+    /// <summary>True when the heap is a copy-on-write host memory (queries and traps then copy nothing).</summary>
+    public bool CopyOnWrite => _host is not null;
 
     /// <summary>
     /// Puts the heap, globals and stable memory back. Wasm memory cannot shrink, so when the failed execution
@@ -198,6 +258,13 @@ internal sealed class CanisterSandbox : IDisposable
     /// </param>
     public void Restore(Snapshot snapshot, bool keepGrownMemory = false)
     {
+        if (_host is not null)
+        {
+            RestoreHostHeap(snapshot, keepGrownMemory);
+            for (var i = 0; i < _globals.Length; i++) _globals[i].SetValue(snapshot.Globals[i]);
+            Stable.Restore(snapshot.Stable);
+            return;
+        }
         if (keepGrownMemory && HeapBytes > snapshot.HeapLength)
         {
             for (long offset = snapshot.HeapLength; offset < HeapBytes; offset += SnapshotChunk)
@@ -233,6 +300,28 @@ internal sealed class CanisterSandbox : IDisposable
         _heapCopyCurrent = ReferenceEquals(snapshot.Heap, _heapCopy) && HeapBytes == snapshot.HeapLength;
     }
 
+    /// <summary>The exported globals' kinds and values, in the module's export order (what a checkpoint keeps).</summary>
+    public (ValueKind Kind, object? Value)[] ReadGlobals() => _globals.Select(g => (g.Kind, g.GetValue())).ToArray();
+
+    /// <summary>Sets the exported globals from a checkpoint; false when they do not match this module's.</summary>
+    public bool WriteGlobals(IReadOnlyList<(ValueKind Kind, object? Value)> values)
+    {
+        if (values.Count != _globals.Length || values.Where((v, i) => v.Kind != _globals[i].Kind).Any()) return false;
+        for (var i = 0; i < _globals.Length; i++)
+        {
+            if (_globals[i].Mutability == Mutability.Mutable) _globals[i].SetValue(values[i].Value);
+        }
+        return true;
+    }
+
+    /// <summary>Grows the heap to <paramref name="length"/> bytes (loading a checkpoint; the content is written after).</summary>
+    public bool GrowTo(long length)
+    {
+        if (length <= HeapBytes) return length == HeapBytes;
+        _heapCopyCurrent = false;
+        return Memory is not null && Memory.Grow((length - HeapBytes) / Wasmtime.Memory.PageSize) >= 0;
+    }
+
     /// <summary>Copies another instance's heap into this one (enhanced orthogonal persistence keeps the heap across upgrades).</summary>
     public void AdoptHeap(CanisterSandbox old)
     {
@@ -248,6 +337,7 @@ internal sealed class CanisterSandbox : IDisposable
             var n = (int)Math.Min(SnapshotChunk, length - offset);
             old.Memory.GetSpan(offset, n).CopyTo(Memory.GetSpan(offset, n));
         }
+        _host?.Touch();
     }
 
     public void Dispose() => _store.Dispose();

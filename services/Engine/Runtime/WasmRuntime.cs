@@ -7,8 +7,11 @@ using Wasmtime;
 namespace Platform.Engine.Runtime;
 
 /// <summary>A canister module, rewritten, validated and compiled once; shared by every canister that installs it.</summary>
-internal sealed class CompiledModule(byte[] hash, WasmModuleInfo info, Module module, Linker linker, int originalSize)
+internal sealed class CompiledModule(byte[] hash, WasmModuleInfo info, Module module, Linker linker, int originalSize, byte[] installed)
 {
+    /// <summary>The module as installed (gzipped or not): what a persistent instance stores to rebuild the canister.</summary>
+    public byte[] Installed { get; } = installed;
+
     /// <summary>SHA-256 of the module as installed (before rewriting): what <c>canister_status</c> reports.</summary>
     public byte[] Hash { get; } = hash;
     public WasmModuleInfo Info { get; } = info;
@@ -38,14 +41,14 @@ internal sealed partial class WasmRuntime : IDisposable
     private readonly string? _cacheDirectory;
     private readonly ILogger _logger;
 
-    public WasmRuntime(string? cacheDirectory, ILogger<WasmRuntime> logger)
+    public WasmRuntime(string? cacheDirectory, ILogger<WasmRuntime> logger, bool copyOnWriteHeaps = true)
     {
         _logger = logger;
         _cacheDirectory = cacheDirectory;
         if (_cacheDirectory is not null) Directory.CreateDirectory(_cacheDirectory);
         // Fuel meters instructions per message; memory64 (Motoko's enhanced orthogonal persistence), bulk memory
         // and multi-value are what canister modules use. Nothing else is switched on.
-        Engine = new Wasmtime.Engine(new Config()
+        var config = new Config()
             .WithFuelConsumption(true)
             .WithMemory64(true)
             .WithBulkMemory(true)
@@ -53,8 +56,13 @@ internal sealed partial class WasmRuntime : IDisposable
             .WithReferenceTypes(true)
             .WithSIMD(true)
             .WithWasmThreads(false)
-            .WithMultiMemory(false));
+            .WithMultiMemory(false);
+        CopyOnWriteHeaps = copyOnWriteHeaps && HostMemory.Install(config);
+        Engine = new Wasmtime.Engine(config);
     }
+
+    /// <summary>Heaps are <see cref="HostMemory"/> (copy-on-write, rolled back without copying); else snapshots copy them.</summary>
+    public bool CopyOnWriteHeaps { get; }
 
     public Wasmtime.Engine Engine { get; }
 
@@ -69,7 +77,7 @@ internal sealed partial class WasmRuntime : IDisposable
         var hash = SHA256.HashData(wasm);
         var key = Convert.ToHexStringLower(hash);
         var lazy = _modules.GetOrAdd(key, _ => new Lazy<CompiledModule>(() =>
-            Build(wasm.Length >= 2 && wasm[0] == 0x1f && wasm[1] == 0x8b ? Gunzip(wasm) : wasm, hash, key)));
+            Build(wasm.Length >= 2 && wasm[0] == 0x1f && wasm[1] == 0x8b ? Gunzip(wasm) : wasm, hash, key, wasm)));
         try
         {
             return lazy.Value;
@@ -81,7 +89,7 @@ internal sealed partial class WasmRuntime : IDisposable
         }
     }
 
-    private CompiledModule Build(byte[] wasm, byte[] hash, string key)
+    private CompiledModule Build(byte[] wasm, byte[] hash, string key, byte[] installed)
     {
         var (rewritten, info) = WasmModuleRewriter.Rewrite(wasm);
         if (SystemApiImports.Validate(info) is { } problem) throw new InvalidWasmException(problem);
@@ -105,7 +113,7 @@ internal sealed partial class WasmRuntime : IDisposable
         var linker = new Linker(Engine);
         SystemApiHost.Define(linker, info);
         LogCompiled(key, wasm.Length, fromCache, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new CompiledModule(hash, info, module, linker, wasm.Length);
+        return new CompiledModule(hash, info, module, linker, wasm.Length, installed);
     }
 
     private void WriteCache(string path, Module module)

@@ -20,8 +20,6 @@ internal readonly record struct CanisterRange(ulong Start, ulong End)
 /// </summary>
 internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed, IReadOnlyList<CanisterRange> ranges, CanisterRange allocation, ILogger logger)
 {
-    private ulong _nextIndex = allocation.Start;
-
     public Principal Id { get; } = id;
     public SubnetKind Kind { get; } = kind;
     public byte[] Seed { get; } = seed;
@@ -30,7 +28,13 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     public IReadOnlyList<CanisterRange> Ranges { get; } = ranges;
     public CanisterRange Allocation { get; } = allocation;
 
+    /// <summary>Where <see cref="AllocateId"/> looks next (kept by a persistent instance, so deleted ids are not reused).</summary>
+    public ulong NextIndex { get; set; } = allocation.Start;
+
     public Dictionary<Principal, Canister> Canisters { get; } = [];
+
+    /// <summary>When this subnet's last round with work started and ended (Stopwatch timestamps): rounds overlap across subnets.</summary>
+    public (long Started, long Ended) LastRound { get; private set; }
     public Queue<SubnetMessage> Inbox { get; } = new();
 
     public bool Covers(Principal canisterId) =>
@@ -39,9 +43,9 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     /// <summary>The next free canister id of the allocation range, or null when the range is used up.</summary>
     public Principal? AllocateId()
     {
-        while (_nextIndex <= Allocation.End)
+        while (NextIndex <= Allocation.End)
         {
-            var id = Principal.FromCanisterIndex(_nextIndex++);
+            var id = Principal.FromCanisterIndex(NextIndex++);
             if (!Canisters.ContainsKey(id)) return id;
         }
         return null;
@@ -51,6 +55,7 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
     public ExecutionOutput ExecuteRound(CanisterExecutor executor, ulong time)
     {
         var output = new ExecutionOutput();
+        var started = Inbox.Count > 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         for (var n = Inbox.Count; n > 0; n--)
         {
             var message = Inbox.Dequeue();
@@ -70,6 +75,7 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
                 }
             }
         }
+        if (started != 0) LastRound = (started, System.Diagnostics.Stopwatch.GetTimestamp());
         foreach (var line in output.DebugPrints) LogDebugPrint(Id.ToString(), line);
         output.DebugPrints.Clear();
         return output;
@@ -87,6 +93,12 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
             }
             return;
         }
+        // A response continues the call's span (its callback holds it); other messages carry their parent.
+        var parent = message is CanisterResponse answer && canister.Callbacks.TryGetValue(answer.CallbackId, out var callback) && callback.Span is { } span
+            ? span.Context
+            : message.Trace;
+        using var activity = Load.EngineTelemetry.StartMessage(KindOf(message), canister.Load.CanisterTag, canister.Load.SubnetTag,
+            message switch { IngressMessage i => i.Method, CanisterRequest r => r.Method, _ => null }, parent);
         switch (message)
         {
             case IngressMessage ingress:
@@ -104,6 +116,14 @@ internal sealed partial class Subnet(Principal id, SubnetKind kind, byte[] seed,
                 break;
         }
     }
+
+    private static string KindOf(SubnetMessage message) => message switch
+    {
+        IngressMessage => "ingress",
+        CanisterRequest => "request",
+        CanisterResponse => "response",
+        _ => "timer",
+    };
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Subnet {Subnet}: executing a message for {Canister} failed inside the engine")]
     private partial void LogExecutionFailed(Exception exception, string subnet, string canister);

@@ -1,0 +1,241 @@
+// bench/engine: the canister engine's rates in-process, in one run, each beside the reference it is judged against
+// (measured in the same run) and the issue's target. The canisters are dev/canisters/out: cdk.wasm (hand-written,
+// like Rust's ic-cdk) grown to a 3 MiB heap, and the Motoko counter (counter.wasm, a 5 MiB heap).
+//   - query calls/s through the executor (cdk read_state, which writes a page), against the raw Wasmtime call rate
+//     of the same export on the same instance (the limit: nothing around the call);
+//   - Motoko counter queries, copy-on-write and with heaps copied (how queries ran before host memories);
+//   - update calls/s (submit + await, one round each) on one canister;
+//   - updates/s with two subnets executing in the same rounds, against one subnet;
+//   - updates/s on the persistent instance, each committed to its log and flushed to the disk;
+//   - queries/s on two canisters of two subnets from two threads, against one;
+//   - install time: cold (compiling), from the on-disk compiled-module cache, and from the in-memory cache.
+// A rate and its reference are measured in turns, BENCH_ENGINE_ROUNDS (3) times each, and the medians compared: on
+// a shared machine the load moves between two measurements taken seconds apart. It reports; it does not fail on a
+// missed target. BENCH_ENGINE_SECONDS (1) is the time per measurement.
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Platform.Candid;
+using Platform.Engine.Canisters;
+using Platform.Engine.Instances;
+using Platform.Engine.Runtime;
+using Platform.Engine.SystemApi;
+
+var seconds = double.TryParse(Environment.GetEnvironmentVariable("BENCH_ENGINE_SECONDS"), out var s) ? s : 1.0;
+var rounds = int.TryParse(Environment.GetEnvironmentVariable("BENCH_ENGINE_ROUNDS"), out var r0) ? Math.Max(1, r0) : 3;
+var root = args.Length > 0 ? args[0] : FindRoot();
+var wasm = File.ReadAllBytes(Path.Combine(root, "dev", "canisters", "out", "counter.wasm"));
+var cdk = File.ReadAllBytes(Path.Combine(root, "dev", "canisters", "out", "cdk.wasm"));
+var caller = Principal.FromBytes([1, 2, 3, 4, 2]);
+var noArgs = CandidBinary.Encode([], []);
+var results = new List<(string Name, double Value, string Unit, double? Reference, string ReferenceName, string Target)>();
+
+// ---- install: cold, on-disk cache, in-memory cache ----
+var cache = Path.Combine(Path.GetTempPath(), "engine-bench-cache-" + Guid.NewGuid().ToString("N"));
+try
+{
+    using (var cold = new WasmRuntime(cache, NullLogger<WasmRuntime>.Instance))
+    {
+        var clock = Stopwatch.StartNew();
+        using var instance = NewInstance(cold, 1);
+        Install(instance, 0);
+        results.Add(("install, cold (compile + init)", clock.Elapsed.TotalMilliseconds, "ms", null, "", ""));
+        clock.Restart();
+        Install(instance, 0);
+        results.Add(("install, in-memory module cache", clock.Elapsed.TotalMilliseconds, "ms", null, "", "< 20 ms"));
+    }
+    using (var warm = new WasmRuntime(cache, NullLogger<WasmRuntime>.Instance))
+    {
+        using var instance = NewInstance(warm, 1);
+        var clock = Stopwatch.StartNew();
+        Install(instance, 0);
+        results.Add(("install, on-disk module cache", clock.Elapsed.TotalMilliseconds, "ms", null, "", "< 20 ms"));
+    }
+}
+finally
+{
+    Directory.Delete(cache, recursive: true);
+}
+
+// ---- queries against the raw call rate ----
+using var runtime = new WasmRuntime(null, NullLogger<WasmRuntime>.Instance);
+using var copying = new WasmRuntime(null, NullLogger<WasmRuntime>.Instance, copyOnWriteHeaps: false);
+if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write heaps are not available here; both query rows copy");
+{
+    using var instance = NewInstance(runtime, 1);
+    var small = Install(instance, 0, cdk, []);
+    var pages = (int)((3L * 1024 * 1024 - small.Sandbox!.HeapBytes) / 65536);
+    Call(instance, small, "grow", BitConverter.GetBytes(pages));
+    var (raw, cdkQueries) = Pair(RawAction(small, "read_state"), () => Query(instance, small, "read_state"));
+    results.Add(("raw Wasmtime calls of cdk read_state", raw, "/s", null, "", "the limit"));
+    results.Add(($"queries, cdk, {small.Sandbox.HeapBytes / 1024 / 1024.0:F1} MiB heap, copy-on-write", cdkQueries, "/s", raw, "raw", "ratio >= 0.25"));
+    using (var copied = NewInstance(copying, 1))
+    {
+        var oldSmall = Install(copied, 0, cdk, []);
+        Call(copied, oldSmall, "grow", BitConverter.GetBytes(pages));
+        results.Add(("queries, cdk, heap copied (no host memory)", Rate(() => Query(copied, oldSmall, "read_state")), "/s", raw, "raw", ""));
+    }
+
+    var counter = Install(instance, 0);
+    for (var i = 0; i < 100; i++) Update(instance, counter);
+    var heap = counter.Sandbox!.HeapBytes;
+    using var old = NewInstance(copying, 1);
+    var oldCounter = Install(old, 0);
+    for (var i = 0; i < 100; i++) Update(old, oldCounter);
+    var (motoko, motokoCopied) = Pair(() => Query(instance, counter), () => Query(old, oldCounter));
+    results.Add(($"queries, Motoko, {heap / 1024 / 1024.0:F1} MiB heap, copy-on-write", motoko, "/s", null, "", ""));
+    results.Add(("queries, Motoko, heap copied (no host memory)", motokoCopied, "/s", motoko, "cow", ""));
+
+    var (updates, updatesCopied) = Pair(() => Update(instance, counter), () => Update(old, oldCounter));
+    results.Add(("updates (submit + await, a round each)", updates, "/s", null, "", ">= 5000/s"));
+    results.Add(("updates, heap copied (no host memory)", updatesCopied, "/s", updates, "cow", ""));
+}
+
+// ---- the persistent instance: every update committed to its log and flushed before it counts ----
+{
+    var data = Path.Combine(Path.GetTempPath(), "engine-bench-data-" + Guid.NewGuid().ToString("N"));
+    try
+    {
+        var registry = new InstanceRegistry(runtime, new InstructionLimits(), NullLoggerFactory.Instance);
+        using var persistent = Platform.Engine.Persistence.InstanceStore.Open(data, registry, runtime, 1, 64L * 1024 * 1024, NullLogger.Instance);
+        var counter = Install(persistent, 0);
+        persistent.Store!.Commit();
+        var durable = Median(() => Rate(() => { Update(persistent, counter); persistent.Store!.Commit(); }));
+        results.Add(("updates, persistent instance (log + fsync)", durable, "/s", null, "", ""));
+    }
+    finally
+    {
+        Directory.Delete(data, recursive: true);
+    }
+}
+
+// ---- two subnets against one ----
+{
+    using var instance = NewInstance(runtime, 2);
+    var a = Install(instance, 0);
+    var b = Install(instance, 1);
+    const int Batch = 32;
+    var (one, two) = Pair(() =>
+    {
+        for (var i = 0; i < Batch; i++) instance.Submit(caller, a.Id, "inc", noArgs, null);
+        instance.Tick();
+    }, () =>
+    {
+        for (var i = 0; i < Batch; i++)
+        {
+            instance.Submit(caller, a.Id, "inc", noArgs, null);
+            instance.Submit(caller, b.Id, "inc", noArgs, null);
+        }
+        instance.Tick();
+    });
+    (one, two) = (one * Batch, two * 2 * Batch);
+    results.Add(($"updates, one subnet ({Batch} a round)", one, "/s", null, "", ""));
+    results.Add(($"updates, two subnets ({Batch} each a round)", two, "/s", one, "one", "ratio >= 1.60"));
+
+    var queryOne = Median(() => Rate(() => Query(instance, a)));
+    var queryTwo = Median(() => ParallelRate(() => Query(instance, a), () => Query(instance, b)));
+    results.Add(("queries, one canister, one thread", queryOne, "/s", null, "", ""));
+    results.Add(("queries, two subnets, two threads", queryTwo, "/s", queryOne, "one", ""));
+}
+
+var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+Console.WriteLine($"\nengine benchmark ({seconds:F1} s per measurement, medians of {rounds}, {Environment.ProcessorCount} cores, load average {load}, copy-on-write heaps: {runtime.CopyOnWriteHeaps})");
+Console.WriteLine($"{"measurement",-46} {"value",14} {"reference",14} {"ratio",7}   target");
+foreach (var (name, value, unit, reference, referenceName, target) in results)
+{
+    var shown = unit == "ms" ? $"{value:F1} ms" : $"{value:F0}{unit}";
+    var refShown = reference is { } r ? $"{r:F0}/s {referenceName}" : "";
+    var ratio = reference is { } rr ? $"{value / rr:F2}" : "";
+    Console.WriteLine($"{name,-46} {shown,14} {refShown,14} {ratio,7}   {target}");
+}
+return 0;
+
+double Rate(Action action)
+{
+    for (var i = 0; i < 50; i++) action(); // warm-up: JIT, first faults
+    var n = 0L;
+    var clock = Stopwatch.StartNew();
+    while (clock.Elapsed.TotalSeconds < seconds)
+    {
+        for (var i = 0; i < 20; i++) action();
+        n += 20;
+    }
+    return n / clock.Elapsed.TotalSeconds;
+}
+
+// The medians of a rate and its reference, measured in turns.
+(double, double) Pair(Action measured, Action reference)
+{
+    var a = new List<double>();
+    var b = new List<double>();
+    for (var i = 0; i < rounds; i++)
+    {
+        a.Add(Rate(measured));
+        b.Add(Rate(reference));
+    }
+    return (a.Order().ElementAt(rounds / 2), b.Order().ElementAt(rounds / 2));
+}
+
+double Median(Func<double> measure) => Enumerable.Range(0, rounds).Select(_ => measure()).Order().ElementAt(rounds / 2);
+
+double ParallelRate(Action first, Action second)
+{
+    double a = 0, b = 0;
+    Parallel.Invoke(() => a = Rate(first), () => b = Rate(second));
+    return a + b;
+}
+
+// The limit: the same export invoked on the same instance with nothing around it (no snapshot, no rollback; the
+// cdk query may run again on what it leaves, which Motoko's runtime refuses, so the limit is measured on cdk).
+Action RawAction(Canister canister, string method)
+{
+    var sandbox = canister.Sandbox!;
+    return () =>
+    {
+        var api = new ApiContext
+        {
+            Entry = EntryPoint.Query, Self = canister.Id, Subnet = canister.SubnetId, Canister = canister, Time = 0,
+            Argument = noArgs, Caller = caller, MethodName = method, InstructionLimit = 5_000_000_000,
+        };
+        if (sandbox.Run(api, "canister_query " + method) is { } failure) throw new InvalidOperationException(failure.Message);
+    };
+}
+
+EngineInstance NewInstance(WasmRuntime wasmRuntime, int subnets) =>
+    new InstanceRegistry(wasmRuntime, new InstructionLimits(), NullLoggerFactory.Instance).Create(new SubnetLayout(Application: subnets));
+
+// Installs straight through the executor (create and install_code without the management canister's Candid).
+Canister Install(EngineInstance instance, int subnet, byte[]? module = null, byte[]? initArg = null)
+{
+    var target = instance.Subnets[subnet];
+    var canister = new Canister(target.AllocateId()!, target.Id);
+    canister.Settings.Controllers.Add(caller);
+    var arg = initArg ?? CandidBinary.Encode(CandidType.Nat, CandidValue.Nat(0));
+    if (instance.Executor.Install(canister, new InstallRequest(InstallMode.Install, module ?? wasm, arg, caller), instance.Time) is { } reject)
+    {
+        throw new InvalidOperationException(reject.Message);
+    }
+    target.Canisters[canister.Id] = canister;
+    return canister;
+}
+
+void Update(EngineInstance instance, Canister canister) => Call(instance, canister, "inc", noArgs);
+
+void Call(EngineInstance instance, Canister canister, string method, byte[] payload)
+{
+    var id = instance.Submit(caller, canister.Id, method, payload, null);
+    if (instance.Await(id, out _) is not CallReply) throw new InvalidOperationException($"{method} did not reply");
+}
+
+void Query(EngineInstance instance, Canister canister, string method = "get")
+{
+    if (instance.Executor.ExecuteQuery(canister, caller, method, noArgs, instance.Time) is not CallReply) throw new InvalidOperationException($"{method} did not reply");
+}
+
+static string FindRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Platform.sln"))) return dir.FullName;
+    }
+    throw new InvalidOperationException("the repository root (Platform.sln) was not found; pass it as the first argument");
+}

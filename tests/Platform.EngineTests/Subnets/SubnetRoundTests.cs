@@ -1,0 +1,27 @@
+using Platform.Engine.Canisters;
+using static Platform.EngineTests.EngineHarness;
+
+namespace Platform.EngineTests.Subnets;
+
+/// <summary>A round executes the subnets that have work at the same time, not one after the other.</summary>
+public sealed class SubnetRoundTests
+{
+    [Fact]
+    public void Two_subnets_with_work_execute_their_round_concurrently()
+    {
+        // Each spin runs until its 400M-instruction limit: long enough that a sequential round cannot overlap.
+        using var engine = new EngineHarness(2, new InstructionLimits(Update: 400_000_000));
+        var a = engine.Install(Fixtures.Wasm("cdk"), subnet: engine.SubnetA);
+        var b = engine.Install(Fixtures.Wasm("cdk"), subnet: engine.SubnetB);
+        var first = engine.Instance.Submit(Alice, a, "spin", [], engine.SubnetA);
+        var second = engine.Instance.Submit(Alice, b, "spin", [], engine.SubnetB);
+        engine.Instance.Tick();
+
+        Assert.Equal("CanisterInstructionLimitExceeded", Reject(engine.Instance.Await(first, out _)!).ErrorCode);
+        Assert.Equal("CanisterInstructionLimitExceeded", Reject(engine.Instance.Await(second, out _)!).ErrorCode);
+        var (startA, endA) = engine.SubnetA.LastRound;
+        var (startB, endB) = engine.SubnetB.LastRound;
+        Assert.True(startA < endB && startB < endA,
+            $"subnet A ran [{startA}, {endA}], subnet B [{startB}, {endB}]: one after the other");
+    }
+}
