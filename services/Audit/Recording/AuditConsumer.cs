@@ -16,7 +16,8 @@ internal sealed class AuditConsumer(AuditLog log, WebhookFanOut webhooks) :
     IConsumer<BlobPinnedV1>, IConsumer<BlobUnpinnedV1>,
     IConsumer<BlobDeletedV1>, IConsumer<UploadExpiredV1>, IConsumer<GarbageCollectedV1>,
     IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>,
-    IConsumer<CanisterVersionPushedV1>, IConsumer<CanisterVersionCorruptedV1>
+    IConsumer<CanisterVersionPushedV1>, IConsumer<CanisterVersionCorruptedV1>,
+    IConsumer<ReleasePlannedV1>, IConsumer<ReleaseVotedV1>, IConsumer<ReleaseEndedV1>, IConsumer<DriftDetectedV1>
 {
     public Task Consume(ConsumeContext<UploadStartedV1> c) => Record(c, "upload.started", c.Message.Repository);
     public Task Consume(ConsumeContext<UploadCompletedV1> c) => Record(c, "upload.completed", c.Message.Repository, c.Message.Digest);
@@ -55,6 +56,18 @@ internal sealed class AuditConsumer(AuditLog log, WebhookFanOut webhooks) :
     public Task Consume(ConsumeContext<ManifestPulledV1> c) =>
         Record(c, "manifest.pulled", c.Message.Repository, c.Message.Digest,
             c.Message.Reference.StartsWith("sha256:", StringComparison.Ordinal) ? null : c.Message.Reference);
+
+    // Deploy's events: the environment ("namespace/environment") in the repository column, the release and what
+    // happened in the tag column, the actor (who applied, who voted) as for every event.
+    public Task Consume(ConsumeContext<ReleasePlannedV1> c) =>
+        Record(c, c.Message.DeletesEnvironment ? "environment.delete-planned" : "release.planned", $"{c.Message.Namespace}/{c.Message.Environment}", null,
+            $"release={c.Message.ReleaseId:N} " + string.Join(' ', c.Message.Services.Select(s => $"{s.Service}={s.Action}")));
+    public Task Consume(ConsumeContext<ReleaseVotedV1> c) =>
+        Record(c, "release.voted", $"{c.Message.Namespace}/{c.Message.Environment}", null, $"release={c.Message.ReleaseId:N} vote={c.Message.Vote}");
+    public Task Consume(ConsumeContext<ReleaseEndedV1> c) =>
+        Record(c, "release." + c.Message.Status, $"{c.Message.Namespace}/{c.Message.Environment}", null, $"release={c.Message.ReleaseId:N}");
+    public Task Consume(ConsumeContext<DriftDetectedV1> c) =>
+        Record(c, "environment.drift", $"{c.Message.Namespace}/{c.Message.Environment}", c.Message.Actual, $"service={c.Message.Service} kind={c.Message.Kind}");
 
     // Then the webhooks that want the event: queued after it is in the log, so a redelivered message (recorded
     // once) queues each delivery once too (deliveries are unique per webhook and event).

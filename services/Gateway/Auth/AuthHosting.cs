@@ -52,6 +52,7 @@ internal static class AuthHosting
         builder.Services.AddSingleton<NamespaceUsageClient>();
         builder.Services.AddHttpClient(NamespaceUsageClient.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddHttpClient(CatalogEndpoint.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddHttpClient(Authorization.EnvironmentAccess.ClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddGatewayRateLimiting(options.RateLimit);
         builder.Services.AddProblemDetails();
         return builder;

@@ -32,6 +32,8 @@ public static class GatewayRoutes
         // A namespace's webhooks are the Audit service's: it receives every push, delete and pull in commit order.
         new() { RouteId = "api-webhooks", ClusterId = "audit", Match = new() { Path = "/api/v1/namespaces/{ns}/webhooks" } },
         new() { RouteId = "api-webhook", ClusterId = "audit", Match = new() { Path = "/api/v1/namespaces/{ns}/webhooks/{**rest}" } },
+        // Environments and their releases are Deploy's; the guard decides by the environment's namespace (EnvironmentAccess).
+        new() { RouteId = "api-environments", ClusterId = "deploy", Match = new() { Path = "/api/v1/environments/{**rest}" } },
     ];
 
     /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>

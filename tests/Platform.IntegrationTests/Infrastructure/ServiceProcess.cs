@@ -6,7 +6,10 @@ namespace Platform.IntegrationTests.Infrastructure;
 /// One of the platform's services as a real process, run from its own build output (built with the tests, as a
 /// project reference), so a test can kill it the way a crash would (SIGKILL) and start it again.
 /// </summary>
-public sealed class ServiceProcess(string project, int port, IReadOnlyDictionary<string, string> settings) : IAsyncDisposable
+/// <param name="readinessPath">What answers 2xx once the service is ready (the backends' /readyz).</param>
+/// <param name="http2">Backends speak h2c only; the engine speaks HTTP/1.1 like PocketIC.</param>
+public sealed class ServiceProcess(string project, int port, IReadOnlyDictionary<string, string> settings,
+    string readinessPath = "/readyz", bool http2 = true) : IAsyncDisposable
 {
     private Process? _process;
     private readonly List<string> _output = [];
@@ -36,9 +39,11 @@ public sealed class ServiceProcess(string project, int port, IReadOnlyDictionary
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        // Backends speak h2c only: probe /healthz with HTTP/2 prior knowledge.
-        using var http = new HttpClient { DefaultRequestVersion = new Version(2, 0), DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, Timeout = TimeSpan.FromSeconds(2) };
-        await Readiness.WaitAsync(_process, project, TimeSpan.FromSeconds(90), () => http.GetAsync($"{Url}/readyz"), () => Output);
+        // h2c backends are probed with HTTP/2 prior knowledge.
+        using var http = http2
+            ? new HttpClient { DefaultRequestVersion = new Version(2, 0), DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, Timeout = TimeSpan.FromSeconds(2) }
+            : new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Readiness.WaitAsync(_process, project, TimeSpan.FromSeconds(90), () => http.GetAsync($"{Url}{readinessPath}"), () => Output);
     }
 
     /// <summary>SIGKILL: no graceful shutdown, in-flight work is lost as in a crash.</summary>

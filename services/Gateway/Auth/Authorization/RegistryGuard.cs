@@ -81,6 +81,8 @@ internal static class RegistryGuard
             return await AuthorizeRetentionAsync(context, ns);
         if (WebhookNamespaceOf(rest) is { } hooked)
             return await AuthorizeWebhooksAsync(context, hooked);
+        if (EnvironmentAccess.EnvironmentOf(rest) is { } environment)
+            return await EnvironmentAccess.AuthorizeAsync(context, environment);
         return await AuthorizeAdminAsync(context);
     }
 
