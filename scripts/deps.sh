@@ -18,6 +18,8 @@ APT_PACKAGES=(
     "curl:curl"
     "iproute2:ss"
     "wrk:wrk"
+    # The CLI test that checks the upload progress display runs the CLI in a real terminal.
+    "tmux:tmux"
 )
 missing=()
 for entry in "${APT_PACKAGES[@]}"; do

@@ -3,6 +3,8 @@ using Platform.Audit.Log;
 using Platform.Audit.Recording;
 using Platform.Contracts;
 using Platform.Hosting;
+using Platform.Hosting.ApiDescription;
+using Platform.Hosting.Observability;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 
@@ -12,6 +14,7 @@ builder.AddPlatformDefaults("audit");
 // plain Npgsql: it has no event streams of its own, so no Marten.
 builder.AddPlatformPostgres();
 builder.Services.AddSingleton<AuditLog>();
+builder.Services.AddInstruments<AuditMetrics>();
 builder.Services.AddHostedService<AuditSchema>();
 // The audit log's inbox (AuditFeed): producers send to it in order, one message at a time is consumed, so the
 // log's order is the order events were committed. Not bound to the contracts' exchanges: what is published there
@@ -25,10 +28,13 @@ builder.AddPlatformMessaging("audit", x => x.AddConsumer<AuditConsumer>()
         e.PrefetchCount = 32;
     }));
 builder.Services.AddProblemDetails();
+builder.AddPlatformOpenApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapPlatformMetrics();
+app.MapPlatformOpenApi();
 app.MapAuditApi();
 app.Run();
 

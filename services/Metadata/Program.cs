@@ -1,4 +1,6 @@
 using Platform.Hosting;
+using Platform.Hosting.ApiDescription;
+using Platform.Hosting.Observability;
 using Platform.Hosting.Persistence;
 using Platform.Metadata;
 using Platform.Metadata.Namespaces;
@@ -12,10 +14,13 @@ builder.AddPlatformDefaults("metadata");
 builder.AddPlatformMarten(options => options.AddRegistry());
 builder.AddOciReads();
 builder.AddRepositoryApi();
+builder.AddPlatformOpenApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapPlatformMetrics();
+app.MapPlatformOpenApi();
 app.MapOciReads();
 app.MapRepositoryApi();
 app.MapNamespaceUsage();

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.OpenApi;
+using Platform.Hosting.ApiDescription;
+
 namespace Platform.Metadata.Repositories;
 
 /// <summary>
@@ -11,12 +14,16 @@ public static class RepositoryApi
     public static WebApplicationBuilder AddRepositoryApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<RepositoryHandlers>();
+        builder.Services.Configure<OpenApiOptions>(PlatformOpenApi.DocumentName, o => o.AddDocumentTransformer<RepositoryApiDescription>());
         return builder;
     }
 
     public static IEndpointRouteBuilder MapRepositoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(RepositoryHandlers.BasePath, (RepositoryHandlers h, HttpContext http, CancellationToken ct) => h.ListAsync(http, ct));
+        app.MapGet(RepositoryHandlers.BasePath, (RepositoryHandlers h, HttpContext http, CancellationToken ct) => h.ListAsync(http, ct))
+            .WithSummary("Repositories with tag, manifest and blob counts, size and last push; Link and next for the next page.")
+            .WithQueryParameters(("n", "page size, 1 to 1000, default 100"), ("last", "the last name of the page before"))
+            .Produces<RepositoryList>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         // Repository names contain slashes, which a route template cannot bound, so one catch-all takes the
         // rest of the path and splits it itself (as the /v2 routes do).
@@ -30,7 +37,9 @@ public static class RepositoryApi
             return split < 0 || !path.AsSpan(split + BlobsSegment.Length).Contains(':')
                 ? h.GetAsync(path, ct)
                 : h.GetBlobAsync(path[..split], path[(split + BlobsSegment.Length)..], ct);
-        });
+        })
+            // One route, several operations: RepositoryApiDescription describes them one by one.
+            .ExcludeFromDescription();
         return app;
     }
 }
