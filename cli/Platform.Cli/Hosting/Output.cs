@@ -8,7 +8,8 @@ internal enum OutputFormat { Table, Json }
 
 internal sealed class Output(OutputFormat format, IAnsiConsole console, IAnsiConsole errors)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // camelCase, as the platform's own answers are.
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public OutputFormat Format { get; } = format;
     public bool Json => Format == OutputFormat.Json;

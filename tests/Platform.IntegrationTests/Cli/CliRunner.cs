@@ -31,7 +31,8 @@ public sealed class CliRunner : IDisposable
         ["NO_COLOR"] = "1",
     };
 
-    public async Task<Tool.Result> RunAsync(string? input, params string[] arguments)
+    /// <param name="input">Written to stdin, which is then closed (a password for --password-stdin).</param>
+    public async Task<Tool.Result> RunWithInputAsync(string? input, params string[] arguments)
     {
         // From its own working directory, which is no git checkout unless a test makes it one.
         var psiArguments = new List<string> { Dll };
@@ -40,7 +41,7 @@ public sealed class CliRunner : IDisposable
             new Dictionary<string, string>(Environment) { ["PWD"] = WorkingDirectory }, input, WorkingDirectory);
     }
 
-    public Task<Tool.Result> RunAsync(params string[] arguments) => RunAsync(null, arguments);
+    public Task<Tool.Result> RunAsync(params string[] arguments) => RunWithInputAsync(null, arguments);
 
     /// <summary>Runs with --output json, expects exit 0, and parses stdout.</summary>
     public async Task<JsonElement> JsonAsync(params string[] arguments)

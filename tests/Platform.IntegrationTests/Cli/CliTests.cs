@@ -15,7 +15,7 @@ public sealed class CliTests(AuthFixture fixture) : IDisposable
     private string Server => fixture.GatewayUrl.GetLeftPart(UriPartial.Authority);
 
     private Task<Tool.Result> LoginAsAdminAsync() =>
-        _cli.RunAsync(AuthFixture.AdminPassword + "\n", "login", Server, "--username", "admin", "--password-stdin", "--output", "json");
+        _cli.RunWithInputAsync(AuthFixture.AdminPassword + "\n", "login", Server, "--username", "admin", "--password-stdin", "--output", "json");
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -53,7 +53,7 @@ public sealed class CliTests(AuthFixture fixture) : IDisposable
     [Fact]
     public async Task Exit_codes_say_what_went_wrong()
     {
-        var wrong = await _cli.RunAsync("not-the-password\n", "login", Server, "-u", "admin", "--password-stdin");
+        var wrong = await _cli.RunWithInputAsync("not-the-password\n", "login", Server, "-u", "admin", "--password-stdin");
         Assert.Equal(3, wrong.ExitCode);
         Assert.False(File.Exists(Path.Combine(_cli.ConfigDirectory, "config.json")));
 
@@ -68,6 +68,9 @@ public sealed class CliTests(AuthFixture fixture) : IDisposable
         Assert.Equal(4, missing.ExitCode);
         Assert.Equal(4, JsonDocument.Parse(missing.StdErr).RootElement.GetProperty("exitCode").GetInt32());
         Assert.Equal(5, (await _cli.RunAsync("repo", "show", "Not..Valid")).ExitCode);
+        Assert.Equal(4, (await _cli.RunAsync("canister", "versions", "nobody/nothing")).ExitCode);
+        Assert.Equal(4, (await _cli.RunAsync("tag", "history", "nobody/nothing:v1")).ExitCode);
+        Assert.Equal(2, (await _cli.RunAsync("tag", "history", "no-tag-here")).ExitCode);
         var help = await _cli.RunAsync("canister", "push", "--help");
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("--branch", help.StdOut);
