@@ -18,7 +18,7 @@ public sealed class TerminalTests(AuthFixture fixture) : IDisposable
         var login = await _cli.RunWithInputAsync(AuthFixture.AdminPassword + "\n", "login", server, "-u", "admin", "--password-stdin");
         Assert.Equal(0, login.ExitCode);
         var file = Path.Combine(_cli.WorkingDirectory, "big_module.wasm");
-        File.WriteAllBytes(file, WasmModules.WithCustomSection(8 * 1024 * 1024, seed: 7));
+        File.WriteAllBytes(file, WasmModules.WithCustomSection(4 * 1024 * 1024, seed: 7));
         var done = Path.Combine(_cli.WorkingDirectory, "exit-code");
 
         var name = $"tty{Guid.NewGuid():N}"[..20] + "/big";
