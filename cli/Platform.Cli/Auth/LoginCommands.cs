@@ -20,39 +20,31 @@ internal static class LoginCommands
         var user = new Option<string?>("--username", "-u") { Description = "The account (asked for when not given)" };
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from stdin (for scripts; never put it on the command line)" };
         var command = new Command("login", "Log in to a platform and store a token for it") { url, user, passwordStdin };
-        command.SetAction(async (parse, ct) =>
+        command.RunLocal(async (parse, output, ct) =>
         {
-            var output = GlobalOptions.OutputOf(parse);
-            try
-            {
-                var config = CliConfig.Load();
-                var server = parse.GetValue(url) is { Length: > 0 } given ? CliConfig.Normalize(given) : GlobalOptions.ServerOf(parse, config);
-                var username = parse.GetValue(user) ?? Ask(output, "Username:", secret: false);
-                var password = parse.GetValue(passwordStdin)
-                    ? (await Console.In.ReadToEndAsync(ct)).TrimEnd('\r', '\n')
-                    : Ask(output, "Password:", secret: true);
-                if (username.Length == 0 || password.Length == 0)
-                    throw new CliException(ExitCodes.Usage, "a username and a password are needed");
+            var config = CliConfig.Load();
+            var server = parse.GetValue(url) is { Length: > 0 } given ? CliConfig.Normalize(given) : GlobalOptions.ServerOf(parse, config);
+            var username = parse.GetValue(user) ?? Ask(output, "Username:", secret: false);
+            var password = parse.GetValue(passwordStdin)
+                ? (await Console.In.ReadToEndAsync(ct)).TrimEnd('\r', '\n')
+                : Ask(output, "Password:", secret: true);
+            if (username.Length == 0 || password.Length == 0)
+                throw new CliException(ExitCodes.Usage, "a username and a password are needed");
 
-                using var api = new PlatformApi(server, new ServerLogin(username, password, null));
-                using var request = api.Request(HttpMethod.Post, "/api/v1/tokens");
-                request.Content = JsonContent.Create(new { name = $"platform-cli on {Environment.MachineName}", expiresInDays = TokenDays });
-                var created = await api.SendJsonAsync(request, ct);
-                var token = Output.Text(created, "token") ?? throw new CliException(ExitCodes.Failed, "the platform answered no token");
+            using var api = new PlatformApi(server, new ServerLogin(username, password, null));
+            using var request = api.Request(HttpMethod.Post, "/api/v1/tokens");
+            request.Content = JsonContent.Create(new { name = $"platform-cli on {Environment.MachineName}", expiresInDays = TokenDays });
+            var created = await api.SendJsonAsync(request, ct);
+            var token = Output.Text(created, "token") ?? throw new CliException(ExitCodes.Failed, "the platform answered no token");
 
-                config.Auths[server] = new ServerLogin(username, token, Output.Text(created, "id"));
-                config.Current = server;
-                config.Save();
-                if (output.Json)
-                    output.WriteJson(new { server, username, tokenId = Output.Text(created, "id"), expiresAt = Output.Text(created, "expiresAt"), config = CliConfig.FilePath });
-                else
-                    output.Line($"Logged in to {server} as {username} (token stored in {CliConfig.FilePath})");
-                return ExitCodes.Ok;
-            }
-            catch (CliException e)
-            {
-                return GlobalOptions.Fail(output, e.ExitCode, e.Message);
-            }
+            config.Auths[server] = new ServerLogin(username, token, Output.Text(created, "id"));
+            config.Current = server;
+            config.Save();
+            if (output.Json)
+                output.WriteJson(new { server, username, tokenId = Output.Text(created, "id"), expiresAt = Output.Text(created, "expiresAt"), config = CliConfig.FilePath });
+            else
+                output.Line($"Logged in to {server} as {username} (token stored in {CliConfig.FilePath})");
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -61,45 +53,37 @@ internal static class LoginCommands
     {
         var url = new Argument<string?>("URL") { Description = "The platform to log out of (default: the current one)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("logout", "Revoke the stored token and forget it") { url };
-        command.SetAction(async (parse, ct) =>
+        command.RunLocal(async (parse, output, ct) =>
         {
-            var output = GlobalOptions.OutputOf(parse);
-            try
+            var config = CliConfig.Load();
+            var server = parse.GetValue(url) is { Length: > 0 } given ? CliConfig.Normalize(given) : GlobalOptions.ServerOf(parse, config);
+            if (!config.Auths.Remove(server, out var login))
+                throw new CliException(ExitCodes.NotFound, $"not logged in to {server}");
+            var revoked = false;
+            if (login.TokenId is { } id)
             {
-                var config = CliConfig.Load();
-                var server = parse.GetValue(url) is { Length: > 0 } given ? CliConfig.Normalize(given) : GlobalOptions.ServerOf(parse, config);
-                if (!config.Auths.Remove(server, out var login))
-                    throw new CliException(ExitCodes.NotFound, $"not logged in to {server}");
-                var revoked = false;
-                if (login.TokenId is { } id)
+                try
                 {
-                    try
-                    {
-                        using var api = new PlatformApi(server, login);
-                        using var request = api.Request(HttpMethod.Delete, $"/api/v1/tokens/{Uri.EscapeDataString(id)}");
-                        using var _ = await api.SendAsync(request, ct);
-                        revoked = true;
-                    }
-                    catch (CliException e)
-                    {
-                        // Forgotten here all the same: a token that is already revoked or expired, or a platform
-                        // that is away, must not keep the login on this machine.
-                        output.Errors.MarkupLine($"[yellow]warning:[/] the token was not revoked on the platform: {Markup.Escape(e.Message)}");
-                    }
+                    using var api = new PlatformApi(server, login);
+                    using var request = api.Request(HttpMethod.Delete, $"/api/v1/tokens/{Uri.EscapeDataString(id)}");
+                    using var _ = await api.SendAsync(request, ct);
+                    revoked = true;
                 }
-                if (string.Equals(config.Current, server, StringComparison.OrdinalIgnoreCase))
-                    config.Current = null;
-                config.Save();
-                if (output.Json)
-                    output.WriteJson(new { server, revoked });
-                else
-                    output.Line($"Logged out of {server}{(revoked ? " (token revoked)" : "")}");
-                return ExitCodes.Ok;
+                catch (CliException e)
+                {
+                    // Forgotten here all the same: a token that is already revoked or expired, or a platform
+                    // that is away, must not keep the login on this machine.
+                    output.Errors.MarkupLine($"[yellow]warning:[/] the token was not revoked on the platform: {Markup.Escape(e.Message)}");
+                }
             }
-            catch (CliException e)
-            {
-                return GlobalOptions.Fail(output, e.ExitCode, e.Message);
-            }
+            if (string.Equals(config.Current, server, StringComparison.OrdinalIgnoreCase))
+                config.Current = null;
+            config.Save();
+            if (output.Json)
+                output.WriteJson(new { server, revoked });
+            else
+                output.Line($"Logged out of {server}{(revoked ? " (token revoked)" : "")}");
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -40,15 +40,22 @@ internal static class GlobalOptions
 
     /// <summary>Sets <paramref name="command"/>'s action: it gets the API of the chosen server, with its login.</summary>
     public static void Run(this Command command, Func<ParseResult, PlatformApi, Output, CancellationToken, Task<int>> action) =>
+        command.RunLocal(async (parse, output, ct) =>
+        {
+            var config = CliConfig.Load();
+            var server = ServerOf(parse, config);
+            using var api = new PlatformApi(server, config.Auths.GetValueOrDefault(server));
+            return await action(parse, api, output, ct);
+        });
+
+    /// <summary>Sets <paramref name="command"/>'s action, its failures turned into their exit codes and one line.</summary>
+    public static void RunLocal(this Command command, Func<ParseResult, Output, CancellationToken, Task<int>> action) =>
         command.SetAction(async (parse, ct) =>
         {
             var output = OutputOf(parse);
             try
             {
-                var config = CliConfig.Load();
-                var server = ServerOf(parse, config);
-                using var api = new PlatformApi(server, config.Auths.GetValueOrDefault(server));
-                return await action(parse, api, output, ct);
+                return await action(parse, output, ct);
             }
             catch (CliException e)
             {
