@@ -3,6 +3,8 @@
 # up.sh records the values it used in .platform/run/stack.env so down.sh stops exactly that stack.
 
 PLATFORM_GATEWAY_TLS_PORT=${PLATFORM_GATEWAY_TLS_PORT:-5443}
+# The gateway's /metrics listener, for Prometheus only (the public listeners do not serve /metrics).
+PLATFORM_GATEWAY_METRICS_PORT=${PLATFORM_GATEWAY_METRICS_PORT:-5009}
 # Ingest's second listener, HTTP/1.1, for upload sessions through the gateway (blob bytes without HTTP/2 framing).
 PLATFORM_INGEST_UPLOAD_PORT=${PLATFORM_INGEST_UPLOAD_PORT:-5111}
 PLATFORM_IPFS_PORT=${PLATFORM_IPFS_PORT:-5001}
@@ -14,7 +16,8 @@ PLATFORM_RABBITMQ_NODE=${PLATFORM_RABBITMQ_NODE:-platform-$PLATFORM_RABBITMQ_DIS
 PLATFORM_READY_TIMEOUT=${PLATFORM_READY_TIMEOUT:-180}
 
 STACK_ENV_VARS=(PLATFORM_GATEWAY_TLS_PORT PLATFORM_INGEST_UPLOAD_PORT PLATFORM_IPFS_PORT PLATFORM_PG_PORT
-    PLATFORM_PG_DATABASE PLATFORM_RABBITMQ_PORT PLATFORM_RABBITMQ_DIST_PORT PLATFORM_RABBITMQ_NODE)
+    PLATFORM_PG_DATABASE PLATFORM_RABBITMQ_PORT PLATFORM_RABBITMQ_DIST_PORT PLATFORM_RABBITMQ_NODE
+    PLATFORM_GATEWAY_METRICS_PORT)
 
 # The services come from services/services.tsv, the one list of them (the gateway and the tests read it too), in
 # start order: backends first, since the gateway's /readyz asks theirs. Each entry is

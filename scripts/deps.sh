@@ -19,6 +19,8 @@ APT_PACKAGES=(
     "iproute2:ss"
     "wrk:wrk"
     "chromium:/usr/bin/chromium"
+    # The CLI test that checks the upload progress display runs the CLI in a real terminal.
+    "tmux:tmux"
 )
 missing=()
 for entry in "${APT_PACKAGES[@]}"; do

@@ -87,6 +87,8 @@ gateway_env=(
     "Kestrel__Endpoints__Https__Url=https://127.0.0.1:$PLATFORM_GATEWAY_TLS_PORT"
     "Kestrel__Endpoints__Https__Certificate__Path=$PLATFORM_ABS_DIR/tls/gateway.crt"
     "Kestrel__Endpoints__Https__Certificate__KeyPath=$PLATFORM_ABS_DIR/tls/gateway.key"
+    # A third, for Prometheus: the gateway answers /metrics there only.
+    "Kestrel__Endpoints__Metrics__Url=http://127.0.0.1:$PLATFORM_GATEWAY_METRICS_PORT"
 )
 # Ingest: h2c for everything, and HTTP/1.1 on a second port for the upload sessions the gateway forwards
 # (these replace --urls; the h2c one takes its protocol from appsettings.json).
@@ -115,6 +117,7 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
     extra_env=()
     if [[ $name == gateway ]]; then
         ensure_port_free "$PLATFORM_GATEWAY_TLS_PORT" "gateway (TLS)"
+        ensure_port_free "$PLATFORM_GATEWAY_METRICS_PORT" "gateway (metrics)"
         extra_env=("${gateway_env[@]}")
     elif [[ $name == ingest ]]; then
         ensure_port_free "$PLATFORM_INGEST_UPLOAD_PORT" "ingest (uploads)"

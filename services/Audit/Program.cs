@@ -4,6 +4,8 @@ using Platform.Audit.Recording;
 using Platform.Audit.Webhooks;
 using Platform.Contracts;
 using Platform.Hosting;
+using Platform.Hosting.ApiDescription;
+using Platform.Hosting.Observability;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 
@@ -13,6 +15,7 @@ builder.AddPlatformDefaults("audit");
 // plain Npgsql: it has no event streams of its own, so no Marten.
 builder.AddPlatformPostgres();
 builder.Services.AddSingleton<AuditLog>();
+builder.Services.AddInstruments<AuditMetrics>();
 builder.Services.AddHostedService<AuditSchema>();
 builder.AddWebhooks();
 builder.Services.AddSingleton<WebhookFanOut>();
@@ -28,10 +31,13 @@ builder.AddPlatformMessaging("audit", x => x.AddConsumer<AuditConsumer>()
         e.PrefetchCount = 32;
     }));
 builder.Services.AddProblemDetails();
+builder.AddPlatformOpenApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapPlatformMetrics();
+app.MapPlatformOpenApi();
 app.MapAuditApi();
 app.MapWebhookApi();
 app.Run();

@@ -1,6 +1,7 @@
 using Platform.Engine.Hosting;
 using Platform.Engine.PocketIc;
 using Platform.Hosting;
+using Platform.Hosting.Observability;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("engine");
@@ -11,6 +12,7 @@ app.UseActivityTracking();
 // pic-js and PocketIC clients talk to the engine directly, not through the gateway.
 app.UsePlatformDefaults(behindGateway: false);
 app.MapPlatformHealth();
+app.MapPlatformMetrics();
 app.MapPocketIc();
 app.Run();
 

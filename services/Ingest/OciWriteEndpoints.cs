@@ -21,6 +21,7 @@ public static class OciWriteEndpoints
         builder.Services.AddSingleton<ContentStore>();
         builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddSingleton<UploadLocks>();
+        builder.Services.AddSingleton<UploadMetrics>();
         builder.Services.AddRegistryWriter();
         builder.Services.AddScoped<UploadHandlers>();
         builder.Services.AddScoped<BlobHandlers>();

@@ -1,5 +1,7 @@
 using JasperFx.Events.Daemon;
 using Platform.Hosting;
+using Platform.Hosting.ApiDescription;
+using Platform.Hosting.Observability;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Platform.Ingest;
@@ -35,16 +37,20 @@ builder.AddPlatformMarten(options =>
 // The relays only produce messages: RabbitMQ's own client in MassTransit's message format, no bus (see
 // RabbitPublisher). Ingest stays ready while the broker is down; the relays catch up from their checkpoints.
 builder.Services.AddSingleton<RabbitPublisher>();
+builder.Services.AddInstruments<RelayLag>();
 builder.AddOciWrites();
 builder.AddCanisterModules();
 builder.AddGarbageCollection();
 builder.AddRetention();
 // Only to read back blobs whose local file is gone: Ingest stays ready without IPFS, so no readiness check.
 builder.Services.AddKuboClient(builder.Configuration, readinessCheck: false);
+builder.AddPlatformOpenApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapPlatformMetrics();
+app.MapPlatformOpenApi();
 app.MapOciWrites();
 app.MapCanisterModules();
 app.MapGarbageCollection();

@@ -1,4 +1,6 @@
 using Platform.Hosting;
+using Platform.Hosting.ApiDescription;
+using Platform.Hosting.Observability;
 using Platform.Hosting.Persistence;
 using Platform.Metadata;
 using Platform.Metadata.Canisters;
@@ -14,10 +16,13 @@ builder.AddPlatformMarten(options => options.AddRegistry());
 builder.AddOciReads();
 builder.AddRepositoryApi();
 builder.AddCanisterApi();
+builder.AddPlatformOpenApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapPlatformMetrics();
+app.MapPlatformOpenApi();
 app.MapOciReads();
 app.MapRepositoryApi();
 app.MapCanisterApi();

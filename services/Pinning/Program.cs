@@ -1,4 +1,5 @@
 using Platform.Hosting;
+using Platform.Hosting.Observability;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
 using Platform.Ipfs;
@@ -28,6 +29,7 @@ builder.Services.AddScoped<PinPolicy>();
 builder.Services.AddScoped<IpfsPlaintext>();
 builder.Services.AddScoped<BlobPinner>();
 builder.Services.AddScoped<ManifestPinner>();
+builder.Services.AddInstruments<PinMetrics>();
 builder.Services.Configure<PinningOptions>(builder.Configuration.GetSection(PinningOptions.Section));
 builder.Services.AddSingleton<PinReconciler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PinReconciler>());
@@ -48,6 +50,7 @@ builder.AddPlatformMessaging("pinning", x =>
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
+app.MapPlatformMetrics();
 app.MapPlaintextContent();
 app.MapKeyAdministration();
 app.Run();

@@ -86,6 +86,8 @@ public static class PlatformDefaults
     public static WebApplication UsePlatformDefaults(this WebApplication app, bool behindGateway = true)
     {
         app.UseRequestIds();
+        // Outside the failure responses, so a request that failed is measured with the status it was answered with.
+        app.UseRequestMetrics();
         app.UseFailureResponses();
         if (behindGateway)
             app.UseGatewayActor();

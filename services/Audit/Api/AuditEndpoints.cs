@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Platform.Audit.Log;
+using Platform.Hosting.ApiDescription;
 
 namespace Platform.Audit.Api;
 
@@ -13,15 +14,24 @@ internal static class AuditEndpoints
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var audit = app.MapGroup("/api/v1/audit");
-        audit.MapGet("/events", QueryAsync);
+        audit.MapGet("/events", QueryAsync)
+            .WithSummary("The audit log, newest first, with cursor paging (nextCursor).")
+            .WithQueryParameters(("repository", "only this repository's entries"), ("action", "e.g. manifest.pushed"), ("actor", "who did it"),
+                ("since", "RFC 3339 time"), ("until", "RFC 3339 time"), ("limit", "1 to 1000, default 100"), ("cursor", "nextCursor of the page before"))
+            .Produces<AuditPage>().ProducesValidationProblem();
         audit.MapGet("/verify", async (AuditLog log, CancellationToken ct) =>
         {
             var result = await log.VerifyAsync(ct);
             return result.Valid
                 ? Results.Json(new { valid = true, @checked = result.Checked })
                 : Results.Json(new { valid = false, @checked = result.Checked, firstInvalidSequence = result.FirstInvalidSequence });
-        });
-        audit.MapGet("/export", ExportAsync);
+        })
+            .WithSummary("Verifies the hash chain: valid, or the first sequence that breaks it.")
+            .Produces<AuditVerification>();
+        audit.MapGet("/export", ExportAsync)
+            .WithSummary("The audit log as JSON lines (application/x-ndjson), oldest first.")
+            .WithQueryParameters(("since", "RFC 3339 time"), ("until", "RFC 3339 time"))
+            .Produces<AuditEntry>(contentType: "application/x-ndjson").ProducesValidationProblem();
         return app;
     }
 
@@ -91,3 +101,8 @@ internal static class AuditEndpoints
         return null;
     }
 }
+
+/// <summary>The shapes the audit API answers with, for its description.</summary>
+internal sealed record AuditPage(IReadOnlyList<AuditEntry> Events, string? NextCursor);
+
+internal sealed record AuditVerification(bool Valid, long Checked, long? FirstInvalidSequence);

@@ -33,7 +33,9 @@ public static class GcEndpoints
             // The run goes on if the caller hangs up: stopping halfway is safe, but the report would be lost.
             var run = await collector.RunAsync(dryRun ?? false, requester, http.GetRequestId(), CancellationToken.None);
             return Results.Ok(run);
-        });
+        })
+            .WithSummary("Runs garbage collection (admins); with dryRun=true, answers what would go.")
+            .Produces<Platform.Registry.Events.GarbageCollected>().ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 }

@@ -30,7 +30,9 @@ public static partial class RetentionEndpoints
             // No row: no rules, nothing is deleted. Answered as such rather than 404, so a client can tell apart a
             // namespace without rules from a wrong path.
             return Results.Ok(stored is null ? Answer(ns, new RetentionRules(null, null), null, null) : Answer(stored));
-        });
+        })
+            .WithSummary("The namespace's retention rules (none: nothing is deleted).")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         app.MapPut("/api/v1/namespaces/{ns}/retention", async (string ns, HttpContext http, RetentionStore store, CancellationToken ct) =>
         {
@@ -53,7 +55,9 @@ public static partial class RetentionEndpoints
                 return Results.ValidationProblem(problems, title: "invalid retention rules");
             var stored = await store.PutAsync(ns, rules, WriteContext.FromRequest(http).Actor, ct);
             return Results.Ok(Answer(stored));
-        });
+        })
+            .WithSummary("Sets the namespace's retention rules (owners and maintainers).")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 

@@ -18,7 +18,8 @@ internal sealed class UploadHandlers(
     ContentStore content,
     UploadHashes hashes,
     UploadLocks locks,
-    RegistryWriter writer)
+    RegistryWriter writer,
+    UploadMetrics metrics)
 {
     // POST /v2/<name>/blobs/uploads/[?digest=][?mount=&from=]
     public async Task<IResult> StartAsync(string name, HttpContext http, CancellationToken ct)
@@ -109,6 +110,7 @@ internal sealed class UploadHandlers(
             await writer.CompleteUploadAsync(name, upload.SessionId, computed, size,
                 () => content.Promote(upload.SessionId, computed, size), WriteContext.FromRequest(http), ct);
             hashes.Forget(upload.SessionId);
+            metrics.Completed(size);
             return BlobCreated(http, name, computed);
         });
     }
@@ -159,6 +161,7 @@ internal sealed class UploadHandlers(
         }
         await writer.CompleteUploadAsync(name, sessionId, computed, result.Written,
             () => content.Promote(sessionId, computed, result.Written), who, ct, lastChunk: (0, result.Written));
+        metrics.Completed(result.Written);
         return BlobCreated(http, name, computed);
     }
 

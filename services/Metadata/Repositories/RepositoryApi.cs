@@ -1,5 +1,7 @@
 using Platform.Metadata.Tags;
 using Platform.Registry.Routing;
+using Microsoft.AspNetCore.OpenApi;
+using Platform.Hosting.ApiDescription;
 
 namespace Platform.Metadata.Repositories;
 
@@ -13,12 +15,16 @@ public static class RepositoryApi
     {
         builder.Services.AddScoped<RepositoryHandlers>();
         builder.Services.AddScoped<TagHistoryHandlers>();
+        builder.Services.Configure<OpenApiOptions>(PlatformOpenApi.DocumentName, o => o.AddDocumentTransformer<RepositoryApiDescription>());
         return builder;
     }
 
     public static IEndpointRouteBuilder MapRepositoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(RepositoryHandlers.BasePath, (RepositoryHandlers h, HttpContext http, CancellationToken ct) => h.ListAsync(http, ct));
+        app.MapGet(RepositoryHandlers.BasePath, (RepositoryHandlers h, HttpContext http, CancellationToken ct) => h.ListAsync(http, ct))
+            .WithSummary("Repositories with tag, manifest and blob counts, size and last push; Link and next for the next page.")
+            .WithQueryParameters(("n", "page size, 1 to 1000, default 100"), ("last", "the last name of the page before"))
+            .Produces<RepositoryList>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         // Repository names contain slashes, which a route template cannot bound, so one catch-all takes the
         // rest of the path and splits it itself (as the /v2 routes do), the way the gateway splits it to authorize.
@@ -34,7 +40,9 @@ public static class RepositoryApi
                 RepositoryApiKind.TagHistory => tags.HistoryAsync(parsed.Name, parsed.Reference!, ct),
                 _ => h.GetAsync(path, http, ct),
             };
-        });
+        })
+            // One route, several operations: RepositoryApiDescription describes them one by one.
+            .ExcludeFromDescription();
         return app;
     }
 }

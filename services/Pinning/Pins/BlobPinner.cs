@@ -29,7 +29,7 @@ internal sealed record PinCause(string? RequestId, Guid? CausationEventId)
 /// the second time.
 /// </summary>
 internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter writer, KuboClient ipfs, IngestContent ingest,
-    PinPolicy policy, KeyStore keys, IpfsPlaintext plaintext, ILogger<BlobPinner> logger)
+    PinPolicy policy, KeyStore keys, IpfsPlaintext plaintext, PinMetrics metrics, ILogger<BlobPinner> logger)
 {
     public const string Actor = "system:pinning";
     private static readonly KeyedLock<string> Locks = new(StringComparer.Ordinal);
@@ -79,7 +79,10 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
         }
     }
 
-    private async Task<Outcome> PinAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode)
+    private Task<Outcome> PinAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode) =>
+        metrics.TrackAsync(digest, () => PinOnceAsync(digest, cause, ct, verifyNode), ct);
+
+    private async Task<Outcome> PinOnceAsync(string digest, PinCause cause, CancellationToken ct, bool verifyNode)
     {
         using var held = await Locks.AcquireAsync(digest, ct);
         var record = await LoadAsync(digest, ct);

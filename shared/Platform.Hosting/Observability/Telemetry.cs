@@ -13,20 +13,34 @@ public static class Telemetry
     /// <summary>The activity source and meter name of Platform's own spans and instruments.</summary>
     public const string SourceName = "Platform";
 
+    /// <summary>The meters /metrics exports besides Platform's own (ASP.NET Core's, Kestrel's, the runtime's).</summary>
+    private static readonly string[] FrameworkMeters =
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "System.Runtime"];
+
     /// <summary>
-    /// Traces and metrics for ASP.NET Core, HttpClient, Npgsql, Marten and MassTransit. They are exported over
-    /// OTLP (Jaeger ingests it) only when OTEL_EXPORTER_OTLP_ENDPOINT is set, so a developer machine without a
-    /// collector does not spend time failing to export.
+    /// Metrics for /metrics (Prometheus text, see <see cref="MetricsEndpoint"/>), always; traces, and metrics for
+    /// HttpClient, Npgsql, Marten and MassTransit too, exported over OTLP (Jaeger ingests it) only when
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set, so a developer machine without a collector does not spend time failing
+    /// to export.
     /// </summary>
     public static WebApplicationBuilder AddPlatformTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
-        // Without a collector, instrumentation would still create and fill an activity per request and query for
-        // nobody: measurable on the manifest GET path. Telemetry is all or nothing.
+        builder.Services.AddSingleton<HttpMetrics>();
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName: $"platform-{serviceName}", serviceNamespace: "platform"))
+            .WithMetrics(m => m
+                .AddMeter(SourceName, SourceName + ".*")
+                .AddMeter(FrameworkMeters)
+                // A scrape reads the instruments as they are now (the exporter caches 300 ms by default): a test
+                // or an operator who pushes and then scrapes sees the push.
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        // Without a collector, tracing would still create and fill an activity per request and query for nobody:
+        // measurable on the manifest GET path. Traces are all or nothing.
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             return builder;
 
-        var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName: $"platform-{serviceName}", serviceNamespace: "platform"))
+        telemetry
             .WithTracing(t =>
             {
                 t.AddSource(SourceName, "MassTransit", "Marten")
@@ -36,10 +50,8 @@ public static class Telemetry
             })
             .WithMetrics(m =>
             {
-                m.AddMeter(SourceName, "MassTransit", "Marten")
-                    .AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
-                    .AddRuntimeInstrumentation();
+                m.AddMeter("MassTransit", "Marten")
+                    .AddHttpClientInstrumentation();
             });
 
         telemetry.UseOtlpExporter();

@@ -31,6 +31,7 @@ public sealed class PlatformStack : IAsyncDisposable
     public HttpClient Gateway { get; private set; } = null!;
     public string RegistryHost => $"127.0.0.1:{GatewayPort}";
     public IServiceProvider IngestServices => _ingest!.Services;
+    public IServiceProvider GatewayServices => _gateway!.Services;
 
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
     private bool _auth;

@@ -8,12 +8,14 @@ public static class Tool
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
     /// <param name="input">Written to the tool's standard input, which is then closed (a password for --password-stdin).</param>
+    /// <param name="workingDirectory">Where the tool runs (default: the test's own).</param>
     public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, TimeSpan? timeout = null,
-        IDictionary<string, string>? environment = null, string? input = null)
+        IDictionary<string, string>? environment = null, string? input = null, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var a in arguments)
             psi.ArgumentList.Add(a);
