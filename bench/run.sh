@@ -12,6 +12,8 @@
 # the script reports, it does not fail on a missed target.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# `make bench` runs everything; `scripts/bench.sh scaler` only the Scaler's simulation (bench/scaler, no stack needed).
+if [[ ${1:-} == scaler ]]; then shift; exec "$ROOT/bench/scaler/run.sh" "$@"; fi
 source "$ROOT/scripts/lib.sh"
 source "$ROOT/scripts/config.sh"
 load_stack_env
@@ -266,3 +268,7 @@ printf '%-34s %12s %12s %8s   %s\n' "peak RSS gateway+ingest (MiB)" "${RESULT[pl
 printf '%-34s %12s %12s %8s   %s\n' "peak PSS gateway+ingest (MiB)" "${RESULT[platform.pss]}" "-" "" "(shared pages split)"
 printf '%-34s %12s %12s %8s   %s\n' "pinning of the big blob after push (s)" "${RESULT[platform.pin_big]}" "-" "" ""
 printf '%-34s %12s %12s %8s   %s\n' "pin lag p50 p95 (s)" "${RESULT[platform.pin_lag]}" "-" "" "p95 < 2"
+
+# --- the Scaler's policy in simulation (bench/scaler) -----------------------------------------------------------
+printf '\n'
+"$ROOT/bench/scaler/run.sh"

@@ -3,24 +3,28 @@ using Platform.Contracts;
 namespace Platform.Scaler.Policy;
 
 /// <summary>
-/// Load in replicas' worth of work: 1.0 is one replica at full load by the service's metric. Work waiting in the
-/// queue counts as the rate that would drain it in <see cref="ScalerOptions.QueueDrain"/>, so a saturated service
-/// shows how far over capacity it is, not just that it is at 100 %.
+/// Load in replicas' worth of work: 1.0 is one replica at full load by the service's metric. A saturated replica
+/// executes no more than its capacity, so what it executed understates what arrives: the queue's growth since the
+/// previous point is added back (executed + growth = what arrived), and the queue itself counts as the rate that
+/// would drain it in <see cref="ScalerOptions.QueueDrain"/>. A service far over capacity thus shows how far.
 /// </summary>
 internal static class Demand
 {
-    public static double Of(CanisterLoad load, string metric, ScalerOptions options)
+    public static double Of(LoadPoint point, LoadPoint? previous, string metric, ScalerOptions options)
     {
+        var load = point.Load;
         var drain = Math.Max(options.QueueDrain.TotalSeconds, 1);
+        var elapsed = previous is null ? 0 : (point.At - previous.At).TotalSeconds;
+        var growth = elapsed > 0 ? (load.QueueDepth - previous!.Load.QueueDepth) / elapsed : 0;
         switch (metric)
         {
             case ScalingMetrics.Messages:
-                return (load.MessagesPerSecond + load.QueueDepth / drain) / options.MessagesPerReplica;
+                return Math.Max(0, load.MessagesPerSecond + growth + load.QueueDepth / drain) / options.MessagesPerReplica;
             case ScalingMetrics.Queue:
                 return load.QueueDepth / options.QueuePerReplica;
             default:
                 var perMessage = load.MessagesPerSecond > 0 ? load.InstructionsPerSecond / load.MessagesPerSecond : 0;
-                return (load.InstructionsPerSecond + load.QueueDepth * perMessage / drain) / options.InstructionsPerReplica;
+                return Math.Max(0, load.InstructionsPerSecond + (growth + load.QueueDepth / drain) * perMessage) / options.InstructionsPerReplica;
         }
     }
 
@@ -39,11 +43,12 @@ internal static class Demand
                 continue;
             double sum = 0;
             var count = 0;
-            foreach (var p in points)
+            for (var i = 0; i < points.Count; i++)
             {
+                var p = points[i];
                 if (p.At <= at && p.At > at - window)
                 {
-                    sum += Of(p.Load, metric, options);
+                    sum += Of(p, i > 0 ? points[i - 1] : null, metric, options);
                     count++;
                 }
             }

@@ -11,10 +11,11 @@ namespace Platform.Scaler.Policy;
 /// or not (a replacement keeps the count, so it cannot flap).</item>
 /// <item>A decision Deploy has not applied yet holds the service (up to <see cref="ScalerOptions.PendingTimeout"/>).</item>
 /// <item>Bounds: a count outside min/max is brought inside, cooldown or not.</item>
-/// <item>Cooldown: no scaling within the service's cooldown of its previous decision.</item>
+/// <item>Cooldown: within the service's cooldown of its previous decision nothing is decided, except a further
+/// scale-out after a scale-out once all instances report (a reversal always waits the cooldown out).</item>
 /// <item>Out: when the recent mean utilisation is above target × (1 + band), to the count that brings it to the
-/// target, at least one more, at most <see cref="ScalerOptions.MaxStep"/> more, never above max. A sharded service
-/// splits instead (shards never merge: keys would have to move back).</item>
+/// target, at least one more, at most <see cref="ScalerOptions.MaxStep"/> more (or double, for bigger services),
+/// never above max. A sharded service splits instead (shards never merge: keys would have to move back).</item>
 /// <item>In: when even the peak of the long window is below target × (1 - band), to the count that keeps that peak
 /// at the target, at most MaxStep fewer, never below min.</item>
 /// </list>
@@ -81,18 +82,24 @@ internal static class ScalerPolicy
         if (n > max && !sharded)
             return In(s, n, max, signals, $"above the maximum of {max}", options);
 
-        if (s.Last is { } previous && now - previous.At < cooldown)
+        var cooling = s.Last is { } previous && now - previous.At < cooldown;
+        // Within the cooldown only a further scale-out may follow a scale-out, and only once every instance has
+        // reported since (the new replicas carry load): a spike beyond one step is met step by step, while a
+        // reversal, the flap the cooldown is there to prevent, always waits.
+        if (cooling && !(s.Last!.Kind is DecisionKind.ScaleOut or DecisionKind.ShardSplit && AllReportedSince(s, s.Last.At)))
             return null;
 
         var utilisation = demand / n;
         if (utilisation > target * (1 + options.Band) && n < max)
         {
-            var to = Math.Clamp((int)Math.Ceiling(demand / target), n + 1, Math.Min(n + options.MaxStep, max));
+            // At most MaxStep more, or double when the service is already bigger than that.
+            var step = Math.Max(options.MaxStep, n);
+            var to = Math.Clamp((int)Math.Ceiling(demand / target), n + 1, Math.Min(n + step, max));
             return Out(s, sharded, n, to, total, signals,
                 $"utilisation {Percent(utilisation)} above the target {Percent(target)}", options);
         }
 
-        if (sharded || n <= min)
+        if (sharded || n <= min || cooling)
             return null;
         var span = options.LongWindow > cooldown ? options.LongWindow : cooldown;
         var peak = Demand.Peak(s.History, canisters, now, span, options.ShortWindow, metric, options);
@@ -108,11 +115,18 @@ internal static class ScalerPolicy
         return null;
     }
 
+    private static bool AllReportedSince(ServiceSignals s, DateTimeOffset at) =>
+        s.Service.Instances.All(i => s.History.TryGetValue(i.CanisterId, out var points) && points.Any(p => p.At > at));
+
     private static Decision Out(ServiceSignals s, bool sharded, int n, int to, double total,
         Dictionary<string, double> signals, string reason, ScalerOptions options)
     {
         signals["instructionsPerSecond"] = Round(total);
-        var subnets = Placement.Choose(s, to - n, total / to, options);
+        // What each instance will execute once the new ones serve: a saturated service executes less than arrives,
+        // so by instructions the demand says more than the executed rate.
+        var expected = s.Service.Scaling?.Metric is null or ScalingMetrics.Instructions
+            ? Math.Max(total, signals["demand"] * options.InstructionsPerReplica) : total;
+        var subnets = Placement.Choose(s, to - n, expected / to, options);
         return new Decision(sharded ? DecisionKind.ShardSplit : DecisionKind.ScaleOut, n, to, subnets, [], signals, reason);
     }
 

@@ -15,7 +15,7 @@ public sealed class ScalerPolicyTests
         Assert.Empty(h.Decisions);
 
         var stepAt = h.Now;
-        h.Run(600, _ => 6.0);
+        h.Run(1800, _ => 6.0);
         var first = h.Decisions[0];
         Assert.Equal(DecisionKind.ScaleOut, first.Decision.Kind);
         Assert.True(first.At - stepAt <= TimeSpan.FromSeconds(10), $"first decision after {first.At - stepAt}");
@@ -45,15 +45,15 @@ public sealed class ScalerPolicyTests
     public void A_spike_scales_out_and_the_replicas_stay_through_the_long_window_before_scaling_back_in()
     {
         var h = new PolicyHarness(replicas: 2, min: 2, max: 20);
-        h.Run(300, _ => 1.0);
+        h.Run(900, _ => 1.0);
         h.Run(30, _ => 5.0);
         var spikeEnd = h.Now;
         Assert.Contains(h.Decisions, d => d.Decision.Kind == DecisionKind.ScaleOut);
         var peakCount = h.Count;
 
-        h.Run(100, _ => 1.0);
+        h.Run(400, _ => 1.0);
         Assert.Equal(peakCount, h.Count);
-        h.Run(600, _ => 1.0);
+        h.Run(900, _ => 1.0);
         var scaleIn = h.Decisions.First(d => d.Decision.Kind == DecisionKind.ScaleIn);
         Assert.True(scaleIn.At - spikeEnd >= PolicyHarness.Options.LongWindow - TimeSpan.FromSeconds(10), $"scaled in {scaleIn.At - spikeEnd} after the spike");
         Assert.InRange(h.Count, 2, 3);
@@ -87,7 +87,7 @@ public sealed class ScalerPolicyTests
         Assert.All(hot.Decisions, d => Assert.InRange(d.Decision.To, 2, 8));
 
         var idle = new PolicyHarness(replicas: 6, min: 3, max: 8);
-        idle.Run(1200, _ => 0);
+        idle.Run(2400, _ => 0);
         Assert.Equal(3, idle.Count);
         Assert.All(idle.Decisions, d => Assert.InRange(d.Decision.To, 3, 8));
     }
@@ -110,26 +110,43 @@ public sealed class ScalerPolicyTests
     }
 
     [Fact]
-    public void No_second_decision_comes_within_the_cooldown_of_the_first()
+    public void A_reversal_waits_for_the_cooldown_while_a_further_scale_out_waits_only_for_the_new_replicas_to_report()
     {
-        var h = new PolicyHarness(replicas: 1, min: 1, max: 50, cooldown: TimeSpan.FromSeconds(90));
-        h.Run(400, _ => 30);
-        Assert.True(h.Decisions.Count >= 3);
-        Assert.All(h.Decisions.Zip(h.Decisions.Skip(1)), p => Assert.True(p.Second.At - p.First.At >= TimeSpan.FromSeconds(90)));
-        // The first step is bounded by MaxStep however far over the load is.
-        Assert.Equal(1 + PolicyHarness.Options.MaxStep, h.Decisions[0].Decision.To);
+        var cooldown = TimeSpan.FromSeconds(90);
+        var h = new PolicyHarness(replicas: 1, min: 1, max: 50, cooldown: cooldown);
+        h.Run(60, _ => 30);
+        var outs = h.Decisions.Where(d => d.Decision.Kind == DecisionKind.ScaleOut).ToList();
+        Assert.True(outs.Count >= 2);
+        // The first step is bounded by MaxStep however far over the load is; the next doubles at most.
+        Assert.True(outs[0].Decision.To <= 1 + PolicyHarness.Options.MaxStep);
+        Assert.True(outs[1].Decision.To <= outs[1].Decision.From + Math.Max(PolicyHarness.Options.MaxStep, outs[1].Decision.From), $"{outs[1].Decision.From}->{outs[1].Decision.To}");
+        Assert.True(outs[1].At - outs[0].At < cooldown, $"{outs[1].At - outs[0].At}");
+
+        // Idle long enough to scale in, then hot at once: the scale-out after the scale-in waits the cooldown out.
+        h.Run(1200, _ => 0.2);
+        var scaleIn = h.Decisions.Last(d => d.Decision.Kind == DecisionKind.ScaleIn);
+        var count = h.Decisions.Count;
+        h.Run(300, _ => 30);
+        var next = h.Decisions.Skip(count).First();
+        Assert.Equal(DecisionKind.ScaleOut, next.Decision.Kind);
+        Assert.True(next.At - scaleIn.At >= cooldown, $"scaled out {next.At - scaleIn.At} after scaling in");
+        Assert.Equal(0, h.Flaps(cooldown));
     }
 
     [Fact]
     public void A_decision_Deploy_has_not_applied_holds_the_service_until_it_times_out()
     {
         var h = new PolicyHarness(replicas: 2, min: 1, max: 20);
-        h.Run(20, _ => 12);
-        Assert.Equal(6, h.Count);
-        var signals = h.Signals() with { Last = new LastDecision(h.Now - TimeSpan.FromSeconds(61), DecisionKind.ScaleOut, 10) };
+        for (var i = 0; i < 2; i++)
+        {
+            h.Advance(TimeSpan.FromSeconds(5));
+            foreach (var c in new[] { "canister-0", "canister-1" })
+                h.Point(c, new CanisterLoad(c, 100, 1e9, 1 << 20, 400, 0, "running"));
+        }
+        var signals = h.Signals() with { Last = new LastDecision(h.Now - TimeSpan.FromSeconds(61), DecisionKind.ScaleOut, 5) };
         Assert.Null(ScalerPolicy.Decide(signals, h.Now, PolicyHarness.Options));
-        signals = signals with { Last = new LastDecision(h.Now - PolicyHarness.Options.PendingTimeout, DecisionKind.ScaleOut, 10) };
-        Assert.NotNull(ScalerPolicy.Decide(signals, h.Now, PolicyHarness.Options));
+        signals = signals with { Last = new LastDecision(h.Now - PolicyHarness.Options.PendingTimeout, DecisionKind.ScaleOut, 5) };
+        Assert.Equal(DecisionKind.ScaleOut, ScalerPolicy.Decide(signals, h.Now, PolicyHarness.Options)?.Kind);
     }
 
     [Fact]
