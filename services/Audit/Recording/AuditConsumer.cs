@@ -14,7 +14,8 @@ internal sealed class AuditConsumer(AuditLog log) :
     IConsumer<ManifestPushedV1>, IConsumer<TagMovedV1>, IConsumer<TagDeletedV1>, IConsumer<ManifestDeletedV1>,
     IConsumer<BlobPinnedV1>, IConsumer<BlobUnpinnedV1>,
     IConsumer<BlobDeletedV1>, IConsumer<UploadExpiredV1>, IConsumer<GarbageCollectedV1>,
-    IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>
+    IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>,
+    IConsumer<ScaleOutDecidedV1>, IConsumer<ScaleInDecidedV1>, IConsumer<ShardSplitDecidedV1>, IConsumer<ReplicaReplacedV1>
 {
     public Task Consume(ConsumeContext<UploadStartedV1> c) => Record(c, "upload.started", c.Message.Repository);
     public Task Consume(ConsumeContext<UploadCompletedV1> c) => Record(c, "upload.completed", c.Message.Repository, c.Message.Digest);
@@ -44,6 +45,23 @@ internal sealed class AuditConsumer(AuditLog log) :
     public Task Consume(ConsumeContext<ManifestPulledV1> c) =>
         Record(c, "manifest.pulled", c.Message.Repository, c.Message.Digest,
             c.Message.Reference.StartsWith("sha256:", StringComparison.Ordinal) ? null : c.Message.Reference);
+
+    // The Scaler's decisions: the service ("namespace/environment/service") in the repository column, what was
+    // decided and why in the tag column, as for a GC run.
+    public Task Consume(ConsumeContext<ScaleOutDecidedV1> c) =>
+        Record(c, "scaler.scale-out", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"{c.Message.From}->{c.Message.To} subnets={string.Join(',', c.Message.Subnets)}"));
+    public Task Consume(ConsumeContext<ScaleInDecidedV1> c) =>
+        Record(c, "scaler.scale-in", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"{c.Message.From}->{c.Message.To} canisters={string.Join(',', c.Message.CanisterIds)}"));
+    public Task Consume(ConsumeContext<ShardSplitDecidedV1> c) =>
+        Record(c, "scaler.shard-split", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"{c.Message.FromShards}->{c.Message.ToShards} subnets={string.Join(',', c.Message.Subnets)}"));
+    public Task Consume(ConsumeContext<ReplicaReplacedV1> c) =>
+        Record(c, "scaler.replica-replaced", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"old={c.Message.OldCanisterId} subnet={c.Message.Subnet}"));
+
+    private static string ServiceOf(ScalingDecision d) => $"{d.Namespace}/{d.Environment}/{d.Service}";
+
+    internal static string Summary(ScalingDecision d, string what) =>
+        $"decision={d.DecisionId:N} {what} reason={d.Reason} " +
+        string.Join(' ', d.Signals.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Key}={s.Value}")));
 
     private Task Record<T>(ConsumeContext<T> context, string action, string? repository, string? digest = null, string? tag = null)
         where T : class, IPlatformEvent

@@ -23,6 +23,8 @@ public static class GatewayRoutes
         // A namespace's retention rules are Ingest's: it owns the repository streams they delete from. The rest of
         // /api/v1/namespaces is the gateway's own identity API.
         new() { RouteId = "api-retention", ClusterId = "ingest", Match = new() { Path = "/api/v1/namespaces/{ns}/retention" } },
+        // The Scaler's decisions and state (reads only); the guard admits admins and the named namespace's members.
+        new() { RouteId = "api-scaler", ClusterId = "scaler", Match = new() { Path = "/api/v1/scaler/{**rest}", Methods = ["GET", "HEAD"] } },
     ];
 
     /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>
