@@ -30,8 +30,8 @@ internal static class Demand
 
     /// <summary>
     /// The service's demand at <paramref name="at"/>: the sum over its canisters of each one's mean over the
-    /// <paramref name="window"/> before it. A canister with no point in the window (not there yet, or silent)
-    /// adds nothing.
+    /// <paramref name="window"/> before its newest point. A canister with no point in the last three windows (not
+    /// there yet, or silent) adds nothing.
     /// </summary>
     public static double At(IReadOnlyDictionary<string, IReadOnlyList<LoadPoint>> history, IEnumerable<string> canisters,
         DateTimeOffset at, TimeSpan window, string metric, ScalerOptions options)
@@ -41,12 +41,20 @@ internal static class Demand
         {
             if (!history.TryGetValue(canister, out var points))
                 continue;
+            // The window ends at the canister's newest point up to then, not at the clock: a decision round that
+            // runs just before a sample arrives still sees the previous one (up to three windows old).
+            var end = DateTimeOffset.MinValue;
+            foreach (var p in points)
+                if (p.At <= at && p.At > end)
+                    end = p.At;
+            if (end < at - 3 * window)
+                continue;
             double sum = 0;
             var count = 0;
             for (var i = 0; i < points.Count; i++)
             {
                 var p = points[i];
-                if (p.At <= at && p.At > at - window)
+                if (p.At <= end && p.At > end - window)
                 {
                     sum += Of(p, i > 0 ? points[i - 1] : null, metric, options);
                     count++;
