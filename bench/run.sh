@@ -12,6 +12,8 @@
 # the script reports, it does not fail on a missed target.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# `make bench` runs everything; `scripts/bench.sh scaler` only the Scaler's simulation (bench/scaler, no stack needed).
+if [[ ${1:-} == scaler ]]; then shift; exec "$ROOT/bench/scaler/run.sh" "$@"; fi
 source "$ROOT/scripts/lib.sh"
 # The canister engine's benchmark runs in-process (bench/engine/run.sh): alone with BENCH_ONLY=engine, else after this one.
 if [[ ${BENCH_ONLY:-} == engine ]]; then exec "$ROOT/bench/engine/run.sh"; fi
@@ -273,3 +275,6 @@ if [[ ${BENCH_ENGINE:-1} != 0 ]]; then
     echo
     "$ROOT/bench/engine/run.sh"
 fi
+# --- the Scaler's policy in simulation (bench/scaler) -----------------------------------------------------------
+printf '\n'
+"$ROOT/bench/scaler/run.sh"

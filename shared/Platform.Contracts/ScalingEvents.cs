@@ -41,7 +41,8 @@ public sealed record ReplicaBounds(int Min, int Max);
 
 /// <param name="Target">Utilisation the Scaler aims for, 0..1 (default 0.6).</param>
 /// <param name="Metric">"instructions", "messages" or "queue".</param>
-/// <param name="Cooldown">Least time between two decisions for the service (default 60 s).</param>
+/// <param name="Cooldown">Least time between two decisions for the service (default 60 s), except that a scale-out may
+/// follow a scale-out as soon as the new replicas report; a reversal always waits it out.</param>
 public sealed record ScalingPolicy(double Target, string Metric, TimeSpan Cooldown);
 
 /// <param name="Key">The shard key's name (text).</param>

@@ -17,7 +17,8 @@ internal sealed class AuditConsumer(AuditLog log, WebhookFanOut webhooks) :
     IConsumer<BlobDeletedV1>, IConsumer<UploadExpiredV1>, IConsumer<GarbageCollectedV1>,
     IConsumer<AccessDeniedV1>, IConsumer<LoginFailedV1>, IConsumer<ManifestPulledV1>,
     IConsumer<CanisterVersionPushedV1>, IConsumer<CanisterVersionCorruptedV1>,
-    IConsumer<ReleasePlannedV1>, IConsumer<ReleaseVotedV1>, IConsumer<ReleaseEndedV1>, IConsumer<DriftDetectedV1>
+    IConsumer<ReleasePlannedV1>, IConsumer<ReleaseVotedV1>, IConsumer<ReleaseEndedV1>, IConsumer<DriftDetectedV1>,
+    IConsumer<ScaleOutDecidedV1>, IConsumer<ScaleInDecidedV1>, IConsumer<ShardSplitDecidedV1>, IConsumer<ReplicaReplacedV1>
 {
     public Task Consume(ConsumeContext<UploadStartedV1> c) => Record(c, "upload.started", c.Message.Repository);
     public Task Consume(ConsumeContext<UploadCompletedV1> c) => Record(c, "upload.completed", c.Message.Repository, c.Message.Digest);
@@ -68,6 +69,23 @@ internal sealed class AuditConsumer(AuditLog log, WebhookFanOut webhooks) :
         Record(c, "release." + c.Message.Status, $"{c.Message.Namespace}/{c.Message.Environment}", null, $"release={c.Message.ReleaseId:N}");
     public Task Consume(ConsumeContext<DriftDetectedV1> c) =>
         Record(c, "environment.drift", $"{c.Message.Namespace}/{c.Message.Environment}", c.Message.Actual, $"service={c.Message.Service} kind={c.Message.Kind}");
+
+    // The Scaler's decisions: the service ("namespace/environment/service") in the repository column, what was
+    // decided and why in the tag column, as for a GC run.
+    public Task Consume(ConsumeContext<ScaleOutDecidedV1> c) =>
+        Record(c, "scaler.scale-out", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"{c.Message.From}->{c.Message.To} subnets={string.Join(',', c.Message.Subnets)}"));
+    public Task Consume(ConsumeContext<ScaleInDecidedV1> c) =>
+        Record(c, "scaler.scale-in", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"{c.Message.From}->{c.Message.To} canisters={string.Join(',', c.Message.CanisterIds)}"));
+    public Task Consume(ConsumeContext<ShardSplitDecidedV1> c) =>
+        Record(c, "scaler.shard-split", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"{c.Message.FromShards}->{c.Message.ToShards} subnets={string.Join(',', c.Message.Subnets)}"));
+    public Task Consume(ConsumeContext<ReplicaReplacedV1> c) =>
+        Record(c, "scaler.replica-replaced", ServiceOf(c.Message.Decision), null, Summary(c.Message.Decision, $"old={c.Message.OldCanisterId} subnet={c.Message.Subnet}"));
+
+    private static string ServiceOf(ScalingDecision d) => $"{d.Namespace}/{d.Environment}/{d.Service}";
+
+    internal static string Summary(ScalingDecision d, string what) =>
+        $"decision={d.DecisionId:N} {what} reason={d.Reason} " +
+        string.Join(' ', d.Signals.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Key}={s.Value}")));
 
     // Then the webhooks that want the event: queued after it is in the log, so a redelivered message (recorded
     // once) queues each delivery once too (deliveries are unique per webhook and event).

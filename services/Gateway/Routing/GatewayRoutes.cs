@@ -34,6 +34,8 @@ public static class GatewayRoutes
         new() { RouteId = "api-webhook", ClusterId = "audit", Match = new() { Path = "/api/v1/namespaces/{ns}/webhooks/{**rest}" } },
         // Environments and their releases are Deploy's; the guard decides by the environment's namespace (EnvironmentAccess).
         new() { RouteId = "api-environments", ClusterId = "deploy", Match = new() { Path = "/api/v1/environments/{**rest}" } },
+        // The Scaler's decisions and state (reads only); the guard admits admins and the named namespace's members.
+        new() { RouteId = "api-scaler", ClusterId = "scaler", Match = new() { Path = "/api/v1/scaler/{**rest}", Methods = ["GET", "HEAD"] } },
     ];
 
     /// <summary>Upload-session requests to Ingest's HTTP/1.1 upload lane, ahead of the other OCI routes.</summary>

@@ -16,7 +16,8 @@ namespace Platform.Gateway.Auth.Authorization;
 /// <para>/api/v1/repositories: the same rule, pull on the repository, for whatever credentials the caller used
 /// (a bearer token must grant the pull, as on /v2; Basic credentials act as the account); the listing is filtered
 /// by <see cref="Registry.RepositoryListEndpoint"/>. /api/v1/canisters: the same, pull on the module's repository. /api/v1/namespaces/{ns}/retention (Ingest's): GET for the
-/// namespace's members, PUT for its owners and maintainers, admins always. /api/v1/audit and /api/v1/admin/gc: admins
+/// namespace's members, PUT for its owners and maintainers, admins always. /api/v1/scaler: admins, or the members of
+/// the namespace the query names. /api/v1/audit and /api/v1/admin/gc: admins
 /// only. Any other proxied /api/v1 route
 /// is admins only until it has a rule of its own here, so a new backend route is never open by accident.</para>
 /// </summary>
@@ -83,7 +84,35 @@ internal static class RegistryGuard
             return await AuthorizeWebhooksAsync(context, hooked);
         if (EnvironmentAccess.EnvironmentOf(rest) is { } environment)
             return await EnvironmentAccess.AuthorizeAsync(context, environment);
+        if (rest.StartsWith("/scaler/", StringComparison.OrdinalIgnoreCase))
+            return await AuthorizeScalerAsync(context);
         return await AuthorizeAdminAsync(context);
+    }
+
+    /// <summary>
+    /// The Scaler's decisions and state: admins see every environment; anyone else names a namespace
+    /// (<c>namespace=</c>, which the Scaler then filters by) and must be one of its members. Environments belong to
+    /// namespaces, so a namespace's readers read its environments' scaling.
+    /// </summary>
+    private static async Task<bool> AuthorizeScalerAsync(HttpContext context)
+    {
+        var caller = context.GetCaller();
+        if (!caller.IsAuthenticated)
+        {
+            await Challenge(context, null).ExecuteAsync(context);
+            return false;
+        }
+        var ns = context.Request.Query["namespace"].ToString();
+        var (isAdmin, role, _) = ns.Length > 0
+            ? await context.RequestServices.GetRequiredService<IdentityStore>().StandingAsync(caller.Name, ns, context.RequestAborted)
+            : ((await context.RequestServices.GetRequiredService<IdentityDirectory>().FindAccountAsync(caller.Name!, context.RequestAborted))?.IsAdmin == true, null, false);
+        if (isAdmin || role is not null)
+            return true;
+        context.RequestServices.GetRequiredService<AccessAudit>().Denied(context, null, "scaler:read");
+        await Results.Problem(statusCode: StatusCodes.Status403Forbidden,
+            title: ns.Length > 0 ? "the namespace's scaling is for its members" : "name a namespace you are a member of (namespace=), or be an admin")
+            .ExecuteAsync(context);
+        return false;
     }
 
     /// <summary>The namespace of "/namespaces/{ns}/retention", or null for any other platform API path.</summary>

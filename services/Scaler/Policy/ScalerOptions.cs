@@ -1,0 +1,72 @@
+namespace Platform.Scaler.Policy;
+
+/// <summary>
+/// What the policy assumes about the engine and how cautious it is (section "Scaler" of the configuration). The
+/// engine reports rates, not limits, so what one replica and one subnet can take is said here.
+/// </summary>
+internal sealed record ScalerOptions
+{
+    public const string Section = "Scaler";
+
+    /// <summary>Instructions per second one replica executes at full load (metric "instructions").</summary>
+    public double InstructionsPerReplica { get; init; } = 1e9;
+
+    /// <summary>Messages per second one replica executes at full load (metric "messages").</summary>
+    public double MessagesPerReplica { get; init; } = 200;
+
+    /// <summary>Queued messages per replica that count as full load (metric "queue").</summary>
+    public double QueuePerReplica { get; init; } = 50;
+
+    /// <summary>Instructions per second one subnet executes at full load (placement's capacity).</summary>
+    public double InstructionsPerSubnet { get; init; } = 4e9;
+
+    /// <summary>
+    /// A queue is demand the replicas did not serve yet: it counts as the rate that would drain it in this long, so
+    /// a saturated service (whose executed rate cannot exceed its capacity) still shows how far over it is.
+    /// </summary>
+    public TimeSpan QueueDrain { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Hysteresis: utilisation within target × (1 ± Band) changes nothing.</summary>
+    public double Band { get; init; } = 0.1;
+
+    /// <summary>Scale-out looks at the mean of this recent window: quick to see a rise.</summary>
+    public TimeSpan ShortWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Scale-in looks at the peak of this longer window (at least the cooldown): slow to believe a drop, so noise
+    /// around the target never removes a replica, and a burst's replicas are still there for the next one (in
+    /// bench/scaler, 120 s -> 600 s cut the spike trace's overload seconds from 250 to 93).
+    /// </summary>
+    public TimeSpan LongWindow { get; init; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>The most instances one decision adds or removes.</summary>
+    public int MaxStep { get; init; } = 8;
+
+    public double DefaultTarget { get; init; } = 0.6;
+    public string DefaultMetric { get; init; } = ScalingMetrics.Instructions;
+    public TimeSpan DefaultCooldown { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A decision Deploy has not applied by then no longer holds the service back.</summary>
+    public TimeSpan PendingTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Health: this many traps within <see cref="HealthWindow"/>, at least half of its messages, replace it.</summary>
+    public int TrapThreshold { get; init; } = 3;
+
+    /// <summary>Health: no execution while messages wait, or no sample at all, for this long: it does not answer.</summary>
+    public TimeSpan HealthWindow { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Placement: subnets whose utilisation after placing is within this of the best count as equal on load.</summary>
+    public double PlacementTolerance { get; init; } = 0.1;
+
+    /// <summary>Subnet kinds new instances may go to (PocketIC's topology names them).</summary>
+    public IReadOnlyList<string> SubnetKinds { get; init; } = ["Application"];
+}
+
+internal static class ScalingMetrics
+{
+    public const string Instructions = "instructions";
+    public const string Messages = "messages";
+    public const string Queue = "queue";
+
+    public static bool IsKnown(string? metric) => metric is Instructions or Messages or Queue;
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using Platform.Contracts;
+
+namespace Platform.Scaler.Policy;
+
+/// <summary>
+/// The Scaler's decision for one service, as a pure function of its recent signals, its declared bounds and
+/// policy, and its previous decision. In order:
+/// <list type="number">
+/// <item>Health: an unhealthy instance (see <see cref="Health"/>) is replaced at once, one per decision, cooldown
+/// or not (a replacement keeps the count, so it cannot flap).</item>
+/// <item>A decision Deploy has not applied yet holds the service (up to <see cref="ScalerOptions.PendingTimeout"/>).</item>
+/// <item>Bounds: a count outside min/max is brought inside, cooldown or not.</item>
+/// <item>Cooldown: within the service's cooldown of its previous decision nothing is decided, except a further
+/// scale-out after a scale-out once all instances report (a reversal always waits the cooldown out).</item>
+/// <item>Out: when the recent mean utilisation is above target × (1 + band), to the count that brings it to the
+/// target, at least one more, at most <see cref="ScalerOptions.MaxStep"/> more (or double, for bigger services),
+/// never above max. A sharded service splits instead (shards never merge: keys would have to move back).</item>
+/// <item>In: when even the peak of the long window is below target × (1 - band), to the count that keeps that peak
+/// at the target, at most MaxStep fewer, never below min.</item>
+/// </list>
+/// Utilisation is demand (see <see cref="Demand"/>) over the instance count.
+/// </summary>
+internal static class ScalerPolicy
+{
+    public static Decision? Decide(ServiceSignals s, DateTimeOffset now, ScalerOptions options,
+        IReadOnlyCollection<string>? beingReplaced = null)
+    {
+        var service = s.Service;
+        var n = service.Instances.Count;
+        var canisters = service.Instances.Select(i => i.CanisterId).ToList();
+        var target = service.Scaling?.Target is > 0 and < 1 and var t ? t : options.DefaultTarget;
+        var metric = ScalingMetrics.IsKnown(service.Scaling?.Metric) ? service.Scaling!.Metric : options.DefaultMetric;
+        var cooldown = service.Scaling?.Cooldown is { } c && c > TimeSpan.Zero ? c : options.DefaultCooldown;
+
+        var demand = Demand.At(s.History, canisters, now, options.ShortWindow, metric, options);
+        var signals = new Dictionary<string, double>
+        {
+            ["instances"] = n,
+            ["demand"] = Round(demand),
+            ["utilisation"] = n > 0 ? Round(demand / n) : 0,
+            ["target"] = target,
+        };
+
+        foreach (var instance in service.Instances)
+        {
+            if (beingReplaced?.Contains(instance.CanisterId) == true)
+                continue;
+            s.History.TryGetValue(instance.CanisterId, out var points);
+            if (Health.Problem(points, s.Subnets, now, options) is not { } problem)
+                continue;
+            var latest = points![^1].Load;
+            var why = new Dictionary<string, double>(signals)
+            {
+                ["traps"] = points.Where(p => p.At > now - options.HealthWindow).Sum(p => p.Load.Traps),
+                ["queueDepth"] = latest.QueueDepth,
+                ["messagesPerSecond"] = Round(latest.MessagesPerSecond),
+            };
+            var share = latest.InstructionsPerSecond;
+            var subnet = Placement.Choose(s, 1, share, options, [instance.CanisterId]);
+            if (subnet.Count == 0)
+                continue;
+            return new Decision(DecisionKind.Replace, n, n, subnet, [instance.CanisterId], why,
+                $"{instance.CanisterId} {problem}");
+        }
+
+        if (s.Last is { } last && last.TargetCount != n && now - last.At < options.PendingTimeout)
+            return null;
+
+        var sharded = service.Sharding is not null;
+        var (min, max) = sharded
+            ? (Math.Max(1, service.Sharding!.MinShards), Math.Max(1, service.Sharding.MaxShards))
+            : service.Replicas is { } r ? (Math.Max(1, r.Min), Math.Max(1, r.Max)) : (n, n);
+        if (n == 0 || min > max)
+            return null;
+        signals["min"] = min;
+        signals["max"] = max;
+
+        var total = Placement.ServiceInstructions(s);
+        if (n < min)
+            return Out(s, sharded, n, min, total, signals, $"below the minimum of {min}", options);
+        if (n > max && !sharded)
+            return In(s, n, max, signals, $"above the maximum of {max}", options);
+
+        var cooling = s.Last is { } previous && now - previous.At < cooldown;
+        // Within the cooldown only a further scale-out may follow a scale-out, and only once every instance has
+        // reported since (the new replicas carry load): a spike beyond one step is met step by step, while a
+        // reversal, the flap the cooldown is there to prevent, always waits.
+        if (cooling && !(s.Last!.Kind is DecisionKind.ScaleOut or DecisionKind.ShardSplit && AllReportedSince(s, s.Last.At)))
+            return null;
+
+        var utilisation = demand / n;
+        if (utilisation > target * (1 + options.Band) && n < max)
+        {
+            // At most MaxStep more, or double when the service is already bigger than that.
+            var step = Math.Max(options.MaxStep, n);
+            var to = Math.Clamp((int)Math.Ceiling(demand / target), n + 1, Math.Min(n + step, max));
+            return Out(s, sharded, n, to, total, signals,
+                $"utilisation {Percent(utilisation)} above the target {Percent(target)}", options);
+        }
+
+        if (sharded || n <= min || cooling)
+            return null;
+        var span = options.LongWindow > cooldown ? options.LongWindow : cooldown;
+        var peak = Demand.Peak(s.History, canisters, now, span, options.ShortWindow, metric, options);
+        // Judged only once the window is covered: a service deployed a minute ago has no peak to go by yet.
+        var covered = s.History.Where(h => canisters.Contains(h.Key)).SelectMany(h => h.Value).Select(p => p.At).DefaultIfEmpty(now).Min() <= now - span;
+        signals["peakDemand"] = Round(peak);
+        if (covered && peak / n < target * (1 - options.Band))
+        {
+            var to = Math.Max(Math.Max((int)Math.Ceiling(peak / target), min), n - options.MaxStep);
+            if (to < n)
+                return In(s, n, to, signals, $"peak utilisation {Percent(peak / n)} below the target {Percent(target)}", options);
+        }
+        return null;
+    }
+
+    private static bool AllReportedSince(ServiceSignals s, DateTimeOffset at) =>
+        s.Service.Instances.All(i => s.History.TryGetValue(i.CanisterId, out var points) && points.Any(p => p.At > at));
+
+    private static Decision Out(ServiceSignals s, bool sharded, int n, int to, double total,
+        Dictionary<string, double> signals, string reason, ScalerOptions options)
+    {
+        signals["instructionsPerSecond"] = Round(total);
+        // What each instance will execute once the new ones serve: a saturated service executes less than arrives,
+        // so by instructions the demand says more than the executed rate.
+        var expected = s.Service.Scaling?.Metric is null or ScalingMetrics.Instructions
+            ? Math.Max(total, signals["demand"] * options.InstructionsPerReplica) : total;
+        var subnets = Placement.Choose(s, to - n, expected / to, options);
+        return new Decision(sharded ? DecisionKind.ShardSplit : DecisionKind.ScaleOut, n, to, subnets, [], signals, reason);
+    }
+
+    private static Decision In(ServiceSignals s, int n, int to, Dictionary<string, double> signals, string reason, ScalerOptions options) =>
+        new(DecisionKind.ScaleIn, n, to, [], Placement.ToRemove(s, n - to, options), signals, reason);
+
+    private static double Round(double value) => Math.Round(value, 4);
+
+    private static string Percent(double value) => value.ToString("P0", CultureInfo.InvariantCulture);
+}
