@@ -124,6 +124,9 @@ for entry in "${PLATFORM_SERVICES[@]}"; do
         extra_env=("${ingest_env[@]}")
     elif [[ $name == engine ]]; then
         extra_env=("${engine_env[@]}")
+    elif [[ $name == deploy ]]; then
+        # Releases run on the engine's persistent instance `platform`, which is always instance 0.
+        extra_env=("Engine__Url=http://127.0.0.1:$PLATFORM_ENGINE_PORT" "Engine__InstanceId=0")
     elif [[ $name == pinning ]]; then
         extra_env=("Pinning__MasterKeyFile=$PLATFORM_ABS_DIR/pinning-master-key")
     fi

@@ -38,6 +38,9 @@ internal sealed partial class InstanceRegistry(WasmRuntime runtime, InstructionL
 
     public IEnumerable<int> Ids => _instances.Keys.Order();
 
+    /// <summary>How many ids were handed out: PocketIC lists every one of them, deleted ones as "Deleted".</summary>
+    public int IssuedIds => Volatile.Read(ref _nextId) + 1;
+
     public EngineInstance Create(SubnetLayout layout)
     {
         var id = Interlocked.Increment(ref _nextId);

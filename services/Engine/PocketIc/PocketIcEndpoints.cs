@@ -174,7 +174,9 @@ internal static partial class PocketIcEndpoints
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
-    private static IResult ListInstances(InstanceRegistry registry) => Results.Json(registry.Ids.Select(_ => "Available"));
+    // As PocketIC: one entry per id ever issued, indexed by id, so a client finds instance k at position k.
+    private static IResult ListInstances(InstanceRegistry registry) =>
+        Results.Json(Enumerable.Range(0, registry.IssuedIds).Select(id => registry.Find(id) is null ? "Deleted" : "Available"));
 
     private static IResult DeleteInstance(int id, InstanceRegistry registry) =>
         registry.Find(id)?.Store is { } store

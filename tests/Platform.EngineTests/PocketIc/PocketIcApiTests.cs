@@ -118,4 +118,18 @@ public sealed class PocketIcApiTests(WebApplicationFactory<EngineService> factor
         var (status, _) = await Post($"/instances/{id}/read/get_cycles", """{"canister_id":"AAAAAAAAAAEBAQ=="}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
     }
+
+    [Fact]
+    public async Task The_instance_list_is_indexed_by_id_and_keeps_deleted_ones()
+    {
+        var deleted = await CreateInstance();
+        var kept = await CreateInstance();
+        Assert.Equal(HttpStatusCode.OK, (await _http.DeleteAsync($"/instances/{deleted}")).StatusCode);
+
+        var states = (await _http.GetFromJsonAsync<string[]>("/instances"))!;
+
+        Assert.True(states.Length > kept);
+        Assert.Equal("Deleted", states[deleted]);
+        Assert.Equal("Available", states[kept]);
+    }
 }
