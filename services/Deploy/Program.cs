@@ -1,6 +1,7 @@
 using Platform.Deploy;
 using Platform.Deploy.Api;
 using Platform.Hosting;
+using Platform.Hosting.ApiDescription;
 using Platform.Hosting.Observability;
 
 // Deploy: environments as desired state (schema deploy: one stream per environment, one per release), releases
@@ -9,11 +10,13 @@ using Platform.Hosting.Observability;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("deploy");
 builder.AddDeploy();
+builder.AddPlatformOpenApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapPlatformMetrics();
+app.MapPlatformOpenApi();
 app.MapEnvironments();
 app.Run();
 namespace Platform.Deploy

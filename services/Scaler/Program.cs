@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using Platform.Hosting;
+using Platform.Hosting.ApiDescription;
 using Platform.Hosting.Observability;
 using Platform.Hosting.Messaging;
 using Platform.Hosting.Persistence;
@@ -18,11 +19,13 @@ using Platform.Scaler.Signals;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults("scaler");
 builder.AddScaler();
+builder.AddPlatformOpenApi();
 
 var app = builder.Build();
 app.UsePlatformDefaults();
 app.MapPlatformHealth();
 app.MapPlatformMetrics();
+app.MapPlatformOpenApi();
 app.MapScalerApi();
 app.Run();
 

@@ -41,17 +41,19 @@ internal static class WebhookEndpoints
         group.MapPost("", CreateAsync);
         group.MapGet("", async (string ns, WebhookStore store, CancellationToken ct) =>
             Results.Json(new { webhooks = (await store.ListAsync(ns, ct)).Select(View) }));
-        group.MapDelete("/{id:guid}", async (string ns, Guid id, WebhookStore store, CancellationToken ct) =>
-            await store.DeleteAsync(ns, id, ct) ? Results.NoContent() : NotFound(ns, id));
-        group.MapGet("/{id:guid}/deliveries", async (string ns, Guid id, WebhookStore store, CancellationToken ct) =>
-            await store.FindAsync(ns, id, ct) is null
+        // Ids are parsed here rather than by a route constraint, so that an id that is not one gets the same
+        // problem+json 404 as an unknown one instead of the router's empty 404.
+        group.MapDelete("/{id}", async (string ns, string id, WebhookStore store, CancellationToken ct) =>
+            Guid.TryParse(id, out var hook) && await store.DeleteAsync(ns, hook, ct) ? Results.NoContent() : NotFound(ns, id));
+        group.MapGet("/{id}/deliveries", async (string ns, string id, WebhookStore store, CancellationToken ct) =>
+            !Guid.TryParse(id, out var hook) || await store.FindAsync(ns, hook, ct) is null
                 ? NotFound(ns, id)
-                : Results.Json(new { deliveries = (await store.DeliveriesAsync(id, MaxDeliveries, ct)).Select(DeliveryView) }));
-        group.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/redeliver", async (string ns, Guid id, Guid deliveryId, WebhookStore store, CancellationToken ct) =>
+                : Results.Json(new { deliveries = (await store.DeliveriesAsync(hook, MaxDeliveries, ct)).Select(DeliveryView) }));
+        group.MapPost("/{id}/deliveries/{deliveryId}/redeliver", async (string ns, string id, string deliveryId, WebhookStore store, CancellationToken ct) =>
         {
-            if (await store.FindAsync(ns, id, ct) is null)
+            if (!Guid.TryParse(id, out var hook) || await store.FindAsync(ns, hook, ct) is null)
                 return NotFound(ns, id);
-            return await store.RedeliverAsync(id, deliveryId, ct)
+            return Guid.TryParse(deliveryId, out var delivery) && await store.RedeliverAsync(hook, delivery, ct)
                 ? Results.Accepted()
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "delivery not found", detail: $"webhook {id} has no delivery {deliveryId}");
         });
@@ -95,7 +97,7 @@ internal static class WebhookEndpoints
     private static IResult Invalid(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "invalid webhook", detail: detail);
 
-    private static IResult NotFound(string ns, Guid id) =>
+    private static IResult NotFound(string ns, string id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "webhook not found", detail: $"namespace {ns} has no webhook {id}");
 }
 

@@ -4,6 +4,9 @@ using static Platform.EngineTests.EngineHarness;
 namespace Platform.EngineTests.Subnets;
 
 /// <summary>A round executes the subnets that have work at the same time, not one after the other.</summary>
+// Alone: a round's subnets run on the thread pool, which the other test classes running at the same time can keep
+// busy long enough for one thread to run both subnets in turn; that says nothing about the engine.
+[Collection(nameof(SerialRoundCollection))]
 public sealed class SubnetRoundTests
 {
     [Fact]
@@ -25,3 +28,6 @@ public sealed class SubnetRoundTests
             $"subnet A ran [{startA}, {endA}], subnet B [{startB}, {endB}]: one after the other");
     }
 }
+
+[CollectionDefinition(nameof(SerialRoundCollection), DisableParallelization = true)]
+public sealed class SerialRoundCollection;

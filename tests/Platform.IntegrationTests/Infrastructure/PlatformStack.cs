@@ -15,6 +15,8 @@ public sealed class PlatformStack : IAsyncDisposable
     private WebApplicationFactory<Platform.Metadata.MetadataService>? _metadata;
     private WebApplicationFactory<Platform.Audit.AuditService>? _audit;
     private WebApplicationFactory<Platform.Gateway.GatewayService>? _gateway;
+    private WebApplicationFactory<Platform.Deploy.DeployService>? _deploy;
+    private WebApplicationFactory<Platform.Scaler.ScalerService>? _scaler;
 
     public string Database { get; private set; } = "";
     public ThrowawayRabbitMq Broker { get; private set; } = null!;
@@ -25,6 +27,8 @@ public sealed class PlatformStack : IAsyncDisposable
     public int AuditPort { get; } = ThrowawayPostgres.FreePort();
     public int GatewayPort { get; } = ThrowawayPostgres.FreePort();
     public int PinningPort { get; } = ThrowawayPostgres.FreePort();
+    public int DeployPort { get; } = ThrowawayPostgres.FreePort();
+    public int ScalerPort { get; } = ThrowawayPostgres.FreePort();
     /// <summary>Pinning's master key (base64): the same across a restart of Pinning, as a deployment's would be.</summary>
     public string PinningMasterKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     public ServiceProcess Pinning { get; private set; } = null!;
@@ -76,6 +80,15 @@ public sealed class PlatformStack : IAsyncDisposable
             ["Webhooks:MaxBackoff"] = "00:00:02",
             ["Webhooks:PollInterval"] = "00:00:00.200",
         });
+        // Deploy and the Scaler are routed by the gateway (their API descriptions are part of its document); their
+        // own tests run them against an engine, these only need them up. No engine here: Deploy reaches it lazily.
+        _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, new Dictionary<string, string>
+        {
+            ["Deploy:ModulesUrl"] = $"http://127.0.0.1:{MetadataPort}",
+            ["Deploy:ReconcileInterval"] = "00:00:00",
+            ["Engine:Url"] = $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
+        });
+        _scaler = Backend<Platform.Scaler.ScalerService>(ScalerPort);
         Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
         {
             ["Pinning:MasterKey"] = PinningMasterKey,
@@ -108,6 +121,8 @@ public sealed class PlatformStack : IAsyncDisposable
                 ["ingest"] = $"http://127.0.0.1:{IngestPort}",
                 ["metadata"] = $"http://127.0.0.1:{MetadataPort}",
                 ["audit"] = $"http://127.0.0.1:{AuditPort}",
+                ["deploy"] = $"http://127.0.0.1:{DeployPort}",
+                ["scaler"] = $"http://127.0.0.1:{ScalerPort}",
             });
         });
         Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
@@ -131,7 +146,7 @@ public sealed class PlatformStack : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Gateway?.Dispose();
-        foreach (var f in new IAsyncDisposable?[] { _gateway, _ingest, _metadata, _audit })
+        foreach (var f in new IAsyncDisposable?[] { _gateway, _deploy, _scaler, _ingest, _metadata, _audit })
             if (f is not null)
                 try { await f.DisposeAsync(); } catch (Exception) { /* a host stopped under a dead broker may complain */ }
         for (var i = _owned.Count - 1; i >= 0; i--)

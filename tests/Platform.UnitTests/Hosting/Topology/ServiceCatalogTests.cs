@@ -20,7 +20,7 @@ public sealed class ServiceCatalogTests
     [Fact]
     public void The_gateway_routes_to_the_registry_backends_and_to_nothing_that_has_no_route()
     {
-        Assert.Equal(["ingest", "metadata", "audit", "scaler"], ServiceCatalog.Routed.Select(s => s.Name));
+        Assert.Equal(["ingest", "metadata", "audit", "scaler", "deploy"], ServiceCatalog.Routed.Select(s => s.Name));
         Assert.False(ServiceCatalog.Get("gateway").Http2Only);
         Assert.True(ServiceCatalog.Get("ingest").Http2Only);
     }
