@@ -12,9 +12,9 @@ internal sealed class AuditMetrics
 {
     public const string MeterName = "Platform.Audit";
 
-    public AuditMetrics(IMeterFactory meters, NpgsqlDataSource database)
+    public AuditMetrics(IMeterFactory meters, Microsoft.Extensions.Configuration.IConfiguration configuration, NpgsqlDataSource database)
     {
-        var meter = meters.Create(MeterName);
+        var meter = meters.Create(Platform.Hosting.Observability.Telemetry.ScopedMeterName(configuration, MeterName));
         meter.CreateObservableGauge("platform.audit.chain.length", () => ChainLength(database),
             description: "Entries in the audit log's hash chain.");
     }

@@ -21,8 +21,10 @@ internal static class EnvironmentEndpoints
         group.MapGet("/{env}", Read);
         group.MapDelete("/{env}", Delete);
         group.MapGet("/{env}/services/{service}", Discover);
-        group.MapGet("/{env}/releases/{id:guid}", ReadRelease);
-        group.MapPost("/{env}/releases/{id:guid}/approvals", Vote);
+        // Release ids are parsed by the handlers, not a route constraint: an id that is not one gets the same
+        // problem+json 404 as an unknown release, not the router's empty 404.
+        group.MapGet("/{env}/releases/{id}", ReadRelease);
+        group.MapPost("/{env}/releases/{id}/approvals", Vote);
         // Not routed by the gateway: the gateway asks it which namespace's rules apply to a request.
         app.MapPost("/internal/environments/{env}/namespace", NamespaceOf);
         return app;
@@ -188,9 +190,9 @@ internal static class EnvironmentEndpoints
             : Problem(StatusCodes.Status404NotFound, $"{env} runs no service {service}");
     }
 
-    private static async Task<IResult> ReadRelease(string env, Guid id, IDocumentStore store, CancellationToken ct)
+    private static async Task<IResult> ReadRelease(string env, string id, IDocumentStore store, CancellationToken ct)
     {
-        var release = await LoadReleaseAsync(store, id, ct);
+        var release = Guid.TryParse(id, out var releaseId) ? await LoadReleaseAsync(store, releaseId, ct) : null;
         return release is null || release.Environment != env
             ? Problem(StatusCodes.Status404NotFound, $"{env} has no release {id}")
             : Results.Ok(ReleaseView(release));
@@ -198,13 +200,13 @@ internal static class EnvironmentEndpoints
 
     internal sealed record VoteRequest(string? Vote, string? Comment);
 
-    private static async Task<IResult> Vote(string env, Guid id, VoteRequest? body, HttpContext http, IDocumentStore store, ReleaseRunner runner, CancellationToken ct)
+    private static async Task<IResult> Vote(string env, string id, VoteRequest? body, HttpContext http, IDocumentStore store, ReleaseRunner runner, CancellationToken ct)
     {
         if (body?.Vote is not ("approve" or "reject"))
             return Problem(StatusCodes.Status400BadRequest, "vote must be \"approve\" or \"reject\"");
         if (body.Comment is { Length: > 2000 })
             return Problem(StatusCodes.Status400BadRequest, "the comment is longer than 2000 characters");
-        var release = await LoadReleaseAsync(store, id, ct);
+        var release = Guid.TryParse(id, out var releaseId) ? await LoadReleaseAsync(store, releaseId, ct) : null;
         if (release is null || release.Environment != env) return Problem(StatusCodes.Status404NotFound, $"{env} has no release {id}");
         var actor = Actor.Of(http);
         if (release.Approvals is not { } policy || !release.Protected)
@@ -216,7 +218,7 @@ internal static class EnvironmentEndpoints
         await using var session = store.Session(actor);
         if (release.Status == ReleaseStatus.AwaitingApproval && release.ExpiresAt < now)
         {
-            session.Events.Append(Streams.Release(id), new ReleaseCancelled(id, release.Namespace, env, $"the approvals expired at {release.ExpiresAt:O}", now));
+            session.Events.Append(Streams.Release(releaseId), new ReleaseCancelled(releaseId, release.Namespace, env, $"the approvals expired at {release.ExpiresAt:O}", now));
             await session.SaveChangesAsync(ct);
             return Problem(StatusCodes.Status409Conflict, "the release expired before it was approved");
         }
@@ -225,19 +227,19 @@ internal static class EnvironmentEndpoints
         if (release.Votes.Any(v => v.Approver == actor.Name))
             return Problem(StatusCodes.Status409Conflict, $"{actor.Name} has already voted on this release");
 
-        var events = new List<object> { new ApprovalVoted(id, release.Namespace, env, actor.Name, body.Vote, body.Comment, now) };
+        var events = new List<object> { new ApprovalVoted(releaseId, release.Namespace, env, actor.Name, body.Vote, body.Comment, now) };
         var approve = false;
         if (body.Vote == "reject")
-            events.Add(new ReleaseCancelled(id, release.Namespace, env, $"rejected by {actor.Name}" + (body.Comment is { Length: > 0 } c ? $": {c}" : ""), now));
+            events.Add(new ReleaseCancelled(releaseId, release.Namespace, env, $"rejected by {actor.Name}" + (body.Comment is { Length: > 0 } c ? $": {c}" : ""), now));
         else if (release.ApprovalCount + 1 >= policy.Required)
         {
-            events.Add(new ReleaseApproved(id, now));
+            events.Add(new ReleaseApproved(releaseId, now));
             approve = true;
         }
-        session.Events.Append(Streams.Release(id), events.ToArray());
+        session.Events.Append(Streams.Release(releaseId), events.ToArray());
         await session.SaveChangesAsync(ct);
-        if (approve) runner.Enqueue(id);
-        return Results.Ok(ReleaseView(await LoadReleaseAsync(store, id, ct)));
+        if (approve) runner.Enqueue(releaseId);
+        return Results.Ok(ReleaseView(await LoadReleaseAsync(store, releaseId, ct)));
     }
 
     private static async Task<IResult> Delete(string env, HttpContext http, IDocumentStore store, ReleaseRunner runner, CancellationToken ct)

@@ -17,7 +17,7 @@ internal sealed class RelayLag
     private readonly NpgsqlDataSource _database;
     private readonly string _sql;
 
-    public RelayLag(IMeterFactory meters, NpgsqlDataSource database, IDocumentStore store)
+    public RelayLag(IMeterFactory meters, Microsoft.Extensions.Configuration.IConfiguration configuration, NpgsqlDataSource database, IDocumentStore store)
     {
         _database = database;
         var schema = store.Options.Events.DatabaseSchemaName;
@@ -28,7 +28,7 @@ internal sealed class RelayLag
                  LATERAL (SELECT count(*) AS events, min(e.timestamp) AS oldest FROM {schema}.mt_events e WHERE e.seq_id > p.last_seq_id) behind
             WHERE split_part(p.name, ':', 1) = ANY(@relays)
             """;
-        var meter = meters.Create(Uploads.UploadMetrics.MeterName);
+        var meter = meters.Create(Platform.Hosting.Observability.Telemetry.ScopedMeterName(configuration, Uploads.UploadMetrics.MeterName));
         meter.CreateObservableGauge("platform.relay.lag.events", () => Read().Select(r => new Measurement<long>(r.Events, Tag(r.Relay))),
             description: "Committed events the relay has not published yet.");
         meter.CreateObservableGauge("platform.relay.lag", () => Read().Select(r => new Measurement<double>(r.Seconds, Tag(r.Relay))),

@@ -13,9 +13,9 @@ internal sealed class UploadMetrics
     private readonly Counter<long> _uploads;
     private readonly Counter<long> _bytes;
 
-    public UploadMetrics(IMeterFactory meters)
+    public UploadMetrics(IMeterFactory meters, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        var meter = meters.Create(MeterName);
+        var meter = meters.Create(Platform.Hosting.Observability.Telemetry.ScopedMeterName(configuration, MeterName));
         _uploads = meter.CreateCounter<long>("registry.storage.blob.upload", description: "Blob uploads completed.");
         _bytes = meter.CreateCounter<long>("registry.storage.blob.upload.bytes", unit: "By", description: "Bytes of the blob uploads completed.");
     }

@@ -15,9 +15,9 @@ internal sealed class PinMetrics
     private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
     private readonly Counter<long> _failed;
 
-    public PinMetrics(IMeterFactory meters)
+    public PinMetrics(IMeterFactory meters, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        var meter = meters.Create(MeterName);
+        var meter = meters.Create(Platform.Hosting.Observability.Telemetry.ScopedMeterName(configuration, MeterName));
         _failed = meter.CreateCounter<long>("platform.pins.failed", description: "Pin attempts that failed.");
         meter.CreateObservableGauge("platform.pins.pending", () => _pending.Count,
             description: "Blobs whose pin is running or waits for a retry after a failure.");

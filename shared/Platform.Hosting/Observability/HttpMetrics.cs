@@ -17,9 +17,9 @@ public sealed class HttpMetrics
     private static readonly string[] Statuses = Enumerable.Range(0, 600).Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
     private readonly Histogram<double> _duration;
 
-    public HttpMetrics(IMeterFactory meters)
+    public HttpMetrics(IMeterFactory meters, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        var meter = meters.Create(MeterName);
+        var meter = meters.Create(Platform.Hosting.Observability.Telemetry.ScopedMeterName(configuration, MeterName));
         _duration = meter.CreateHistogram("registry.http.request.duration", unit: "s",
             description: "Duration of HTTP requests, by method, route and status.",
             advice: new InstrumentAdvice<double>

@@ -23,13 +23,26 @@ public static class Telemetry
     /// OTEL_EXPORTER_OTLP_ENDPOINT is set, so a developer machine without a collector does not spend time failing
     /// to export.
     /// </summary>
+    /// <summary>
+    /// A meter's name as this host creates and exports it: the name, plus <c>Telemetry:MeterSuffix</c> when that is
+    /// set. Only hosts that share a process need it (the integration tests run several services, and several stacks,
+    /// in one): the SDK keeps the first of two same-named instruments it sees and drops the other, and every host's
+    /// provider sees every host's meters, so without a suffix of its own a host could export another's (disposed)
+    /// instruments instead of its own. A service running alone, as deployed, has no suffix.
+    /// </summary>
+    public static string ScopedMeterName(Microsoft.Extensions.Configuration.IConfiguration configuration, string meterName) =>
+        meterName + MeterSuffix(configuration);
+
+    private static string MeterSuffix(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        configuration["Telemetry:MeterSuffix"] ?? "";
+
     public static WebApplicationBuilder AddPlatformTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
         builder.Services.AddSingleton<HttpMetrics>();
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName: $"platform-{serviceName}", serviceNamespace: "platform"))
             .WithMetrics(m => m
-                .AddMeter(SourceName, SourceName + ".*")
+                .AddMeter(SourceName + MeterSuffix(builder.Configuration), SourceName + ".*" + MeterSuffix(builder.Configuration))
                 .AddMeter(FrameworkMeters)
                 // A scrape reads the instruments as they are now (the exporter caches 300 ms by default): a test
                 // or an operator who pushes and then scrapes sees the push.
