@@ -78,7 +78,7 @@ public sealed class CanisterModuleTests(RegistryFixture registry)
         using (var response = await Http.GetAsync($"/api/v1/canisters/{name}/resolve?selector=abcdef1"))
         {
             var problem = await RefusalAsync(response, HttpStatusCode.Conflict);
-            Assert.Equal([a.Commit, b.Commit], problem.GetProperty("candidates").EnumerateArray().Select(c => c.GetString()).Order(StringComparer.Ordinal));
+            Assert.Equal(new[] { a.Commit, b.Commit }.Order(StringComparer.Ordinal), problem.GetProperty("candidates").EnumerateArray().Select(c => c.GetString()).Order(StringComparer.Ordinal));
         }
         Assert.Equal(a.Digest, await ResolveAsync(name, a.Commit[..12]));
         // Fewer than 7 hex digits is no commit selector.
