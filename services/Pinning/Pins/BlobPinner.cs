@@ -193,23 +193,8 @@ internal sealed partial class BlobPinner(IDocumentStore store, RegistryWriter wr
     }
 
     /// <summary>Decides again for every blob a namespace's repositories link (its setting changed).</summary>
-    public async Task<int> ReevaluateNamespaceAsync(string ns, PinCause cause, CancellationToken ct)
-    {
-        var prefix = ns + "/";
-        List<string> digests;
-        await using (var query = store.QuerySession())
-        {
-            var repositories = await query.Query<RepositoryState>()
-                .Where(r => r.HasContent && (r.Name == ns || r.Name.StartsWith(prefix)))
-                .ToListAsync(ct);
-            digests = repositories.SelectMany(r => r.Blobs.Keys).Distinct(StringComparer.Ordinal).ToList();
-        }
-        var changed = 0;
-        foreach (var digest in digests)
-            if (await EnsurePinnedAsync(digest, cause, ct) is Outcome.Pinned or Outcome.Unpinned)
-                changed++;
-        return changed;
-    }
+    public Task<int> ReevaluateNamespaceAsync(string ns, PinCause cause, CancellationToken ct) =>
+        NamespaceReevaluation.RunAsync(store, ns, r => r.Blobs.Keys, digest => EnsurePinnedAsync(digest, cause, ct), ct);
 
     private async Task<BlobRecord?> LoadAsync(string digest, CancellationToken ct)
     {

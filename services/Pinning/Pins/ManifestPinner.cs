@@ -81,23 +81,8 @@ internal sealed partial class ManifestPinner(IDocumentStore store, RegistryWrite
     }
 
     /// <summary>Decides again for every manifest a namespace's repositories hold (its setting changed).</summary>
-    public async Task<int> ReevaluateNamespaceAsync(string ns, PinCause cause, CancellationToken ct)
-    {
-        var prefix = ns + "/";
-        List<string> digests;
-        await using (var query = store.QuerySession())
-        {
-            var repositories = await query.Query<RepositoryState>()
-                .Where(r => r.HasContent && (r.Name == ns || r.Name.StartsWith(prefix)))
-                .ToListAsync(ct);
-            digests = repositories.SelectMany(r => r.Manifests.Keys).Distinct(StringComparer.Ordinal).ToList();
-        }
-        var changed = 0;
-        foreach (var digest in digests)
-            if (await EnsurePinnedAsync(digest, cause, ct) is BlobPinner.Outcome.Pinned or BlobPinner.Outcome.Unpinned)
-                changed++;
-        return changed;
-    }
+    public Task<int> ReevaluateNamespaceAsync(string ns, PinCause cause, CancellationToken ct) =>
+        NamespaceReevaluation.RunAsync(store, ns, r => r.Manifests.Keys, digest => EnsurePinnedAsync(digest, cause, ct), ct);
 
     [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "pinned manifest {Digest} as {Cid} ({Mode})")]
     private partial void LogPinned(string digest, string cid, string mode);
