@@ -33,12 +33,20 @@ internal sealed partial class ReleaseRunner
     /// <summary>Queues each environment's unfinished release: planned (not protected), approved, or running.</summary>
     private async Task ResumeInterruptedAsync(CancellationToken ct)
     {
-        await foreach (var (_, _, latest) in EnvironmentStreams.LatestAsync(store, database, ct))
+        try
         {
-            if (latest is null || !(latest.Status is ReleaseStatus.Approved or ReleaseStatus.Running || (latest.Status == ReleaseStatus.Planned && !latest.Protected)))
-                continue;
-            LogResuming(latest.ReleaseId, latest.Environment, latest.Status);
-            Enqueue(latest.ReleaseId);
+            await foreach (var (_, _, latest) in EnvironmentStreams.LatestAsync(store, database, ct))
+            {
+                if (latest is null || !(latest.Status is ReleaseStatus.Approved or ReleaseStatus.Running || (latest.Status == ReleaseStatus.Planned && !latest.Protected)))
+                    continue;
+                LogResuming(latest.ReleaseId, latest.Environment, latest.Status);
+                Enqueue(latest.ReleaseId);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The database is not there yet (or its schema is still being created): new releases must still run.
+            LogResumeFailed(e);
         }
     }
 
@@ -117,6 +125,9 @@ internal sealed partial class ReleaseRunner
         }
         await RemoveAsync(instance, engine.Controller, canister, ct);
     }
+
+    [LoggerMessage(EventId = 1316, Level = LogLevel.Error, Message = "looking for releases interrupted by the last stop failed")]
+    private partial void LogResumeFailed(Exception exception);
 
     [LoggerMessage(EventId = 1315, Level = LogLevel.Information, Message = "release {ReleaseId} of {Environment} was {Status} when Deploy stopped: carrying it on")]
     private partial void LogResuming(Guid releaseId, string environment, string status);
