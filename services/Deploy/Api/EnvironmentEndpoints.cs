@@ -94,6 +94,7 @@ internal static class EnvironmentEndpoints
         var releaseId = Guid.NewGuid();
         var actor = Actor.Of(http);
         var now = time.GetUtcNow();
+        await CancelExpiredAsync(store, current, now, ct);
         await using (var session = store.Session(actor))
         {
             var events = new List<object>
@@ -139,6 +140,27 @@ internal static class EnvironmentEndpoints
         if (release is null || ReleaseStatus.IsFinal(release.Status)) return null;
         if (ApprovalExpiry.HasExpired(release, time.GetUtcNow())) return null;
         return latest;
+    }
+
+    /// <summary>
+    /// The latest release, expired while awaiting approval, is cancelled before a new one takes its place (the expiry
+    /// loop only looks at latest releases, so it would never see it again).
+    /// </summary>
+    private static async Task CancelExpiredAsync(IDocumentStore store, EnvironmentState? current, DateTimeOffset now, CancellationToken ct)
+    {
+        if (current?.LatestReleaseId is not { } latest || await LoadReleaseAsync(store, latest, ct) is not { } release
+            || !ApprovalExpiry.HasExpired(release, now))
+            return;
+        await using var session = store.Session(Actor.System);
+        session.Events.Append(Streams.Release(latest), release.Version + 1, ApprovalExpiry.Cancellation(release, now));
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is JasperFx.Events.EventStreamUnexpectedMaxEventIdException or JasperFx.ConcurrencyException)
+        {
+            // The expiry loop (or a vote) got there first.
+        }
     }
 
     private static async Task<IResult> Read(string env, IDocumentStore store, DateTimeOffset? at, CancellationToken ct)
@@ -264,6 +286,7 @@ internal static class EnvironmentEndpoints
         var releaseId = Guid.NewGuid();
         var actor = Actor.Of(http);
         var now = time.GetUtcNow();
+        await CancelExpiredAsync(store, current, now, ct);
         var isProtected = declared?.Protected == true;
         await using (var session = store.Session(actor))
         {
