@@ -59,9 +59,9 @@ internal sealed partial class ApprovalExpiry(IDocumentStore store, NpgsqlDataSou
         }
     }
 
-    [LoggerMessage(EventId = 1331, Level = LogLevel.Information, Message = "release {ReleaseId} of {Environment} cancelled: its approvals expired at {ExpiresAt}")]
+    [LoggerMessage(EventId = 1341, Level = LogLevel.Information, Message = "release {ReleaseId} of {Environment} cancelled: its approvals expired at {ExpiresAt}")]
     private partial void LogExpired(Guid releaseId, string environment, DateTimeOffset expiresAt);
 
-    [LoggerMessage(EventId = 1332, Level = LogLevel.Warning, Message = "approval expiry failed")]
+    [LoggerMessage(EventId = 1342, Level = LogLevel.Warning, Message = "approval expiry failed")]
     private partial void LogExpiryFailed(Exception exception);
 }

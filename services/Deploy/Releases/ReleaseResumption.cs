@@ -126,9 +126,9 @@ internal sealed partial class ReleaseRunner
         await RemoveAsync(instance, engine.Controller, canister, ct);
     }
 
-    [LoggerMessage(EventId = 1316, Level = LogLevel.Error, Message = "looking for releases interrupted by the last stop failed")]
+    [LoggerMessage(EventId = 1318, Level = LogLevel.Error, Message = "looking for releases interrupted by the last stop failed")]
     private partial void LogResumeFailed(Exception exception);
 
-    [LoggerMessage(EventId = 1315, Level = LogLevel.Information, Message = "release {ReleaseId} of {Environment} was {Status} when Deploy stopped: carrying it on")]
+    [LoggerMessage(EventId = 1317, Level = LogLevel.Information, Message = "release {ReleaseId} of {Environment} was {Status} when Deploy stopped: carrying it on")]
     private partial void LogResuming(Guid releaseId, string environment, string status);
 }
