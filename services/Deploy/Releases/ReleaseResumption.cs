@@ -77,7 +77,10 @@ internal sealed partial class ReleaseRunner
         var reason = $"the release was interrupted by {release.Resumes + 1} restarts of Deploy: rolled back";
         LogReleaseFailed(release.ReleaseId, reason);
         var rolledBack = await RollBackAsync(instance, engine.Controller, changes, created, ids, ct);
-        await EndAsync(release.ReleaseId, release, reason, changed: changes.Count > 0, rolledBack, ct);
+        var env = await LoadAsync<EnvironmentState>(Streams.Environment(release.Environment), ct);
+        if (env is { Deleted: false } && env.Deployed.ContainsKey(Registry.RegistryCanister.ServiceName))
+            await RepublishAsync(release.Environment, env.Deployed.Values, ct);
+        await EndAsync(release.ReleaseId, release, reason, changed: changes.Any(c => !c.Created || c.Plan.Name != Registry.RegistryCanister.ServiceName), rolledBack, ct);
         return false;
     }
 
