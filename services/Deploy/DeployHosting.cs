@@ -1,7 +1,9 @@
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Deploy.Api;
+using Platform.Deploy.Approvals;
 using Platform.Deploy.Engine;
 using Platform.Deploy.Modules;
 using Platform.Deploy.Planning;
@@ -53,6 +55,10 @@ internal static class DeployHosting
         builder.Services.AddSingleton<ReleaseRunner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReleaseRunner>());
         builder.Services.AddHostedService<DriftReconciler>();
+        // Approval expiry, by the clock (injectable, so tests need not wait for expiresAfter).
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<ApprovalExpiry>();
+        builder.Services.AddSingleton<AutoHeal>();
         return builder;
     }
 }

@@ -38,4 +38,7 @@ public sealed class DeployOptions
 
     /// <summary>The largest environment file accepted.</summary>
     public int MaxFileBytes { get; set; } = 256 * 1024;
+
+    /// <summary>How often releases awaiting approval past their expiresAfter are cancelled (0: only on the next vote).</summary>
+    public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

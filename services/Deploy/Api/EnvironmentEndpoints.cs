@@ -1,6 +1,7 @@
 using System.Text;
 using Marten;
 using Microsoft.Extensions.Options;
+using Platform.Deploy.Approvals;
 using Platform.Deploy.Environments;
 using Platform.Deploy.Planning;
 using Platform.Deploy.Registry;
@@ -43,7 +44,7 @@ internal static class EnvironmentEndpoints
     private static IResult Problem(int status, string title, string? detail = null) => Results.Problem(statusCode: status, title: title, detail: detail);
 
     private static async Task<IResult> Apply(string env, HttpContext http, IDocumentStore store, ReleasePlanner planner, ReleaseRunner runner,
-        IOptions<DeployOptions> options, bool? dryRun, string? reinstall, CancellationToken ct)
+        IOptions<DeployOptions> options, TimeProvider time, bool? dryRun, string? reinstall, CancellationToken ct)
     {
         string text;
         using (var reader = new StreamReader(http.Request.Body, Encoding.UTF8))
@@ -88,12 +89,13 @@ internal static class EnvironmentEndpoints
         if (dryRun == true)
             return Results.Ok(new { environment = env, @namespace = document.Namespace, dryRun = true, services = plan.Services, installOrder = plan.InstallOrder });
 
-        if (await PendingReleaseAsync(store, current, ct) is { } pending)
+        if (await PendingReleaseAsync(store, current, time, ct) is { } pending)
             return Problem(StatusCodes.Status409Conflict, "a release of this environment is not finished", $"release {pending} is still {(await LoadReleaseAsync(store, pending, ct))?.Status}");
 
         var releaseId = Guid.NewGuid();
         var actor = Actor.Of(http);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
+        await CancelExpiredAsync(store, current, now, ct);
         await using (var session = store.Session(actor))
         {
             var events = new List<object>
@@ -111,12 +113,20 @@ internal static class EnvironmentEndpoints
         return Results.Accepted(location, ReleaseView(await LoadReleaseAsync(store, releaseId, ct)));
     }
 
-    /// <summary>An existing environment's namespace, else the one the file (the body, for a PUT) names; 404 for neither.</summary>
+    /// <summary>
+    /// An existing environment's namespace, else the one the file (the body, for a PUT) names; 404 for neither. With
+    /// it, the approvers its file names (those of its latest release too): they may vote, members or not.
+    /// </summary>
     private static async Task<IResult> NamespaceOf(string env, HttpContext http, IDocumentStore store, CancellationToken ct)
     {
         var current = await LoadAsync<EnvironmentState>(store, Streams.Environment(env), ct);
         if (current is { Namespace.Length: > 0 } && !(current.Deleted && http.Request.ContentLength > 0))
-            return Results.Ok(new { @namespace = current.Namespace });
+        {
+            var latest = current.LatestReleaseId is { } id ? await LoadReleaseAsync(store, id, ct) : null;
+            var approvers = (current.File is { } file ? TryParse(file)?.Approvals?.Approvers ?? [] : [])
+                .Union(latest?.Approvals?.Approvers ?? [], StringComparer.Ordinal).ToList();
+            return Results.Ok(new { @namespace = current.Namespace, approvers });
+        }
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(ct);
         return text.Length > 0 && TryParse(text) is { } document
@@ -124,13 +134,34 @@ internal static class EnvironmentEndpoints
             : Problem(StatusCodes.Status404NotFound, $"environment {env} does not exist");
     }
 
-    private static async Task<Guid?> PendingReleaseAsync(IDocumentStore store, EnvironmentState? current, CancellationToken ct)
+    private static async Task<Guid?> PendingReleaseAsync(IDocumentStore store, EnvironmentState? current, TimeProvider time, CancellationToken ct)
     {
         if (current?.LatestReleaseId is not { } latest) return null;
         var release = await LoadReleaseAsync(store, latest, ct);
         if (release is null || ReleaseStatus.IsFinal(release.Status)) return null;
-        if (release.Status == ReleaseStatus.AwaitingApproval && release.ExpiresAt < DateTimeOffset.UtcNow) return null;
+        if (ApprovalExpiry.HasExpired(release, time.GetUtcNow())) return null;
         return latest;
+    }
+
+    /// <summary>
+    /// The latest release, expired while awaiting approval, is cancelled before a new one takes its place (the expiry
+    /// loop only looks at latest releases, so it would never see it again).
+    /// </summary>
+    private static async Task CancelExpiredAsync(IDocumentStore store, EnvironmentState? current, DateTimeOffset now, CancellationToken ct)
+    {
+        if (current?.LatestReleaseId is not { } latest || await LoadReleaseAsync(store, latest, ct) is not { } release
+            || !ApprovalExpiry.HasExpired(release, now))
+            return;
+        await using var session = store.Session(Actor.System);
+        session.Events.Append(Streams.Release(latest), release.Version + 1, ApprovalExpiry.Cancellation(release, now));
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is JasperFx.Events.EventStreamUnexpectedMaxEventIdException or JasperFx.ConcurrencyException)
+        {
+            // The expiry loop (or a vote) got there first.
+        }
     }
 
     private static async Task<IResult> Read(string env, IDocumentStore store, DateTimeOffset? at, CancellationToken ct)
@@ -204,12 +235,10 @@ internal static class EnvironmentEndpoints
 
     internal sealed record VoteRequest(string? Vote, string? Comment);
 
-    private static async Task<IResult> Vote(string env, string id, VoteRequest? body, HttpContext http, IDocumentStore store, ReleaseRunner runner, CancellationToken ct)
+    private static async Task<IResult> Vote(string env, string id, VoteRequest? body, HttpContext http, IDocumentStore store, ReleaseRunner runner,
+        TimeProvider time, CancellationToken ct)
     {
-        if (body?.Vote is not ("approve" or "reject"))
-            return Problem(StatusCodes.Status400BadRequest, "vote must be \"approve\" or \"reject\"");
-        if (body.Comment is { Length: > 2000 })
-            return Problem(StatusCodes.Status400BadRequest, "the comment is longer than 2000 characters");
+        // Who votes is decided before what the vote says: a caller who may not vote learns nothing from a malformed body.
         var release = Guid.TryParse(id, out var releaseId) ? await LoadReleaseAsync(store, releaseId, ct) : null;
         if (release is null || release.Environment != env) return Problem(StatusCodes.Status404NotFound, $"{env} has no release {id}");
         var actor = Actor.Of(http);
@@ -217,12 +246,16 @@ internal static class EnvironmentEndpoints
             return Problem(StatusCodes.Status409Conflict, "this release needs no approvals");
         if (!policy.Approvers.Contains(actor.Name, StringComparer.Ordinal))
             return Problem(StatusCodes.Status403Forbidden, $"{actor.Name} is not an approver of {env}", $"approvers: {string.Join(", ", policy.Approvers)}");
+        if (body?.Vote is not ("approve" or "reject"))
+            return Problem(StatusCodes.Status400BadRequest, "vote must be \"approve\" or \"reject\"");
+        if (body.Comment is { Length: > 2000 })
+            return Problem(StatusCodes.Status400BadRequest, "the comment is longer than 2000 characters");
 
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         await using var session = store.Session(actor);
-        if (release.Status == ReleaseStatus.AwaitingApproval && release.ExpiresAt < now)
+        if (ApprovalExpiry.HasExpired(release, now))
         {
-            session.Events.Append(Streams.Release(releaseId), new ReleaseCancelled(releaseId, release.Namespace, env, $"the approvals expired at {release.ExpiresAt:O}", now));
+            session.Events.Append(Streams.Release(releaseId), ApprovalExpiry.Cancellation(release, now));
             await session.SaveChangesAsync(ct);
             return Problem(StatusCodes.Status409Conflict, "the release expired before it was approved");
         }
@@ -246,17 +279,18 @@ internal static class EnvironmentEndpoints
         return Results.Ok(ReleaseView(await LoadReleaseAsync(store, releaseId, ct)));
     }
 
-    private static async Task<IResult> Delete(string env, HttpContext http, IDocumentStore store, ReleaseRunner runner, CancellationToken ct)
+    private static async Task<IResult> Delete(string env, HttpContext http, IDocumentStore store, ReleaseRunner runner, TimeProvider time, CancellationToken ct)
     {
         var current = await LoadAsync<EnvironmentState>(store, Streams.Environment(env), ct);
         if (current is null || current.Deleted) return Problem(StatusCodes.Status404NotFound, $"environment {env} does not exist");
-        if (await PendingReleaseAsync(store, current, ct) is { } pending)
+        if (await PendingReleaseAsync(store, current, time, ct) is { } pending)
             return Problem(StatusCodes.Status409Conflict, "a release of this environment is not finished", $"release {pending}");
         var declared = current.File is null ? null : TryParse(current.File);
         var plan = ReleasePlanner.Deletion(current);
         var releaseId = Guid.NewGuid();
         var actor = Actor.Of(http);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
+        await CancelExpiredAsync(store, current, now, ct);
         var isProtected = declared?.Protected == true;
         await using (var session = store.Session(actor))
         {
@@ -285,6 +319,8 @@ internal static class EnvironmentEndpoints
         installed = r.Installed,
         rolledBack = r.RolledBack,
         reason = r.Reason,
+        resumes = r.Resumes,
+        trigger = r.Trigger,
     };
 
     private static Task<ReleaseState?> LoadReleaseAsync(IDocumentStore store, Guid id, CancellationToken ct) => LoadAsync<ReleaseState>(store, Streams.Release(id), ct);

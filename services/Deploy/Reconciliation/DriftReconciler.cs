@@ -13,9 +13,10 @@ namespace Platform.Deploy.Reconciliation;
 /// <see cref="DeployOptions.ReconcileInterval"/>: a changed module hash, a stopped or a missing canister is
 /// recorded once as <see cref="DriftDetected"/> (until the next release clears it). Environments with a release in
 /// flight are skipped, and a drift is appended only if the environment's stream did not move meanwhile, so a
-/// release's own changes are never taken for drift.
+/// release's own changes are never taken for drift. An environment with <c>spec.autoHeal</c> then gets a release that
+/// undoes its drift (<see cref="AutoHeal"/>).
 /// </summary>
-internal sealed partial class DriftReconciler(IDocumentStore store, NpgsqlDataSource database, EngineConnection engine,
+internal sealed partial class DriftReconciler(IDocumentStore store, NpgsqlDataSource database, EngineConnection engine, AutoHeal autoHeal,
     IOptions<DeployOptions> options, ILogger<DriftReconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -38,26 +39,13 @@ internal sealed partial class DriftReconciler(IDocumentStore store, NpgsqlDataSo
 
     internal async Task ReconcileAsync(CancellationToken ct)
     {
-        var streams = new List<string>();
-        await using (var command = database.CreateCommand("SELECT id FROM deploy.mt_streams WHERE id LIKE 'env:%'"))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-                streams.Add(reader.GetString(0));
-        if (streams.Count == 0) return;
-
-        var instance = await engine.InstanceAsync(ct);
-        foreach (var stream in streams)
+        PocketIcInstance? instance = null;
+        await foreach (var (stream, env, latest) in EnvironmentStreams.LatestAsync(store, database, ct))
         {
-            EnvironmentState? env;
-            ReleaseState? latest = null;
-            await using (var query = store.QuerySession())
-            {
-                env = await query.Events.AggregateStreamAsync<EnvironmentState>(stream, token: ct);
-                if (env?.LatestReleaseId is { } id)
-                    latest = await query.Events.AggregateStreamAsync<ReleaseState>(Streams.Release(id), token: ct);
-            }
-            if (env is null || env.Deleted || (latest is not null && !ReleaseStatus.IsFinal(latest.Status) && latest.Status != ReleaseStatus.AwaitingApproval))
+            if (env.Deleted || (latest is not null && !ReleaseStatus.IsFinal(latest.Status) && latest.Status != ReleaseStatus.AwaitingApproval))
                 continue;
+            instance ??= await engine.InstanceAsync(ct);
+            var moved = false;
             foreach (var service in env.Deployed.Values)
             {
                 var (kind, actual) = await ObserveAsync(instance, Principal.FromText(service.CanisterId), service.ModuleHash, ct);
@@ -65,17 +53,21 @@ internal sealed partial class DriftReconciler(IDocumentStore store, NpgsqlDataSo
                 try
                 {
                     await using var session = store.Session(Actor.System);
-                    session.Events.Append(stream, env.Version + 1,
-                        new DriftDetected(env.Namespace, env.Name, service.Name, service.CanisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow));
+                    var drift = new DriftDetected(env.Namespace, env.Name, service.Name, service.CanisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow);
+                    session.Events.Append(stream, env.Version + 1, drift);
                     await session.SaveChangesAsync(ct);
                     env.Version++;
+                    env.Apply(drift);
                     LogDrift(env.Name, service.Name, kind);
                 }
                 catch (Exception e) when (e is JasperFx.Events.EventStreamUnexpectedMaxEventIdException or JasperFx.ConcurrencyException)
                 {
+                    moved = true;
                     break; // the environment moved (a release): look again next time
                 }
             }
+            if (!moved && AutoHeal.Wanted(env, latest))
+                await autoHeal.HealAsync(stream, env, ct);
         }
     }
 

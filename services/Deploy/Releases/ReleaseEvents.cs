@@ -14,6 +14,8 @@ public static class PlanActions
     public const string Reinstall = "reinstall";
     public const string None = "none";
     public const string Delete = "delete";
+    /// <summary>Start a stopped canister (a heal of drift).</summary>
+    public const string Start = "start";
 }
 
 /// <summary>One service in a plan: what runs now (Previous*) and what will.</summary>

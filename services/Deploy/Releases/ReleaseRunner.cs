@@ -20,8 +20,8 @@ internal sealed class ReleaseFault(string message, Exception? inner = null) : Ex
 /// module hash; on any failure the services changed so far are put back to their previous module, canisters
 /// created by the release are deleted, and the release ends rolled-back with the reason.
 /// </summary>
-internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnection engine, IModuleCatalog catalog, ILogger<ReleaseRunner> logger,
-    RegistrySync registry) : BackgroundService
+internal sealed partial class ReleaseRunner(IDocumentStore store, Npgsql.NpgsqlDataSource database, EngineConnection engine, IModuleCatalog catalog,
+    ILogger<ReleaseRunner> logger, RegistrySync registry) : BackgroundService
 {
     private readonly IModuleCatalog _modules = RegistryCanister.With(catalog);
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
@@ -30,13 +30,15 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await ResumeInterruptedAsync(stoppingToken);
         await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             try
             {
                 await RunAsync(id, stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // A timeout is a crash of this release, not Deploy stopping: the runner must go on with the next one.
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 LogReleaseCrashed(e, id);
                 await EndAsync(id, null, $"the release could not be carried out: {e.Message}", changed: false, [], CancellationToken.None);
@@ -49,9 +51,11 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
     internal async Task RunAsync(Guid releaseId, CancellationToken ct)
     {
         var release = await LoadAsync<ReleaseState>(Streams.Release(releaseId), ct);
-        if (release is null || release.Status is not (ReleaseStatus.Planned or ReleaseStatus.Approved) || (release.Protected && release.Status != ReleaseStatus.Approved))
+        if (release is null || release.Status is not (ReleaseStatus.Planned or ReleaseStatus.Approved or ReleaseStatus.Running)
+            || (release.Protected && release.Status == ReleaseStatus.Planned))
             return;
-        await AppendAsync(releaseId, release, new ReleaseStarted(releaseId, DateTimeOffset.UtcNow), ct);
+        if (!await StartOrResumeAsync(release, ct))
+            return;
 
         var instance = await engine.InstanceAsync(ct);
         var controller = engine.Controller;
@@ -69,7 +73,8 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
         {
             var topology = await instance.GetTopologyAsync(ct);
             var application = topology.ApplicationSubnets.ToList();
-            foreach (var plan in release.Services.Where(p => p.Action == PlanActions.CreateInstall))
+            await RecallCreatedAsync(instance, release, ids, subnets, created, ct);
+            foreach (var plan in release.Services.Where(p => p.Action == PlanActions.CreateInstall && !release.CreatedCanisters.ContainsKey(p.Name)))
             {
                 var subnet = SubnetFor(plan.Subnet, application, plan.Name);
                 var cycles = plan.Cycles is { } c ? System.Numerics.BigInteger.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : (System.Numerics.BigInteger?)null;
@@ -86,6 +91,11 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
                          .Where(p => p.Action is PlanActions.CreateInstall or PlanActions.Upgrade or PlanActions.Reinstall))
             {
                 var canister = Principal.FromText(ids[plan.Name]);
+                if (await InstalledBeforeAsync(instance, release, plan, canister, ct))
+                {
+                    changes.Add(new Change(plan, plan.Action == PlanActions.CreateInstall, ids[plan.Name]));
+                    continue;
+                }
                 var wasm = await VerifiedWasmAsync(plan.Module, plan.Digest, plan.ModuleHash, plan.Name, ct);
                 var version = await _modules.ResolveAsync(plan.Module, plan.Digest, null, ct);
                 byte[] arg;
@@ -109,6 +119,9 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
                 await AppendAsync(releaseId, release, new ServiceInstalled(releaseId, plan.Name, plan.Action, ids[plan.Name], plan.ModuleHash, DateTimeOffset.UtcNow), ct);
             }
 
+            foreach (var plan in release.Services.Where(p => p.Action == PlanActions.Start))
+                await Engine(() => instance.Management.StartCanisterAsync(controller, Principal.FromText(ids[plan.Name]), ct), $"starting {plan.Name}");
+
             // The registry points at the new canisters before the removed ones go, so callers stop finding them first.
             if (!release.DeletesEnvironment && ids.ContainsKey(RegistryCanister.ServiceName))
                 await PublishAsync(release.Environment, release.Services.Where(p => p.Action != PlanActions.Delete).ToDictionary(
@@ -118,7 +131,7 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
             foreach (var plan in release.Services.Where(p => p.Action == PlanActions.Delete))
             {
                 var canister = Principal.FromText(plan.CanisterId!);
-                await RemoveAsync(instance, controller, canister, ct);
+                await RemoveOnceAsync(instance, release, canister, ct);
                 ids.Remove(plan.Name);
             }
         }

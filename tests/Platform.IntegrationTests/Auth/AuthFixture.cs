@@ -75,6 +75,9 @@ public sealed class AuthFixture : IAsyncLifetime
         return factory;
     }
 
+    /// <summary>Something a test world started on this fixture (a service, an engine): disposed with it.</summary>
+    public void Own(IAsyncDisposable owned) => _extra.Add(owned);
+
     private WebApplicationFactory<T> Backend<T>(int port) where T : class =>
         InProcessService.Start<T>(port, b =>
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,45 +61,72 @@ public sealed class TestModuleCatalog : IModuleCatalog
             : null);
     }
 
-    public Task<byte[]> WasmAsync(string name, string digest, CancellationToken cancellationToken) =>
-        Task.FromResult(_byDigest[digest].Wasm);
+    private readonly ConcurrentDictionary<string, HeldModule> _held = new();
+
+    /// <summary>Holds every read of a version's bytes until released: a release that installs it stops there.</summary>
+    public HeldModule Hold(string digest) => _held[digest] = new HeldModule();
+
+    public async Task<byte[]> WasmAsync(string name, string digest, CancellationToken cancellationToken)
+    {
+        if (_held.TryGetValue(digest, out var held))
+        {
+            held.Reached.TrySetResult();
+            await held.Released.Task.WaitAsync(cancellationToken);
+        }
+        return _byDigest[digest].Wasm;
+    }
 }
 
-/// <summary>Deploy in this process (its own database, the shared RabbitMQ), releasing onto the engine run as a real process.</summary>
-public sealed class DeployFixture : IAsyncLifetime
+/// <summary>A module whose bytes are held back (<see cref="TestModuleCatalog.Hold"/>): as slow as the test wants.</summary>
+public sealed class HeldModule
 {
-    private WebApplicationFactory<Platform.Deploy.DeployService>? _deploy;
+    /// <summary>Completes when a release first asks for the bytes.</summary>
+    public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
 
-    public EngineProcess Engine { get; private set; } = null!;
-    public TestModuleCatalog Modules { get; } = new();
-    public HttpClient Http { get; private set; } = null!;
-    public IServiceProvider Services => _deploy!.Services;
-    public string Database { get; private set; } = "";
+/// <summary>
+/// One Deploy in this process on a real port (its own database, the shared RabbitMQ), releasing onto an engine run as a
+/// real process, with the helpers its tests share. Several may run (each on its own database), and one can be stopped
+/// and started again on the same database, as a restart of Deploy.
+/// </summary>
+public sealed class DeployHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Platform.Deploy.DeployService> _deploy;
 
-    /// <summary>The principal Deploy controls its canisters as (the default of Engine:Controller).</summary>
-    public static Principal Controller { get; } = Principal.SelfAuthenticating("platform-deploy"u8);
-
-    public async Task InitializeAsync()
+    private DeployHost(WebApplicationFactory<Platform.Deploy.DeployService> deploy, int port)
     {
-        Engine = await EngineProcess.StartAsync();
-        Database = await TestDatabase.CreateAsync("deploy");
-        var port = ThrowawayPostgres.FreePort();
-        _deploy = InProcessService.Start<Platform.Deploy.DeployService>(port, b =>
-        {
-            b.UseSetting("ConnectionStrings:Postgres", Database);
-            b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
-            b.UseSetting("Engine:Url", Engine.Url);
-            b.UseSetting("Engine:Subnets", "2");
-            b.UseSetting("Deploy:ReconcileInterval", "00:00:01");
-            b.ConfigureTestServices(s => s.AddSingleton<IModuleCatalog>(Modules));
-        });
+        _deploy = deploy;
+        Url = $"http://127.0.0.1:{port}";
         Http = new HttpClient(new SocketsHttpHandler())
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            BaseAddress = new Uri(Url),
             DefaultRequestVersion = new Version(2, 0),
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = TimeSpan.FromMinutes(2),
         };
+    }
+
+    public string Url { get; }
+    public HttpClient Http { get; }
+    public IServiceProvider Services => _deploy.Services;
+
+    /// <param name="configure">More settings or services on top (after the defaults, so they win).</param>
+    public static DeployHost Start(string engineUrl, string database, IModuleCatalog modules, Action<IWebHostBuilder>? configure = null)
+    {
+        var port = ThrowawayPostgres.FreePort();
+        var deploy = InProcessService.Start<Platform.Deploy.DeployService>(port, b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", database);
+            b.UseSetting("ConnectionStrings:RabbitMq", TestServers.RabbitMq);
+            b.UseSetting("Engine:Url", engineUrl);
+            b.UseSetting("Engine:Subnets", "2");
+            b.UseSetting("Deploy:ReconcileInterval", "00:00:01");
+            b.UseSetting("Deploy:ExpiryInterval", "00:00:01");
+            b.ConfigureTestServices(s => s.AddSingleton(modules));
+            configure?.Invoke(b);
+        });
+        return new DeployHost(deploy, port);
     }
 
     /// <summary>The engine instance Deploy released onto (the one it created and remembers).</summary>
@@ -114,16 +142,16 @@ public sealed class DeployFixture : IAsyncLifetime
         return await Http.PutAsync($"/api/v1/environments/{env}{query}", content);
     }
 
-    /// <summary>Polls the release until it is final; its JSON.</summary>
-    public async Task<JsonElement> AwaitReleaseAsync(string location)
+    /// <summary>Polls the release until <paramref name="until"/> holds (default: it is final), 90 s at most; its JSON.</summary>
+    public async Task<JsonElement> AwaitReleaseAsync(string location, Func<JsonElement, bool>? until = null)
     {
+        until ??= r => r.GetProperty("status").GetString() is "succeeded" or "failed" or "rolled-back" or "cancelled";
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
         {
             var release = await Http.GetFromJsonAsync<JsonElement>(location);
-            var status = release.GetProperty("status").GetString();
-            if (status is "succeeded" or "failed" or "rolled-back" or "cancelled") return release;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"release {location} is still {status}: {release}");
+            if (until(release)) return release;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"release {location} did not get there: {release}");
             await Task.Delay(100);
         }
     }
@@ -137,10 +165,41 @@ public sealed class DeployFixture : IAsyncLifetime
         return await AwaitReleaseAsync(response.Headers.Location!.ToString());
     }
 
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _deploy.DisposeAsync();
+    }
+}
+
+/// <summary>One Deploy shared by the tests of the "deploy" collection, on an engine of its own.</summary>
+public sealed class DeployFixture : IAsyncLifetime
+{
+    public EngineProcess Engine { get; private set; } = null!;
+    public TestModuleCatalog Modules { get; } = new();
+    public DeployHost Host { get; private set; } = null!;
+    public HttpClient Http => Host.Http;
+    public IServiceProvider Services => Host.Services;
+    public string Database { get; private set; } = "";
+
+    /// <summary>The principal Deploy controls its canisters as (the default of Engine:Controller).</summary>
+    public static Principal Controller { get; } = Principal.SelfAuthenticating("platform-deploy"u8);
+
+    public async Task InitializeAsync()
+    {
+        Engine = await EngineProcess.StartAsync();
+        Database = await TestDatabase.CreateAsync("deploy");
+        Host = DeployHost.Start(Engine.Url, Database, Modules);
+    }
+
+    public Task<PocketIcInstance> InstanceAsync() => Host.InstanceAsync();
+    public Task<HttpResponseMessage> ApplyAsync(string env, string file, string query = "") => Host.ApplyAsync(env, file, query);
+    public Task<JsonElement> AwaitReleaseAsync(string location) => Host.AwaitReleaseAsync(location);
+    public Task<JsonElement> ReleaseAsync(string env, string file, string query = "") => Host.ReleaseAsync(env, file, query);
+
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
-        if (_deploy is not null) await _deploy.DisposeAsync();
+        if (Host is not null) await Host.DisposeAsync();
         if (Engine is not null) await Engine.DisposeAsync();
     }
 }

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Platform.Candid;
 using Platform.Engine.Client;
 
+using static Platform.IntegrationTests.Deploy.EnvironmentFiles;
+
 namespace Platform.IntegrationTests.Deploy;
 
 /// <summary>
@@ -15,27 +17,8 @@ namespace Platform.IntegrationTests.Deploy;
 [Collection(DeployCollection.Name)]
 public sealed class DeployReleaseTests(DeployFixture fixture)
 {
-    private static string File(string env, string services, string ns = "shop", string extra = "") => $"""
-        apiVersion: platform/v1
-        kind: Environment
-        metadata: {"{"} name: {env}, namespace: {ns} {"}"}
-        spec:
-        {extra}  services:
-        {services}
-        """;
-
-    private static string Service(string name, string module, string? init = null, string extra = "") =>
-        $"    {name}:\n      module: {module}\n" + (init is null ? "" : $"      init: '{init}'\n") + extra;
-
-    private static readonly byte[] NoArgs = CandidBinary.Encode(CandidArgs.Empty);
-
-    private async Task<BigInteger> CallNat(string canisterId, string method, bool query = true, byte[]? payload = null)
-    {
-        var instance = await fixture.InstanceAsync();
-        var call = new CanisterCall(Principal.Anonymous, Principal.FromText(canisterId), method, payload ?? NoArgs);
-        var outcome = query ? await instance.QueryCallAsync(call) : await instance.UpdateCallAsync(call);
-        return CandidBinary.Decode(outcome.ReplyOrThrow(method), CandidType.Nat).AsNat();
-    }
+    private async Task<BigInteger> CallNat(string canisterId, string method, bool query = true, byte[]? payload = null) =>
+        await EnvironmentFiles.CallNat(await fixture.InstanceAsync(), canisterId, method, query, payload);
 
     private async Task<JsonElement> ServiceOf(string env, string name) =>
         await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/v1/environments/{env}/services/{name}");
@@ -52,7 +35,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
         fixture.Modules.Push("shop/ledger", "counter", "main:latest");
         var v2 = fixture.Modules.Push("shop/ledger", "counter_v2", "v2");
         fixture.Modules.Push("shop/frontend", "caller", "v1");
-        var file = File("life", Service("ledger", "shop/ledger@main:latest", "(41)", "      upgrade: { persistence: keep }\n      cycles: 2T\n")
+        var file = EnvFile("life", Service("ledger", "shop/ledger@main:latest", "(41)", "      upgrade: { persistence: keep }\n      cycles: 2T\n")
                                 + Service("frontend", "shop/frontend@v1", extra: "      subnet: 1\n      replicas: { min: 1, max: 4 }\n"));
 
         // The dry run answers the plan and records nothing.
@@ -121,8 +104,8 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     {
         fixture.Modules.Push("shop/ledger", "counter", "v1");
         var v2 = fixture.Modules.Push("shop/ledger", "counter_v2", "v2");
-        await fixture.ReleaseAsync("side-a", File("side-a", Service("ledger", "shop/ledger@v1", "(1)")));
-        await fixture.ReleaseAsync("side-b", File("side-b", Service("ledger", "shop/ledger@v2", "(2)")));
+        await fixture.ReleaseAsync("side-a", EnvFile("side-a", Service("ledger", "shop/ledger@v1", "(1)")));
+        await fixture.ReleaseAsync("side-b", EnvFile("side-b", Service("ledger", "shop/ledger@v2", "(2)")));
         var a = await ServiceOf("side-a", "ledger");
         var b = await ServiceOf("side-b", "ledger");
         Assert.NotEqual(CanisterIdOf(a), CanisterIdOf(b));
@@ -139,7 +122,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
         fixture.Modules.Push("shop/broken", "counter", "v1");
         // The trapping module declares the counter's interface, so the plan type-checks and the failure comes from the engine.
         fixture.Modules.Push("shop/broken", "upgrade_trap", "trap", candidOf: "counter");
-        var before = File("roll", Service("ledger", "shop/ledger@v1", "(5)", "      upgrade: { persistence: keep }\n")
+        var before = EnvFile("roll", Service("ledger", "shop/ledger@v1", "(5)", "      upgrade: { persistence: keep }\n")
                                   + Service("zz-broken", "shop/broken@v1", "(0)"));
         await fixture.ReleaseAsync("roll", before);
         var ledgerId = CanisterIdOf(await ServiceOf("roll", "ledger"));
@@ -165,7 +148,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     {
         var tampered = fixture.Modules.Push("shop/tampered", "counter", "v1");
         fixture.Modules.Tamper(tampered.Digest);
-        var release = await fixture.ReleaseAsync("tamper", File("tamper", Service("ledger", "shop/tampered@v1", "(1)")));
+        var release = await fixture.ReleaseAsync("tamper", EnvFile("tamper", Service("ledger", "shop/tampered@v1", "(1)")));
         Assert.Equal("failed", release.GetProperty("status").GetString());
         Assert.Contains("not the registry's", release.GetProperty("reason").GetString());
         // The canisters created for it (the ledger's, the registry's) are gone again; the environment runs nothing.
@@ -174,7 +157,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
 
         var corrupted = fixture.Modules.Push("shop/corrupted", "counter", "v1");
         fixture.Modules.MarkCorrupted(corrupted.Digest);
-        using var refused = await fixture.ApplyAsync("corrupt", File("corrupt", Service("ledger", "shop/corrupted@v1", "(1)")));
+        using var refused = await fixture.ApplyAsync("corrupt", EnvFile("corrupt", Service("ledger", "shop/corrupted@v1", "(1)")));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         Assert.Contains("corrupted", await refused.Content.ReadAsStringAsync());
     }
@@ -183,7 +166,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     public async Task Drift_is_detected_when_a_canister_is_changed_on_the_engine()
     {
         fixture.Modules.Push("shop/ledger", "counter", "v1");
-        await fixture.ReleaseAsync("drift", File("drift", Service("ledger", "shop/ledger@v1", "(1)")));
+        await fixture.ReleaseAsync("drift", EnvFile("drift", Service("ledger", "shop/ledger@v1", "(1)")));
         var id = Principal.FromText(CanisterIdOf(await ServiceOf("drift", "ledger")));
         var instance = await fixture.InstanceAsync();
         await instance.Management.StopCanisterAsync(DeployFixture.Controller, id);
@@ -204,8 +187,8 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     public async Task A_protected_environment_waits_for_its_approvers()
     {
         fixture.Modules.Push("shop/ledger", "counter", "v1");
-        var file = File("prod", Service("ledger", "shop/ledger@v1", "(1)"),
-            extra: "  protected: true\n  approvals: { required: 2, approvers: [alice, bob, carol], expiresAfter: 72h }\n");
+        var file = EnvFile("prod", Service("ledger", "shop/ledger@v1", "(1)"),
+            extra: Protected(2, "alice, bob, carol"));
         using var applied = await fixture.ApplyAsync("prod", file);
         Assert.Equal(HttpStatusCode.Accepted, applied.StatusCode);
         var location = applied.Headers.Location!.ToString();
@@ -215,8 +198,9 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
         // Without a gateway in front, the caller is anonymous: not an approver.
         using var stranger = await fixture.Http.PostAsJsonAsync(location + "/approvals", new { vote = "approve" });
         Assert.Equal(HttpStatusCode.Forbidden, stranger.StatusCode);
+        // Who votes is checked before what the vote says (an approver's malformed vote is a 400: the gateway tests).
         using var bad = await fixture.Http.PostAsJsonAsync(location + "/approvals", new { vote = "maybe" });
-        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, bad.StatusCode);
         // A second apply while one waits is refused.
         using var busy = await fixture.ApplyAsync("prod", file);
         Assert.Equal(HttpStatusCode.Conflict, busy.StatusCode);
@@ -230,7 +214,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     public async Task A_file_that_cannot_be_applied_is_422_saying_where_and_records_nothing(string env, string module, string init, string path)
     {
         fixture.Modules.Push("shop/ledger", "counter", "v1");
-        using var response = await fixture.ApplyAsync("bad-" + env, File("bad-" + env, Service("ledger", module, init)));
+        using var response = await fixture.ApplyAsync("bad-" + env, EnvFile("bad-" + env, Service("ledger", module, init)));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -243,7 +227,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     public async Task A_cyclic_placeholder_dependency_and_a_yaml_syntax_error_are_refused()
     {
         fixture.Modules.Push("shop/ledger", "counter", "v1");
-        var cyclic = File("cycle", Service("a", "shop/ledger@v1", "({{canisterId:b}})") + Service("b", "shop/ledger@v1", "({{canisterId:a}})"));
+        var cyclic = EnvFile("cycle", Service("a", "shop/ledger@v1", "({{canisterId:b}})") + Service("b", "shop/ledger@v1", "({{canisterId:a}})"));
         using var cycle = await fixture.ApplyAsync("cycle", cyclic);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, cycle.StatusCode);
         Assert.Contains("cyclic", await cycle.Content.ReadAsStringAsync());
@@ -262,7 +246,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
     public async Task Deleting_an_environment_removes_its_canisters()
     {
         fixture.Modules.Push("shop/ledger", "counter", "v1");
-        await fixture.ReleaseAsync("gone", File("gone", Service("ledger", "shop/ledger@v1", "(1)")));
+        await fixture.ReleaseAsync("gone", EnvFile("gone", Service("ledger", "shop/ledger@v1", "(1)")));
         var id = CanisterIdOf(await ServiceOf("gone", "ledger"));
         using var deleted = await fixture.Http.DeleteAsync("/api/v1/environments/gone");
         Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
