@@ -122,6 +122,7 @@ internal sealed partial class InstanceStore : IDisposable
         foreach (var image in images.Values) Build(image, runtime);
         _savedInstance = InstanceMetaOf().ToJson();
         LogReplayed(records);
+        if (SavedCalls.RejectLost(_instance) is var lost and > 0) LogCallsLost(lost);
     }
 
     private IEnumerable<long> Generations(string prefix) =>
@@ -376,6 +377,9 @@ internal sealed partial class InstanceStore : IDisposable
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Wrote snapshot {Generation} ({Bytes} bytes) and started a new log")]
     private partial void LogCompacted(long generation, long bytes);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "{Callbacks} calls were in flight when the engine stopped (messages in queues, HTTPS outcalls being performed): their callers get a reject in the next round")]
+    private partial void LogCallsLost(int callbacks);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Snapshot {Generation} could not be written ({Reason}); the log keeps growing until it can")]
     private partial void LogCompactionFailed(long generation, string reason);
