@@ -212,6 +212,8 @@ internal sealed partial class EngineInstance : IDisposable
                     canister.GlobalTimer = 0;
                     subnet.Inbox.Enqueue(new GlobalTimerTask(canister.Id));
                 }
+                // Serial, every round, for every canister: nothing is allocated unless a call has a deadline.
+                if (canister.Callbacks.Count == 0) continue;
                 foreach (var callback in canister.Callbacks.Values.Where(c => c.Deadline is { } d && d < time).ToList())
                 {
                     // The response may still come; it will find no callback and be dropped.
