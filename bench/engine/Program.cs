@@ -158,7 +158,7 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
     var work = new byte[64 * 1024];
     void Cpu() => System.Security.Cryptography.SHA256.HashData(work);
     var turns = Turns(() => Rate(() => Round(a)), () => Rate(() => Round(a, b)), () => Rate(Cpu), () => ParallelRate(Cpu, Cpu),
-        () => CpuRate(() => Round(a)), () => CpuRate(() => Round(a, b)));
+        () => Rate(() => Round(a), cpu: true), () => Rate(() => Round(a, b), cpu: true));
     var (one, two) = (turns[0] * Batch, turns[1] * 2 * Batch);
     results.Add(($"updates, one subnet ({Batch} a round)", one, "/s", null, "", ""));
     results.Add(($"updates, two subnets ({Batch} each a round)", two, "/s", one, "one", "ratio >= 1.60"));
@@ -187,9 +187,13 @@ foreach (var (name, value, unit, reference, referenceName, target) in results)
 }
 return 0;
 
-double Rate(Action action)
+// Calls of the action per second of wall-clock time, or with cpu: per second of the process's CPU time (all its
+// threads), which does not depend on how many cores the machine's load leaves.
+double Rate(Action action, bool cpu = false)
 {
     for (var i = 0; i < 50; i++) action(); // warm-up: JIT, first faults
+    using var process = Process.GetCurrentProcess();
+    var started = process.TotalProcessorTime;
     var n = 0L;
     var clock = Stopwatch.StartNew();
     while (clock.Elapsed.TotalSeconds < seconds)
@@ -197,7 +201,9 @@ double Rate(Action action)
         for (var i = 0; i < 20; i++) action();
         n += 20;
     }
-    return n / clock.Elapsed.TotalSeconds;
+    if (!cpu) return n / clock.Elapsed.TotalSeconds;
+    process.Refresh();
+    return n / Math.Max((process.TotalProcessorTime - started).TotalSeconds, 1e-6);
 }
 
 // The medians of a rate and its reference, measured in turns.
@@ -226,23 +232,6 @@ double[] Turns(params Func<double>[] measurements)
 }
 
 double Median(Func<double> measure) => Enumerable.Range(0, rounds).Select(_ => measure()).Order().ElementAt(rounds / 2);
-
-// Like Rate, per second of the process's CPU time (all its threads) instead of wall-clock time.
-double CpuRate(Action action)
-{
-    for (var i = 0; i < 50; i++) action();
-    using var process = Process.GetCurrentProcess();
-    var n = 0L;
-    var started = process.TotalProcessorTime;
-    var clock = Stopwatch.StartNew();
-    while (clock.Elapsed.TotalSeconds < seconds)
-    {
-        for (var i = 0; i < 20; i++) action();
-        n += 20;
-    }
-    process.Refresh();
-    return n / Math.Max((process.TotalProcessorTime - started).TotalSeconds, 1e-6);
-}
 
 // The total rate of n threads running the same action.
 double ManyRate(int n, Action action)
