@@ -5,7 +5,9 @@
 //     of the same export on the same instance (the limit: nothing around the call);
 //   - Motoko counter queries, copy-on-write and with heaps copied (how queries ran before host memories);
 //   - update calls/s (submit + await, one round each) on one canister;
-//   - updates/s with two subnets executing in the same rounds, against one subnet;
+//   - updates/s with two subnets executing in the same rounds, against one subnet, beside plain CPU work on two
+//     threads against one (the parallelism the shared machine gives at that moment: the ratio's real limit), and
+//     both per second of CPU time (what running subnets in parallel costs, whatever the load);
 //   - updates/s on the persistent instance, each committed to its log and flushed to the disk;
 //   - queries/s on two canisters of two subnets from two threads, against one;
 //   - install time: cold (compiling), from the on-disk compiled-module cache, and from the in-memory cache.
@@ -101,6 +103,28 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
         persistent.Store!.Commit();
         var durable = Median(() => Rate(() => { Update(persistent, counter); persistent.Store!.Commit(); }));
         results.Add(("updates, persistent instance (log + fsync)", durable, "/s", null, "", ""));
+        // As the REST API serves concurrent clients: each update and its log append under the instance's gate, the
+        // wait for the flush outside it, so the clients waiting share one fsync (group commit); the reference is
+        // the same clients with the flush under the gate (one fsync per update, as before group commit).
+        const int Clients = 8;
+        var store = persistent.Store!;
+        void Client(bool grouped)
+        {
+            persistent.Gate.Wait();
+            long sequence;
+            try
+            {
+                Update(persistent, counter);
+                sequence = store.Append();
+                if (!grouped) store.WhenDurableAsync(sequence).GetAwaiter().GetResult();
+            }
+            finally { persistent.Gate.Release(); }
+            store.WhenDurableAsync(sequence).GetAwaiter().GetResult();
+        }
+        var clients = Turns(() => ManyRate(Clients, () => Client(grouped: true)), () => ManyRate(Clients, () => Client(grouped: false)));
+        var (grouped, serial) = (clients[0], clients[1]);
+        results.Add(($"updates, persistent, {Clients} clients, flush in gate", serial, "/s", null, "", ""));
+        results.Add(($"updates, persistent, {Clients} clients, group commit", grouped, "/s", serial, "gate", ""));
     }
     finally
     {
@@ -109,27 +133,41 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
 }
 
 // ---- two subnets against one ----
+// Each round's ingress messages are awaited afterwards (their results are there: no further round runs), as a client
+// does, so results do not pile up in the instance. The limit beside it: plain CPU work (SHA-256 of 64 KiB) on two
+// threads against one, measured in the same turns, which is what the shared machine's two cores give at that moment.
 {
     using var instance = NewInstance(runtime, 2);
     var a = Install(instance, 0);
     var b = Install(instance, 1);
     const int Batch = 32;
-    var (one, two) = Pair(() =>
+    var ids = new List<byte[]>(2 * Batch);
+    void Round(params Canister[] targets)
     {
-        for (var i = 0; i < Batch; i++) instance.Submit(caller, a.Id, "inc", noArgs, null);
-        instance.Tick();
-    }, () =>
-    {
+        ids.Clear();
         for (var i = 0; i < Batch; i++)
         {
-            instance.Submit(caller, a.Id, "inc", noArgs, null);
-            instance.Submit(caller, b.Id, "inc", noArgs, null);
+            foreach (var target in targets) ids.Add(instance.Submit(caller, target.Id, "inc", noArgs, null));
         }
         instance.Tick();
-    });
-    (one, two) = (one * Batch, two * 2 * Batch);
+        foreach (var id in ids)
+        {
+            if (instance.Await(id, out _) is not CallReply) throw new InvalidOperationException("inc did not reply");
+        }
+    }
+    var work = new byte[64 * 1024];
+    void Cpu() => System.Security.Cryptography.SHA256.HashData(work);
+    var turns = Turns(() => Rate(() => Round(a)), () => Rate(() => Round(a, b)), () => Rate(Cpu), () => ParallelRate(Cpu, Cpu),
+        () => Rate(() => Round(a), cpu: true), () => Rate(() => Round(a, b), cpu: true));
+    var (one, two) = (turns[0] * Batch, turns[1] * 2 * Batch);
     results.Add(($"updates, one subnet ({Batch} a round)", one, "/s", null, "", ""));
     results.Add(($"updates, two subnets ({Batch} each a round)", two, "/s", one, "one", "ratio >= 1.60"));
+    results.Add(("plain CPU work, one thread (SHA-256 of 64 KiB)", turns[2], "/s", null, "", ""));
+    results.Add(("plain CPU work, two threads", turns[3], "/s", turns[2], "one", "the machine's limit"));
+    // Updates per second of the process's CPU time: equal for one and two subnets when running them in parallel
+    // costs nothing (no lock spinning, no extra work); this does not depend on how many cores the load leaves.
+    results.Add(("updates per CPU-second, one subnet", turns[4] * Batch, "/s", null, "", ""));
+    results.Add(("updates per CPU-second, two subnets", turns[5] * 2 * Batch, "/s", turns[4] * Batch, "one", "1.00: no overhead"));
 
     var queryOne = Median(() => Rate(() => Query(instance, a)));
     var queryTwo = Median(() => ParallelRate(() => Query(instance, a), () => Query(instance, b)));
@@ -149,9 +187,13 @@ foreach (var (name, value, unit, reference, referenceName, target) in results)
 }
 return 0;
 
-double Rate(Action action)
+// Calls of the action per second of wall-clock time, or with cpu: per second of the process's CPU time (all its
+// threads), which does not depend on how many cores the machine's load leaves.
+double Rate(Action action, bool cpu = false)
 {
     for (var i = 0; i < 50; i++) action(); // warm-up: JIT, first faults
+    using var process = Process.GetCurrentProcess();
+    var started = process.TotalProcessorTime;
     var n = 0L;
     var clock = Stopwatch.StartNew();
     while (clock.Elapsed.TotalSeconds < seconds)
@@ -159,7 +201,9 @@ double Rate(Action action)
         for (var i = 0; i < 20; i++) action();
         n += 20;
     }
-    return n / clock.Elapsed.TotalSeconds;
+    if (!cpu) return n / clock.Elapsed.TotalSeconds;
+    process.Refresh();
+    return n / Math.Max((process.TotalProcessorTime - started).TotalSeconds, 1e-6);
 }
 
 // The medians of a rate and its reference, measured in turns.
@@ -175,7 +219,30 @@ double Rate(Action action)
     return (a.Order().ElementAt(rounds / 2), b.Order().ElementAt(rounds / 2));
 }
 
+// The median of each measurement, all taken in turns (one of each, then again), so load that comes and goes
+// touches each of them alike.
+double[] Turns(params Func<double>[] measurements)
+{
+    var taken = measurements.Select(_ => new List<double>()).ToArray();
+    for (var i = 0; i < rounds; i++)
+    {
+        for (var m = 0; m < measurements.Length; m++) taken[m].Add(measurements[m]());
+    }
+    return taken.Select(t => t.Order().ElementAt(rounds / 2)).ToArray();
+}
+
 double Median(Func<double> measure) => Enumerable.Range(0, rounds).Select(_ => measure()).Order().ElementAt(rounds / 2);
+
+// The total rate of n threads running the same action.
+double ManyRate(int n, Action action)
+{
+    // Threads of their own: the thread pool would start the later ones late.
+    var rates = new double[n];
+    var threads = Enumerable.Range(0, n).Select(i => new Thread(() => rates[i] = Rate(action))).ToList();
+    threads.ForEach(t => t.Start());
+    threads.ForEach(t => t.Join());
+    return rates.Sum();
+}
 
 double ParallelRate(Action first, Action second)
 {

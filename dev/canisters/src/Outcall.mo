@@ -18,6 +18,11 @@ persistent actor {
 
   transient let ic : actor { http_request : HttpRequestArgs -> async HttpResult } = actor "aaaaa-aa";
 
+  // What the newest fetch came back with, kept in the heap: a caller that lost its answer (an engine restart) reads it here.
+  var lastOutcome : Text = "";
+
+  public query func last() : async Text { lastOutcome };
+
   // Drops the headers (on the IC they differ between replicas) and prefixes the body with the context.
   public query func transform(args : TransformArgs) : async HttpResult {
     let context = switch (Text.decodeUtf8(args.context)) { case (?t) t; case null "" };
@@ -36,12 +41,14 @@ persistent actor {
       transform = if transformed ?{ function = transform; context = Text.encodeUtf8("transformed:") } else null;
       is_replicated = null;
     };
-    try {
+    lastOutcome := "pending";
+    lastOutcome := try {
       let response = await (with cycles) ic.http_request(request);
       let body = switch (Text.decodeUtf8(response.body)) { case (?t) t; case null "<binary>" };
       debug_show (response.status) # " " # body;
     } catch (e) {
       debug_show (Error.code(e)) # ": " # Error.message(e);
     };
+    lastOutcome;
   };
 };

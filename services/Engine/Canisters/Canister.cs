@@ -79,6 +79,9 @@ internal sealed class Canister(Principal id, Principal subnetId)
     private long _nextId;
     public long NextId() => ++_nextId;
 
+    /// <summary>The last id <see cref="NextId"/> gave (kept by a persistent instance, so ids of calls in progress stay unique).</summary>
+    public long LastId { get => _nextId; set => _nextId = value; }
+
     /// <summary>Chunks uploaded with <c>upload_chunk</c>, by hex SHA-256.</summary>
     public Dictionary<string, byte[]> ChunkStore { get; } = [];
 

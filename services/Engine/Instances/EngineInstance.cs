@@ -123,13 +123,21 @@ internal sealed partial class EngineInstance : IDisposable
     public byte[] Submit(Principal sender, Principal receiver, string method, byte[] payload, Subnet? effectiveSubnet)
     {
         var nonce = Interlocked.Increment(ref _nonce);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(BitConverter.GetBytes(nonce));
-        hash.AppendData(sender.Bytes);
-        hash.AppendData(receiver.Bytes);
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(method));
-        hash.AppendData(payload);
-        var id = hash.GetHashAndReset();
+        // The id hashes nonce, sender, receiver, method and payload, laid out in one buffer (on the stack for the
+        // usual small message): an incremental hash object per message cost more than the hashing.
+        var length = sizeof(long) + sender.Bytes.Length + receiver.Bytes.Length + System.Text.Encoding.UTF8.GetByteCount(method) + payload.Length;
+        var rented = length > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        var buffer = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
+        BitConverter.TryWriteBytes(buffer, nonce);
+        var written = sizeof(long);
+        sender.Bytes.CopyTo(buffer[written..]);
+        written += sender.Bytes.Length;
+        receiver.Bytes.CopyTo(buffer[written..]);
+        written += receiver.Bytes.Length;
+        written += System.Text.Encoding.UTF8.GetBytes(method, buffer[written..]);
+        payload.CopyTo(buffer[written..]);
+        var id = SHA256.HashData(buffer);
+        if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         var key = Convert.ToHexStringLower(id);
         _ingress[key] = new IngressStatus(null);
         var message = new IngressMessage(key, sender, receiver, method, payload) { Trace = System.Diagnostics.Activity.Current?.Context ?? default };
@@ -204,6 +212,8 @@ internal sealed partial class EngineInstance : IDisposable
                     canister.GlobalTimer = 0;
                     subnet.Inbox.Enqueue(new GlobalTimerTask(canister.Id));
                 }
+                // Serial, every round, for every canister: nothing is allocated unless a call has a deadline.
+                if (canister.Callbacks.Count == 0) continue;
                 foreach (var callback in canister.Callbacks.Values.Where(c => c.Deadline is { } d && d < time).ToList())
                 {
                     // The response may still come; it will find no callback and be dropped.

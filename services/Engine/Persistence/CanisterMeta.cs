@@ -11,12 +11,13 @@ internal sealed record SavedGlobal(ValueKind Kind, long Bits);
 
 /// <summary>
 /// Everything of a canister a checkpoint keeps besides its memories: settings, cycles, status, version, timer,
-/// certified data, the module (by hash) and the exported globals. Serialized as JSON; numbers that do not fit a
-/// JSON double (cycles, limits) are strings.
+/// certified data, the module (by hash), the exported globals and the calls in progress (null when there are none,
+/// and in checkpoints written before they were kept). Serialized as JSON; numbers that do not fit a JSON double
+/// (cycles, limits) are strings.
 /// </summary>
 internal sealed record CanisterMeta(
     string Id, string Subnet, string Cycles, CanisterStatus Status, ulong Version, ulong GlobalTimer, byte[] CertifiedData,
-    string? ModuleHash, long HeapLength, long StablePages, SavedGlobal[] Globals, SavedSettings Settings)
+    string? ModuleHash, long HeapLength, long StablePages, SavedGlobal[] Globals, SavedSettings Settings, SavedCalls? Calls = null)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -31,7 +32,7 @@ internal sealed record CanisterMeta(
         canister.Module is { } module ? Convert.ToHexStringLower(module.Hash) : null,
         canister.Sandbox?.HeapBytes ?? 0, canister.Stable.Pages,
         canister.Sandbox?.ReadGlobals().Select(g => new SavedGlobal(g.Kind, Bits(g.Kind, g.Value))).ToArray() ?? [],
-        SavedSettings.Of(canister.Settings));
+        SavedSettings.Of(canister.Settings), SavedCalls.Of(canister));
 
     /// <summary>Puts the non-memory state back on a canister being loaded.</summary>
     public void ApplyTo(Canister canister)
@@ -42,6 +43,7 @@ internal sealed record CanisterMeta(
         canister.GlobalTimer = GlobalTimer;
         canister.CertifiedData = CertifiedData;
         Settings.ApplyTo(canister.Settings);
+        Calls?.ApplyTo(canister);
     }
 
     public (ValueKind Kind, object? Value)[] GlobalValues() =>

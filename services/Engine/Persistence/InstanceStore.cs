@@ -122,6 +122,7 @@ internal sealed partial class InstanceStore : IDisposable
         foreach (var image in images.Values) Build(image, runtime);
         _savedInstance = InstanceMetaOf().ToJson();
         LogReplayed(records);
+        if (SavedCalls.RejectLost(_instance) is var lost and > 0) LogCallsLost(lost);
     }
 
     private IEnumerable<long> Generations(string prefix) =>
@@ -200,13 +201,97 @@ internal sealed partial class InstanceStore : IDisposable
 
     // ---- committing ----
 
+    /// <summary>Appends what changed and waits until it is on the disk (tests, the benchmark: one caller at a time).</summary>
+    public void Commit() => WhenDurableAsync(Append()).GetAwaiter().GetResult();
+
+    // ---- group commit ----
+    // Requests append their record under the instance's gate, then wait outside it for an fsync that covers it:
+    // one fsync covers every record appended before it started, so concurrent requests share flushes instead of
+    // queueing one flush each behind the gate. Records are numbered; _durable is the highest one on the disk.
+    private readonly Lock _flushLock = new();
+    private readonly Lock _fileLock = new(); // held by a flush and by compaction, which replaces _log
+    private long _appended;
+    private long _appendedEnd;
+    private long _durable;
+    private long _durableEnd;
+    private Task? _flushing;
+    private IOException? _flushFailure;
+    private readonly List<(long After, long Through)> _lost = [];
+
+    /// <summary>How many times the log was flushed to the disk (group commit: fewer than the records appended).</summary>
+    public long Flushes { get; private set; }
+
+    /// <summary>The number of the newest record appended; a request that read the state waits until this is durable.</summary>
+    public long Appended { get { lock (_flushLock) return _appended; } }
+
     /// <summary>
-    /// Writes what changed since the last commit and flushes it to the disk; called under the instance's gate after
-    /// every request that can change state, before it is answered. A failed write leaves the log as it was and
-    /// makes the next commit write everything again.
+    /// Completes when record <paramref name="sequence"/> and every one before it are on the disk, starting a flush
+    /// if none is running; throws <see cref="IOException"/> when the flush that should cover it failed (its record
+    /// is then written again, in full, by the next append).
     /// </summary>
-    public void Commit()
+    public async Task WhenDurableAsync(long sequence)
     {
+        while (true)
+        {
+            Task flush;
+            lock (_flushLock)
+            {
+                if (_lost.Any(l => sequence > l.After && sequence <= l.Through) || (_flushFailure is not null && sequence > _durable))
+                {
+                    throw new IOException($"the log could not be flushed to the disk ({_flushFailure?.Message ?? "an earlier flush failed"})");
+                }
+                if (sequence <= _durable) return;
+                // A flush already running may have started before this record was appended: wait for it, then look again.
+                flush = _flushing ??= Task.Run(FlushOnce);
+            }
+            await flush;
+        }
+    }
+
+    private void FlushOnce()
+    {
+        long target, end;
+        lock (_flushLock) (target, end) = (_appended, _appendedEnd);
+        IOException? failure = null;
+        lock (_fileLock)
+        {
+            try { _log.Flush(flushToDisk: true); }
+            catch (IOException e) { failure = e; }
+            catch (ObjectDisposedException e) { failure = new IOException("the log is closed", e); }
+        }
+        lock (_flushLock)
+        {
+            if (failure is null && target > _durable) (_durable, _durableEnd) = (target, end);
+            else if (failure is not null) _flushFailure = failure;
+            Flushes++;
+            _flushing = null;
+        }
+    }
+
+    /// <summary>
+    /// Writes what changed since the last append to the log (not yet flushed: see <see cref="WhenDurableAsync"/>) and
+    /// returns its number; called under the instance's gate after every request that can change state. A failed
+    /// write or flush leaves the log as it was last flushed and makes the next append write everything again.
+    /// </summary>
+    public long Append()
+    {
+        lock (_flushLock)
+        {
+            if (_flushFailure is not null)
+            {
+                // Records after the last good flush may not be on the disk: cut them off and write the state in full.
+                _lost.Add((_durable, _appended));
+                _flushFailure = null;
+                _saved.Clear();
+                _savedInstance = [];
+                lock (_fileLock)
+                {
+                    try { _log.SetLength(_durableEnd); _log.Position = _durableEnd; }
+                    catch (IOException) { /* the full record below follows whatever is there; loading stops at a bad checksum */ }
+                }
+                _appendedEnd = _log.Position;
+            }
+        }
         var record = new CheckpointRecord();
         var instanceJson = InstanceMetaOf().ToJson();
         if (!instanceJson.AsSpan().SequenceEqual(_savedInstance)) record.InstanceJson = instanceJson;
@@ -224,7 +309,7 @@ internal sealed partial class InstanceStore : IDisposable
             }
         }
         record.Deleted.AddRange(_saved.Keys.Where(id => !live.Contains(id)).Select(id => id.ToString()));
-        if (record.IsEmpty) return;
+        if (record.IsEmpty) return Appended;
 
         var position = _log.Position;
         try
@@ -234,7 +319,6 @@ internal sealed partial class InstanceStore : IDisposable
                 if (canister.Module is { } module) WriteModule(module);
             }
             record.WriteTo(_log);
-            _log.Flush(flushToDisk: true);
         }
         catch (IOException)
         {
@@ -256,7 +340,10 @@ internal sealed partial class InstanceStore : IDisposable
             if (canister.Sandbox is { } sandbox) sandbox.MayHaveChanged = false;
             _saved[canister.Id] = saved;
         }
+        long sequence;
+        lock (_flushLock) (sequence, _appendedEnd) = (++_appended, _log.Position);
         if (_log.Length > Math.Max(_compactionBytes, 2 * _snapshotBytes)) Compact();
+        return sequence;
     }
 
     private static (CanisterChange Change, bool FreshStable)? Diff(Canister canister, SavedCanister saved)
@@ -355,15 +442,23 @@ internal sealed partial class InstanceStore : IDisposable
             return;
         }
         var (oldLog, oldGeneration) = (_log, _generation);
-        (_log, _generation, _snapshotBytes) = (nextLog, next, new FileInfo(snapshotPath).Length);
-        oldLog.Dispose();
+        lock (_fileLock)
+        {
+            (_log, _generation, _snapshotBytes) = (nextLog, next, new FileInfo(snapshotPath).Length);
+            oldLog.Dispose();
+        }
+        // The snapshot holds every record appended so far, and it is on the disk.
+        lock (_flushLock) (_durable, _durableEnd, _appendedEnd) = (_appended, 0, 0);
         // The new snapshot is in place: generation N is no longer needed to load the state.
         File.Delete(Path.Combine(_directory, $"log.{oldGeneration}"));
         File.Delete(Path.Combine(_directory, $"snapshot.{oldGeneration}"));
         LogCompacted(next, _snapshotBytes);
     }
 
-    public void Dispose() => _log.Dispose();
+    public void Dispose()
+    {
+        lock (_fileLock) _log.Dispose();
+    }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Loaded the persistent instance from {Directory} as instance {Id}: {Canisters} canisters, generation {Generation}, in {Milliseconds:F0} ms")]
     private partial void LogLoaded(string directory, int id, int canisters, long generation, double milliseconds);
@@ -376,6 +471,9 @@ internal sealed partial class InstanceStore : IDisposable
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Wrote snapshot {Generation} ({Bytes} bytes) and started a new log")]
     private partial void LogCompacted(long generation, long bytes);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "{Callbacks} calls were in flight when the engine stopped (messages in queues, HTTPS outcalls being performed): their callers get a reject in the next round")]
+    private partial void LogCallsLost(int callbacks);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Snapshot {Generation} could not be written ({Reason}); the log keeps growing until it can")]
     private partial void LogCompactionFailed(long generation, string reason);

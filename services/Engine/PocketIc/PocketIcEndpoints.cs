@@ -71,6 +71,7 @@ internal static partial class PocketIcEndpoints
         {
             if (instance is null) throw new PocketIcRequestException($"Instance {id} not found");
             using var document = await ReadJson(http);
+            long? durable = null;
             await instance.Gate.WaitAsync(http.RequestAborted);
             try
             {
@@ -81,15 +82,18 @@ internal static partial class PocketIcEndpoints
                 }
                 finally
                 {
-                    // Before the answer: what a client was told happened is on disk. A refused request may have
-                    // changed state too (a submit queues nothing, but a failed await ran rounds).
-                    if (mutates) Commit(instance);
+                    // A refused request may have changed state too (a submit queues nothing, but a failed await ran
+                    // rounds). A read waits for what it saw: an update appended but not yet flushed.
+                    if (instance.Store is { } store) durable = mutates ? Append(store) : store.Appended;
                 }
             }
             finally
             {
                 instance.Gate.Release();
             }
+            // Before the answer, outside the gate: what a client was told happened is on the disk, and requests that
+            // appended meanwhile share the flush (group commit).
+            if (durable is { } sequence) await Durable(instance.Store!, sequence);
         }
         catch (Exception e) when (e is PocketIcRequestException or JsonException or ObjectDisposedException or BadHttpRequestException)
         {
@@ -108,14 +112,20 @@ internal static partial class PocketIcEndpoints
         await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
     }
 
-    private static void Commit(EngineInstance instance)
+    private static long Append(Persistence.InstanceStore store)
     {
-        try { instance.Store?.Commit(); }
-        catch (IOException e)
-        {
-            throw new PocketIcRequestException($"the instance's state could not be saved ({e.Message}); it is written again with the next request");
-        }
+        try { return store.Append(); }
+        catch (IOException e) { throw NotSaved(e); }
     }
+
+    private static async Task Durable(Persistence.InstanceStore store, long sequence)
+    {
+        try { await store.WhenDurableAsync(sequence); }
+        catch (IOException e) { throw NotSaved(e); }
+    }
+
+    private static PocketIcRequestException NotSaved(IOException e) =>
+        new($"the instance's state could not be saved ({e.Message}); it is written again with the next request");
 
     private static ArrayBufferWriter<byte> Message(string message)
     {

@@ -20,6 +20,9 @@ internal sealed unsafe partial class HostMemory : IDisposable
     private static readonly ConcurrentDictionary<nint, HostMemory> ByBase = new();
 
     private readonly int _fd;
+    // The memfd mapped shared and read-only: the committed heap, to compare a private page with before writing it
+    // back (a commit) or copying it back (a rollback). Most private pages are the kept working set, unchanged.
+    private readonly byte* _committed;
     private readonly byte* _reservation;
     private readonly nuint _reservationBytes;
     private readonly nuint _guardBytes;
@@ -29,9 +32,10 @@ internal sealed unsafe partial class HostMemory : IDisposable
     private bool _clean;
     private readonly HashSet<int> _unsaved = [];
 
-    private HostMemory(int fd, byte* reservation, nuint reservationBytes, nuint guardBytes, nuint capacity, nuint size)
+    private HostMemory(int fd, byte* committed, byte* reservation, nuint reservationBytes, nuint guardBytes, nuint capacity, nuint size)
     {
         _fd = fd;
+        _committed = committed;
         _reservation = reservation;
         _reservationBytes = reservationBytes;
         _guardBytes = guardBytes;
@@ -62,7 +66,14 @@ internal sealed unsafe partial class HostMemory : IDisposable
         if (reservation == Native.MapFailed) { Native.Close(fd); throw new OutOfMemoryException($"cannot reserve {total} bytes of address space for a heap"); }
         // NORESERVE: a canister's 4 GiB reservation is address space, not memory charged to the system.
         var mapped = Native.Mmap((byte*)reservation + guard, capacity, Native.ProtNone, Native.MapPrivate | Native.MapFixed | Native.MapNoReserve, fd, 0);
-        var memory = new HostMemory(fd, (byte*)reservation, total, guard, capacity, 0);
+        var committed = Native.Mmap(null, capacity, Native.ProtRead, Native.MapShared | Native.MapNoReserve, fd, 0);
+        if (committed == Native.MapFailed)
+        {
+            Native.Munmap(reservation, total);
+            Native.Close(fd);
+            throw new OutOfMemoryException($"cannot map a view of {capacity} bytes of a heap");
+        }
+        var memory = new HostMemory(fd, (byte*)committed, (byte*)reservation, total, guard, capacity, 0);
         if (mapped == Native.MapFailed || !memory.GrowTo(size))
         {
             memory.Dispose();
@@ -90,16 +101,41 @@ internal sealed unsafe partial class HostMemory : IDisposable
         var runs = DirtyRuns(out var total);
         foreach (var (first, count) in runs)
         {
-            var offset = (long)first * OsPage;
-            var bytes = (nuint)count * OsPage;
-            if (Native.Pwrite(_fd, Base + offset, bytes, offset) != (nint)bytes)
+            // Only the pages that differ from the committed heap are written, in runs: the kept working set is
+            // mostly pages an execution read or wrote back unchanged, and a write into the memfd costs far more
+            // than the comparison.
+            var changed = -1;
+            for (var p = first; p <= first + count; p++)
             {
-                throw new IOException($"writing the heap's pages into its memfd failed (errno {Marshal.GetLastPInvokeError()})");
+                if (p < first + count && !Same(p))
+                {
+                    if (changed < 0) changed = p;
+                    continue;
+                }
+                if (changed < 0) continue;
+                WriteBack(changed, p - changed);
+                changed = -1;
             }
-            for (var p = first; p < first + count; p++) _unsaved.Add(p);
         }
         Release(runs, total);
         _clean = true;
+    }
+
+    private bool Same(int page)
+    {
+        var offset = (long)page * OsPage;
+        return new ReadOnlySpan<byte>(Base + offset, OsPage).SequenceEqual(new ReadOnlySpan<byte>(_committed + offset, OsPage));
+    }
+
+    private void WriteBack(int first, int count)
+    {
+        var offset = (long)first * OsPage;
+        var bytes = (nuint)count * OsPage;
+        if (Native.Pwrite(_fd, Base + offset, bytes, offset) != (nint)bytes)
+        {
+            throw new IOException($"writing the heap's pages into its memfd failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        for (var p = first; p < first + count; p++) _unsaved.Add(p);
     }
 
     /// <summary>Drops what executions wrote since the last commit: the heap reads as committed again.</summary>
@@ -109,13 +145,16 @@ internal sealed unsafe partial class HostMemory : IDisposable
         var runs = DirtyRuns(out var total);
         if (total <= KeptPrivatePages)
         {
-            // Copied back from the memfd, the pages stay private and writable: the next execution writing them
-            // takes no copy-on-write fault (which costs more here than the copy).
+            // Copied back from the committed view (only the pages that differ), the pages stay private and
+            // writable: the next execution writing them takes no copy-on-write fault (which costs more than the copy).
             foreach (var (first, count) in runs)
             {
-                var offset = (long)first * OsPage;
-                var bytes = (nuint)count * OsPage;
-                if (Native.Pread(_fd, Base + offset, bytes, offset) != (nint)bytes) Native.Madvise(Base + offset, bytes, Native.MadvDontneed);
+                for (var p = first; p < first + count; p++)
+                {
+                    if (Same(p)) continue;
+                    var offset = (long)p * OsPage;
+                    new ReadOnlySpan<byte>(_committed + offset, OsPage).CopyTo(new Span<byte>(Base + offset, OsPage));
+                }
             }
         }
         else
@@ -241,6 +280,7 @@ internal sealed unsafe partial class HostMemory : IDisposable
     {
         ByBase.TryRemove((nint)Base, out _);
         Native.Munmap(_reservation, _reservationBytes);
+        Native.Munmap(_committed, _capacity);
         Native.Close(_fd);
     }
 
@@ -331,7 +371,7 @@ internal sealed unsafe partial class HostMemory : IDisposable
     private static partial class Native
     {
         public const int ProtNone = 0, ProtRead = 1, ProtWrite = 2;
-        public const int MapPrivate = 2, MapFixed = 0x10, MapAnonymous = 0x20, MapNoReserve = 0x4000;
+        public const int MapShared = 1, MapPrivate = 2, MapFixed = 0x10, MapAnonymous = 0x20, MapNoReserve = 0x4000;
         public const int MadvDontneed = 4;
         public const uint MfdCloexec = 1;
         public static readonly void* MapFailed = (void*)-1;
@@ -353,9 +393,6 @@ internal sealed unsafe partial class HostMemory : IDisposable
 
         [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
         public static partial int Madvise(void* address, nuint length, int advice);
-
-        [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
-        public static partial nint Pread(int fd, void* buffer, nuint count, long offset);
 
         [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
         public static partial nint Pwrite(int fd, void* buffer, nuint count, long offset);

@@ -18,9 +18,9 @@ namespace Platform.EngineTests.Outcalls;
 /// </summary>
 public sealed class HttpOutcallTests(WebApplicationFactory<EngineService> factory) : IClassFixture<WebApplicationFactory<EngineService>>
 {
-    private const ulong Cycles = 30_000_000_000;
+    internal const ulong Cycles = 30_000_000_000;
 
-    private static byte[] FetchArgs(string url, ulong? maxResponseBytes = 10_000, string? post = null, bool transformed = true, ulong cycles = Cycles) =>
+    internal static byte[] FetchArgs(string url, ulong? maxResponseBytes = 10_000, string? post = null, bool transformed = true, ulong cycles = Cycles) =>
         CandidBinary.Encode(
             [CandidType.Text, CandidType.Opt(CandidType.Nat64), CandidType.Opt(CandidType.Text), CandidType.Bool, CandidType.Nat],
             [CandidValue.Text(url), maxResponseBytes is { } m ? CandidValue.Some(new Nat64Value(m)) : CandidValue.None,

@@ -56,6 +56,66 @@ public sealed class InstanceStoreTests : IDisposable
     private string LogFile => Directory.EnumerateFiles(_directory, "log.*").Single();
 
     [Fact]
+    public async Task Records_appended_before_a_flush_share_it_and_none_is_durable_before_its_flush()
+    {
+        Principal counter;
+        using (var first = Open())
+        {
+            counter = first.Install(Fixtures.Wasm("counter"), Nat(0));
+            var store = first.Instance.Store!;
+            var flushes = store.Flushes;
+            var sequences = new List<long>();
+            for (var i = 0; i < 3; i++)
+            {
+                var id = first.Instance.Submit(Alice, counter, "inc", NoArgs, null);
+                Reply(first.Instance.Await(id, out _)!);
+                sequences.Add(store.Append());
+            }
+            Assert.Equal(sequences.Order(), sequences);
+            Assert.Equal(flushes, store.Flushes); // appended, not flushed: nobody waited yet
+            await store.WhenDurableAsync(sequences[^1]);
+            Assert.Equal(flushes + 1, store.Flushes);
+            // The earlier records were covered by that one flush.
+            await store.WhenDurableAsync(sequences[0]);
+            await store.WhenDurableAsync(sequences[1]);
+            Assert.Equal(flushes + 1, store.Flushes);
+            // Nothing appended since: a read of the state waits for nothing.
+            Assert.Equal(sequences[^1], store.Appended);
+        }
+        using var second = Open();
+        Assert.Equal(3, DecodeNat(Reply(second.Query(counter, "get"))));
+    }
+
+    [Fact]
+    public void A_call_between_canisters_lost_in_a_restart_is_rejected_to_its_caller_in_the_next_round()
+    {
+        Principal caller, counter;
+        using (var first = Open())
+        {
+            caller = first.Install(Fixtures.Wasm("caller"), NoArgs);
+            counter = first.Install(Fixtures.Wasm("counter"), Nat(5), subnet: 1);
+            first.Instance.Submit(Alice, caller, "tryIncOther", CandidBinary.Encode(CandidType.Principal, CandidValue.Principal(counter)), null);
+            // One round: the caller ran and its request waits in the counter's subnet queue, which is not kept.
+            first.Instance.Tick();
+            Assert.Single(first.Instance.FindCanister(caller)!.Callbacks);
+            first.Instance.Store!.Commit();
+        }
+
+        using var second = Open();
+        var restored = second.Instance.FindCanister(caller)!;
+        Assert.Single(restored.Callbacks);
+        Assert.Single(restored.CallContexts);
+        second.Instance.Tick();
+        // The caller's callback ran with the reject and closed its call context; the request never reached the counter.
+        Assert.Empty(restored.Callbacks);
+        Assert.Empty(restored.CallContexts);
+        Assert.Equal(5, DecodeNat(Reply(second.Query(counter, "get"))));
+        // New calls get fresh ids and complete as usual.
+        var answer = CandidBinary.Decode(Reply(second.Update(caller, "tryIncOther", CandidBinary.Encode(CandidType.Principal, CandidValue.Principal(counter)))), CandidType.Text).AsText();
+        Assert.Equal("6", answer);
+    }
+
+    [Fact]
     public void Canisters_memories_cycles_and_time_come_back_after_a_reopen()
     {
         Principal counter, other;
