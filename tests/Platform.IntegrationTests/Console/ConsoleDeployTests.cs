@@ -209,7 +209,7 @@ public sealed class ConsoleDeployTests(ConsoleFixture console)
         await Assertions.Expect(graph.GetByTestId("node-service")).ToHaveCountAsync(2);
         await Assertions.Expect(graph.Locator($"[data-testid=node-canister][data-id='{console.CounterId}']")).ToHaveCountAsync(1);
         await Assertions.Expect(graph.Locator($"[data-testid=node-canister][data-id='{console.FrontendId}']")).ToHaveCountAsync(1);
-        // Two application subnets, one canister on each: the call crosses subnets.
+        // The two application subnets, the counter on one and the frontend on the other: the call crosses subnets.
         var subnets = page.Locator("[data-testid=subnets] tbody tr");
         await Assertions.Expect(subnets).ToHaveCountAsync(2);
         using (var admin = console.Admin())
@@ -219,7 +219,8 @@ public sealed class ConsoleDeployTests(ConsoleFixture console)
             foreach (var service in new[] { counter, frontend })
             {
                 var subnet = service.GetProperty("instances")[0].GetProperty("subnetId").GetString()!;
-                await Assertions.Expect(page.Locator($"[data-testid=subnets] tr[data-subnet='{subnet}'] td").Last).ToHaveTextAsync("1");
+                // At least its own canister (the Scaler may have placed more frontend replicas meanwhile).
+                await Assertions.Expect(page.Locator($"[data-testid=subnets] tr[data-subnet='{subnet}'] td").Last).Not.ToHaveTextAsync("0");
                 await Assertions.Expect(graph.Locator($"[data-testid=node-subnet][data-id='{subnet}']")).ToHaveCountAsync(1);
             }
         }

@@ -114,7 +114,13 @@ public sealed class PlatformStack : IAsyncDisposable
         if (Engine is not null)
             deploySettings["Engine:InstanceId"] = "0";
         _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, deploySettings, _modules is null ? null : b => b.ConfigureTestServices(s => s.AddSingleton(_modules)));
-        _scaler = Backend<Platform.Scaler.ScalerService>(ScalerPort);
+        // The engine's test canisters are tiny: with an engine, capacities scaled down to them, so the load they make
+        // is a share of a replica and of a subnet the Scaler can act on.
+        _scaler = Backend<Platform.Scaler.ScalerService>(ScalerPort, Engine is null ? null : new Dictionary<string, string>
+        {
+            ["Scaler:InstructionsPerReplica"] = "20000",
+            ["Scaler:InstructionsPerSubnet"] = "1000000",
+        });
         Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
         {
             ["Pinning:MasterKey"] = PinningMasterKey,
