@@ -63,7 +63,7 @@ public sealed class ConsoleDeployTests(ConsoleFixture console)
 
         // Not a digest, not a module, a module of a namespace the reader may not see: refused, never a 500.
         Assert.Equal((int)HttpStatusCode.BadRequest, (await page.GotoAsync($"/console/canisters/{ConsoleFixture.Module}/versions/sha256:nothex"))!.Status);
-        Assert.Equal((int)HttpStatusCode.NotFound, (await page.GotoAsync("/console/canisters/team/nothing"))!.Status);
+        Assert.Equal((int)HttpStatusCode.NotFound, (await page.GotoAsync($"/console/canisters/{ConsoleFixture.Namespace}/nothing"))!.Status);
         Assert.Equal((int)HttpStatusCode.NotFound, (await page.GotoAsync($"/console/canisters/{ConsoleFixture.HiddenRepository}"))!.Status);
         Assert.Equal((int)HttpStatusCode.NotFound,
             (await page.GotoAsync($"/console/canisters/{ConsoleFixture.Module}/versions/sha256:{new string('0', 64)}"))!.Status);
@@ -83,7 +83,7 @@ public sealed class ConsoleDeployTests(ConsoleFixture console)
         await environments.GetByRole(AriaRole.Link, new() { Name = ConsoleFixture.Dev, Exact = true }).ClickAsync();
         await page.WaitForURLAsync($"**/console/environments/{ConsoleFixture.Dev}");
         var counter = page.Locator("[data-testid=services] tr[data-service=counter]");
-        await Assertions.Expect(counter).ToContainTextAsync("team/counter@main:latest");
+        await Assertions.Expect(counter).ToContainTextAsync($"{ConsoleFixture.Module}@main:latest");
         await Assertions.Expect(counter).ToContainTextAsync(console.CounterId);
         await Assertions.Expect(counter).ToContainTextAsync("running");
         await Assertions.Expect(page.GetByTestId("drift")).ToContainTextAsync("What runs is what the last successful release installed");

@@ -18,7 +18,8 @@ namespace Platform.IntegrationTests.Console;
 /// CIDs), seeded through the real clients, and Debian's chromium driven by Playwright. Content: a private namespace
 /// "team" holding a multi-arch image (team/app:multi, two platforms sharing a layer) with a signature referring to the
 /// index, a namespace "other" that the reader account may not see, and the audit log those pushes wrote. For the
-/// canister and environment pages: a canister module (team/counter, three versions on two branches) pushed as OCI
+/// canister and environment pages, in namespace "shop" (the reader and the approvers Alice and Bob are its members): a
+/// canister module (shop/counter, three versions on two branches) pushed as OCI
 /// artifacts; the engine, onto which Deploy released environment "dev" (a frontend calling a counter on another
 /// subnet, kept busy by calls for the live load) and planned the protected "staging" (two approvers, awaiting them).
 /// </summary>
@@ -33,7 +34,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public const string Alice = "alice";
     public const string Bob = "bob";
     public const string ApproverPassword = "approver-password-1";
-    public const string Module = "team/counter";
+    public const string Namespace = "shop";
+    public const string Module = "shop/counter";
     public const string Dev = "dev";
     public const string Staging = "staging";
 
@@ -102,15 +104,17 @@ public sealed class ConsoleFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Three versions of team/counter pushed as canister artifacts (two on main, one on feature/login); the approvers;
+    /// Three versions of shop/counter pushed as canister artifacts (two on main, one on feature/login); the approvers;
     /// environment dev released and kept busy; staging planned, awaiting its two approvals.
     /// </summary>
     private async Task SeedCanistersAsync(HttpClient admin)
     {
-        foreach (var approver in new[] { Alice, Bob })
+        await Created(admin.PostAsJsonAsync("/api/v1/namespaces", new { name = Namespace, @public = false }));
+        foreach (var account in new[] { Alice, Bob, Reader })
         {
-            await Created(admin.PostAsJsonAsync("/api/v1/users", new { name = approver, password = ApproverPassword }));
-            using var member = await admin.PutAsJsonAsync($"/api/v1/namespaces/team/members/{approver}", new { role = "reader" });
+            if (account != Reader)
+                await Created(admin.PostAsJsonAsync("/api/v1/users", new { name = account, password = ApproverPassword }));
+            using var member = await admin.PutAsJsonAsync($"/api/v1/namespaces/{Namespace}/members/{account}", new { role = "reader" });
             Assert.Equal(HttpStatusCode.OK, member.StatusCode);
         }
         using var pusher = await TokenClientAsync($"repository:{Module}:pull,push");
@@ -123,15 +127,15 @@ public sealed class ConsoleFixture : IAsyncLifetime
         ];
 
         Modules.Push(Module, "counter", "main:latest");
-        Modules.Push("team/frontend", "caller", "main:latest");
+        Modules.Push("shop/frontend", "caller", "main:latest");
         var dev = await ApplyAsync(admin, Dev, """
               services:
                 counter:
-                  module: team/counter@main:latest
+                  module: shop/counter@main:latest
                   init: '(0)'
                   subnet: 0
                 frontend:
-                  module: team/frontend@main:latest
+                  module: shop/frontend@main:latest
                   subnet: 1
                   replicas: { min: 1, max: 3 }
             """);
@@ -145,14 +149,14 @@ public sealed class ConsoleFixture : IAsyncLifetime
               approvals: { required: 2, approvers: [alice, bob], expiresAfter: 72h }
               services:
                 counter:
-                  module: team/counter@main:latest
+                  module: shop/counter@main:latest
                   init: '(100)'
             """);
     }
 
     private static async Task<Guid> ApplyAsync(HttpClient admin, string env, string spec)
     {
-        var file = $"apiVersion: platform/v1\nkind: Environment\nmetadata: {{ name: {env}, namespace: team }}\nspec:\n{spec}";
+        var file = $"apiVersion: platform/v1\nkind: Environment\nmetadata: {{ name: {env}, namespace: {Namespace} }}\nspec:\n{spec}";
         using var content = new StringContent(file, Encoding.UTF8, "application/yaml");
         using var response = await admin.PutAsync($"/api/v1/environments/{env}", content);
         var body = await response.Content.ReadAsStringAsync();
