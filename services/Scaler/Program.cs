@@ -27,6 +27,7 @@ app.MapPlatformHealth();
 app.MapPlatformMetrics();
 app.MapPlatformOpenApi();
 app.MapScalerApi();
+app.MapScalerLoad();
 app.Run();
 
 namespace Platform.Scaler

@@ -304,7 +304,7 @@ internal static class EnvironmentEndpoints
         return Results.Accepted($"/api/v1/environments/{env}/releases/{releaseId}", ReleaseView(await LoadReleaseAsync(store, releaseId, ct)));
     }
 
-    private static object? ReleaseView(ReleaseState? r) => r is null ? null : new
+    internal static object? ReleaseView(ReleaseState? r) => r is null ? null : new
     {
         id = r.ReleaseId,
         environment = r.Environment,

@@ -15,13 +15,19 @@ internal static class MetadataRequests
         SendAsync(http, client, backends.Metadata, configuration, pathAndQuery, ct);
 
     /// <summary>The same GET to another backend (<paramref name="backend"/>: its address), optionally with an Accept header.</summary>
+    public static Task<HttpResponseMessage> SendAsync(HttpContext http, HttpClient client, string backend,
+        IConfiguration configuration, string pathAndQuery, CancellationToken ct, string? accept = null) =>
+        SendAsync(http, client, backend, configuration, HttpMethod.Get, pathAndQuery, null, ct, accept);
+
+    /// <summary>Any request to a backend as the caller (the console's form posts, e.g. a vote on a release).</summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpContext http, HttpClient client, string backend,
-        IConfiguration configuration, string pathAndQuery, CancellationToken ct, string? accept = null)
+        IConfiguration configuration, HttpMethod method, string pathAndQuery, HttpContent? content, CancellationToken ct, string? accept = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(backend), pathAndQuery))
+        using var request = new HttpRequestMessage(method, new Uri(new Uri(backend), pathAndQuery))
         {
             Version = System.Net.HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = content,
         };
         if (accept is not null)
             request.Headers.TryAddWithoutValidation("Accept", accept);

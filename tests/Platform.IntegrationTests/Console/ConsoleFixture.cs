@@ -4,6 +4,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Platform.Candid;
+using Platform.Engine.Client;
+using Platform.IntegrationTests.Canisters;
+using Platform.IntegrationTests.Deploy;
 using Platform.IntegrationTests.Distribution;
 using Platform.IntegrationTests.Infrastructure;
 
@@ -13,7 +17,11 @@ namespace Platform.IntegrationTests.Console;
 /// The whole platform with auth on (<see cref="PlatformStack"/>: Pinning and the IPFS node included, so blobs get real
 /// CIDs), seeded through the real clients, and Debian's chromium driven by Playwright. Content: a private namespace
 /// "team" holding a multi-arch image (team/app:multi, two platforms sharing a layer) with a signature referring to the
-/// index, a namespace "other" that the reader account may not see, and the audit log those pushes wrote.
+/// index, a namespace "other" that the reader account may not see, and the audit log those pushes wrote. For the
+/// canister and environment pages, in namespace "shop" (the reader and the approvers Alice and Bob are its members): a
+/// canister module (shop/counter, three versions on two branches) pushed as OCI
+/// artifacts; the engine, onto which Deploy released environment "dev" (a frontend calling a counter on another
+/// subnet, kept busy by calls for the live load) and planned the protected "staging" (two approvers, awaiting them).
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
@@ -23,6 +31,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public const string HiddenRepository = "other/secret";
     public const string SignatureType = "application/vnd.example.signature";
     private const string Chromium = "/usr/bin/chromium";
+    public const string Alice = "alice";
+    public const string Bob = "bob";
+    public const string ApproverPassword = "approver-password-1";
+    public const string Namespace = "shop";
+    public const string Module = "shop/counter";
+    public const string Dev = "dev";
+    public const string Staging = "staging";
 
     private readonly string _work = Directory.CreateTempSubdirectory("platform-console-").FullName;
     private IPlaywright? _playwright;
@@ -33,6 +48,14 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public OciLayout.Descriptor Index { get; private set; } = null!;
     public OciLayout.Descriptor Amd64 { get; private set; } = null!;
     public string Signature { get; private set; } = "";
+    public TestModuleCatalog Modules { get; } = new();
+    public IReadOnlyList<PushedVersion> Versions { get; private set; } = [];
+    /// <summary>The protected environment's release that waits for Alice and Bob.</summary>
+    public Guid StagingRelease { get; private set; }
+    public string CounterId { get; private set; } = "";
+    public string FrontendId { get; private set; } = "";
+    private readonly CancellationTokenSource _stopLoad = new();
+    private Task? _load;
 
     /// <summary>Where the tests write a screenshot of each page (under the test output; named in the README).</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "console-screenshots");
@@ -41,7 +64,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: scripts/deps.sh installs Debian's chromium");
         Directory.CreateDirectory(ScreenshotDirectory);
-        Stack = await PlatformStack.StartAsync(auth: true);
+        Stack = await PlatformStack.StartAsync(auth: true, modules: Modules);
 
         using var admin = Admin();
         await Created(admin.PostAsJsonAsync("/api/v1/users", new { name = Reader, password = ReaderPassword }));
@@ -69,6 +92,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             artifactType: SignatureType, configMediaType: "application/vnd.oci.empty.v1+json");
 
         await WaitForPinsAsync(admin);
+        await SeedCanistersAsync(admin);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -77,6 +101,105 @@ public sealed class ConsoleFixture : IAsyncLifetime
             // Tests run as root in a container: chromium's sandbox needs user namespaces it may not get there.
             Args = ["--no-sandbox"],
         });
+    }
+
+    /// <summary>
+    /// Three versions of shop/counter pushed as canister artifacts (two on main, one on feature/login); the approvers;
+    /// environment dev released and kept busy; staging planned, awaiting its two approvals.
+    /// </summary>
+    private async Task SeedCanistersAsync(HttpClient admin)
+    {
+        await Created(admin.PostAsJsonAsync("/api/v1/namespaces", new { name = Namespace, @public = false }));
+        foreach (var account in new[] { Alice, Bob, Reader })
+        {
+            if (account != Reader)
+                await Created(admin.PostAsJsonAsync("/api/v1/users", new { name = account, password = ApproverPassword }));
+            using var member = await admin.PutAsJsonAsync($"/api/v1/namespaces/{Namespace}/members/{account}", new { role = "reader" });
+            Assert.Equal(HttpStatusCode.OK, member.StatusCode);
+        }
+        using var pusher = await TokenClientAsync($"repository:{Module}:pull,push");
+        var registry = new RegistryClient(pusher);
+        Versions =
+        [
+            await CanisterArtifacts.PushAsync(registry, Module, CanisterArtifacts.Module("counter"), gzip: false, "main", "v1.0.0", CanisterArtifacts.Commit("console-1")),
+            await CanisterArtifacts.PushAsync(registry, Module, CanisterArtifacts.Module("counter_v2"), gzip: true, "main", "v1.1.0", CanisterArtifacts.Commit("console-2")),
+            await CanisterArtifacts.PushAsync(registry, Module, CanisterArtifacts.Module("counter_classic"), gzip: false, "feature/login", null, CanisterArtifacts.Commit("console-3")),
+        ];
+
+        Modules.Push(Module, "counter", "main:latest");
+        Modules.Push("shop/frontend", "caller", "main:latest");
+        var dev = await ApplyAsync(admin, Dev, """
+              services:
+                counter:
+                  module: shop/counter@main:latest
+                  init: '(0)'
+                  subnet: 0
+                frontend:
+                  module: shop/frontend@main:latest
+                  subnet: 1
+                  replicas: { min: 1, max: 3 }
+            """);
+        Assert.Equal("succeeded", (await AwaitReleaseAsync(admin, Dev, dev)).GetProperty("status").GetString());
+        CounterId = await CanisterIdAsync(admin, Dev, "counter");
+        FrontendId = await CanisterIdAsync(admin, Dev, "frontend");
+        _load = KeepBusyAsync(_stopLoad.Token);
+
+        StagingRelease = await ApplyAsync(admin, Staging, """
+              protected: true
+              approvals: { required: 2, approvers: [alice, bob], expiresAfter: 72h }
+              services:
+                counter:
+                  module: shop/counter@main:latest
+                  init: '(100)'
+            """);
+    }
+
+    private static async Task<Guid> ApplyAsync(HttpClient admin, string env, string spec)
+    {
+        var file = $"apiVersion: platform/v1\nkind: Environment\nmetadata: {{ name: {env}, namespace: {Namespace} }}\nspec:\n{spec}";
+        using var content = new StringContent(file, Encoding.UTF8, "application/yaml");
+        using var response = await admin.PutAsync($"/api/v1/environments/{env}", content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+    }
+
+    /// <summary>Polls the release through the gateway until it is final; its JSON.</summary>
+    public static async Task<JsonElement> AwaitReleaseAsync(HttpClient http, string env, Guid id)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            var release = await http.GetFromJsonAsync<JsonElement>($"/api/v1/environments/{env}/releases/{id}");
+            var status = release.GetProperty("status").GetString();
+            if (status is "succeeded" or "failed" or "rolled-back" or "cancelled") return release;
+            Assert.True(DateTime.UtcNow < deadline, $"release {id} of {env} is still {status} after 120 s: {release}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<string> CanisterIdAsync(HttpClient admin, string env, string service) =>
+        (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/environments/{env}/services/{service}")).GetProperty("canisterIds")[0].GetString()!;
+
+    /// <summary>The frontend calls the counter across subnets a few times a second, so every load sample has calls.</summary>
+    private async Task KeepBusyAsync(CancellationToken ct)
+    {
+        var instance = Stack.Engine!.Client.Instance(0);
+        var payload = CandidBinary.Encode(CandidType.Principal, CandidValue.Principal(Principal.FromText(CounterId)));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await instance.UpdateCallAsync(new CanisterCall(Principal.Anonymous, Principal.FromText(FrontendId), "incOther", payload), ct);
+                await Task.Delay(200, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // A busy engine may refuse a call now and then: the next one keeps the load going.
+                await Task.Delay(500, CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>A fresh browser context (its own cookies) at desktop width, or another viewport.</summary>
@@ -159,6 +282,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await _stopLoad.CancelAsync();
+        if (_load is not null)
+            await _load;
         if (Browser is not null)
             await Browser.DisposeAsync();
         _playwright?.Dispose();

@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Deploy.Modules;
 
 namespace Platform.IntegrationTests.Infrastructure;
 
@@ -36,9 +39,13 @@ public sealed class PlatformStack : IAsyncDisposable
     public string RegistryHost => $"127.0.0.1:{GatewayPort}";
     public IServiceProvider IngestServices => _ingest!.Services;
     public IServiceProvider GatewayServices => _gateway!.Services;
+    /// <summary>The engine Deploy releases onto (publishing its load samples on the stack's broker), when one was asked for.</summary>
+    public EngineProcess? Engine { get; private set; }
+    public IServiceProvider DeployServices => _deploy!.Services;
 
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
     private bool _auth;
+    private IModuleCatalog? _modules;
 
     /// <summary>The admin's password when the stack was started with auth on.</summary>
     public const string AdminPassword = "admin-secret-for-tests";
@@ -47,10 +54,14 @@ public sealed class PlatformStack : IAsyncDisposable
 
     /// <param name="ingestSettings">Extra configuration for Ingest (e.g. garbage collection's periods).</param>
     /// <param name="auth">Whether the gateway authenticates (accounts in the stack's database, admin/<see cref="AdminPassword"/>).</param>
+    /// <param name="modules">
+    /// With a module catalog, the stack runs the engine (<see cref="Engine"/>, load samples every second on the stack's
+    /// broker, so the Scaler sees them) and Deploy releases onto it, taking its module versions from this catalog.
+    /// </param>
     public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null,
-        bool auth = false)
+        bool auth = false, IModuleCatalog? modules = null)
     {
-        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth };
+        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth, _modules = modules };
         try
         {
             await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
@@ -82,13 +93,34 @@ public sealed class PlatformStack : IAsyncDisposable
         });
         // Deploy and the Scaler are routed by the gateway (their API descriptions are part of its document); their
         // own tests run them against an engine, these only need them up. No engine here: Deploy reaches it lazily.
-        _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, new Dictionary<string, string>
+        if (_modules is not null)
+        {
+            // As `make up` runs it: the persistent instance "platform" (id 0), whose samples the Scaler reads.
+            Engine = await EngineProcess.StartAsync(new Dictionary<string, string>
+            {
+                ["ConnectionStrings:RabbitMq"] = Broker.Uri,
+                ["Engine:LoadSampleInterval"] = "00:00:01",
+                ["Engine:DataDirectory"] = Path.Combine(StorageRoot, "engine"),
+                ["Engine:PersistentSubnets"] = "2",
+            });
+            _owned.Add(Engine);
+        }
+        var deploySettings = new Dictionary<string, string>
         {
             ["Deploy:ModulesUrl"] = $"http://127.0.0.1:{MetadataPort}",
-            ["Deploy:ReconcileInterval"] = "00:00:00",
-            ["Engine:Url"] = $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
+            ["Deploy:ReconcileInterval"] = Engine is null ? "00:00:00" : "00:00:02",
+            ["Engine:Url"] = Engine?.Url ?? $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
+        };
+        if (Engine is not null)
+            deploySettings["Engine:InstanceId"] = "0";
+        _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, deploySettings, _modules is null ? null : b => b.ConfigureTestServices(s => s.AddSingleton(_modules)));
+        // The engine's test canisters are tiny: with an engine, capacities scaled down to them, so the load they make
+        // is a share of a replica and of a subnet the Scaler can act on.
+        _scaler = Backend<Platform.Scaler.ScalerService>(ScalerPort, Engine is null ? null : new Dictionary<string, string>
+        {
+            ["Scaler:InstructionsPerReplica"] = "20000",
+            ["Scaler:InstructionsPerSubnet"] = "1000000",
         });
-        _scaler = Backend<Platform.Scaler.ScalerService>(ScalerPort);
         Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
         {
             ["Pinning:MasterKey"] = PinningMasterKey,
@@ -128,9 +160,11 @@ public sealed class PlatformStack : IAsyncDisposable
         Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
     }
 
-    private WebApplicationFactory<T> Backend<T>(int port, IReadOnlyDictionary<string, string>? settings = null) where T : class =>
+    private WebApplicationFactory<T> Backend<T>(int port, IReadOnlyDictionary<string, string>? settings = null,
+        Action<IWebHostBuilder>? configure = null) where T : class =>
         InProcessService.Start<T>(port, b =>
         {
+            configure?.Invoke(b);
             b.UseSetting("ConnectionStrings:Postgres", Database);
             b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
             b.UseSetting("Storage:Root", StorageRoot);

@@ -13,7 +13,7 @@ namespace Platform.Gateway.Console.Backends;
 /// h2c, the caller as the signed actor), after the same checks the API makes (<see cref="ConsoleAccess"/>). A backend
 /// that fails or does not answer is a result with a status, never an exception on a page.
 /// </summary>
-internal sealed class ConsoleBackend(IHttpClientFactory clients, IOptions<BackendOptions> backends, IConfiguration configuration,
+internal sealed partial class ConsoleBackend(IHttpClientFactory clients, IOptions<BackendOptions> backends, IConfiguration configuration,
     ConsoleAccess access, ILogger<ConsoleBackend> logger)
 {
     public const string ClientName = "console";
@@ -136,13 +136,20 @@ internal sealed class ConsoleBackend(IHttpClientFactory clients, IOptions<Backen
 
     // ---- plumbing
 
-    private async Task<BackendResult<T>> GetAsync<T>(HttpContext http, string backend, string pathAndQuery, CancellationToken ct, string? accept = null)
+    private Task<BackendResult<T>> GetAsync<T>(HttpContext http, string backend, string pathAndQuery, CancellationToken ct, string? accept = null) =>
+        SendAsync<T>(http, backend, HttpMethod.Get, pathAndQuery, null, ct, accept);
+
+    private async Task<BackendResult<T>> SendAsync<T>(HttpContext http, string backend, HttpMethod method, string pathAndQuery, HttpContent? content,
+        CancellationToken ct, string? accept = null)
     {
         try
         {
-            using var response = await MetadataRequests.SendAsync(http, clients.CreateClient(ClientName), backend, configuration, pathAndQuery, ct, accept);
+            using var response = await MetadataRequests.SendAsync(http, clients.CreateClient(ClientName), backend, configuration, method, pathAndQuery,
+                content, ct, accept);
             if (response.IsSuccessStatusCode)
-                return BackendResult<T>.Of((await response.Content.ReadFromJsonAsync<T>(ConsoleJson.Options, ct))!);
+                return typeof(T) == typeof(string)
+                    ? BackendResult<T>.Of((T)(object)await response.Content.ReadAsStringAsync(ct))
+                    : BackendResult<T>.Of((await response.Content.ReadFromJsonAsync<T>(ConsoleJson.Options, ct))!);
             var status = (int)response.StatusCode;
             return new(default, status >= 500 ? StatusCodes.Status503ServiceUnavailable : status, await ProblemAsync(response, ct));
         }
