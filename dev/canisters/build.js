@@ -21,6 +21,7 @@ const motoko = [
   ['caller', 'Caller.mo', 'eop'],
   ['spinner', 'Spinner.mo', 'eop'],
   ['outcall', 'Outcall.mo', 'eop'],
+  ['worker', 'Worker.mo', 'eop'],
 ];
 
 function buildMotoko(source, persistence) {
