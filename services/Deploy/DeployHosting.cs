@@ -8,6 +8,7 @@ using Platform.Deploy.Planning;
 using Platform.Deploy.Reconciliation;
 using Platform.Deploy.Relay;
 using Platform.Deploy.Releases;
+using Platform.Deploy.Scaling;
 using Platform.Engine.Client;
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
@@ -51,6 +52,8 @@ internal static class DeployHosting
         builder.Services.AddSingleton<ReleaseRunner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReleaseRunner>());
         builder.Services.AddHostedService<DriftReconciler>();
+        // The Scaler's decisions, applied as scaling releases (one at a time: each plans against the environment).
+        builder.AddPlatformMessaging("deploy", x => x.AddConsumer<ScalingDecisionConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 1));
         return builder;
     }
 }

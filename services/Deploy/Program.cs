@@ -1,5 +1,6 @@
 using Platform.Deploy;
 using Platform.Deploy.Api;
+using Platform.Deploy.Scaling;
 using Platform.Hosting;
 using Platform.Hosting.ApiDescription;
 using Platform.Hosting.Observability;
@@ -18,6 +19,7 @@ app.MapPlatformHealth();
 app.MapPlatformMetrics();
 app.MapPlatformOpenApi();
 app.MapEnvironments();
+app.MapServicePick();
 app.Run();
 namespace Platform.Deploy
 {

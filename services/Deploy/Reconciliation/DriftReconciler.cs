@@ -4,6 +4,7 @@ using Npgsql;
 using Platform.Candid;
 using Platform.Deploy.Engine;
 using Platform.Deploy.Releases;
+using Platform.Deploy.Scaling;
 using Platform.Engine.Client;
 
 namespace Platform.Deploy.Reconciliation;
@@ -58,15 +59,15 @@ internal sealed partial class DriftReconciler(IDocumentStore store, NpgsqlDataSo
             }
             if (env is null || env.Deleted || (latest is not null && !ReleaseStatus.IsFinal(latest.Status) && latest.Status != ReleaseStatus.AwaitingApproval))
                 continue;
-            foreach (var service in env.Deployed.Values)
+            foreach (var (service, canisterId) in env.Deployed.Values.SelectMany(s => ServiceInstances.Of(s).Select(i => (s, i.CanisterId))))
             {
-                var (kind, actual) = await ObserveAsync(instance, Principal.FromText(service.CanisterId), service.ModuleHash, ct);
+                var (kind, actual) = await ObserveAsync(instance, Principal.FromText(canisterId), service.ModuleHash, ct);
                 if (kind is null || (env.Drift.GetValueOrDefault(service.Name) is { } known && known.Kind == kind && known.Actual == actual)) continue;
                 try
                 {
                     await using var session = store.Session(Actor.System);
                     session.Events.Append(stream, env.Version + 1,
-                        new DriftDetected(env.Namespace, env.Name, service.Name, service.CanisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow));
+                        new DriftDetected(env.Namespace, env.Name, service.Name, canisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow));
                     await session.SaveChangesAsync(ct);
                     env.Version++;
                     LogDrift(env.Name, service.Name, kind);

@@ -5,6 +5,7 @@ using Platform.Candid;
 using Platform.Deploy.Engine;
 using Platform.Deploy.Modules;
 using Platform.Deploy.Planning;
+using Platform.Deploy.Scaling;
 using Platform.Engine.Client;
 
 namespace Platform.Deploy.Releases;
@@ -52,6 +53,11 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
         await AppendAsync(releaseId, release, new ReleaseStarted(releaseId, DateTimeOffset.UtcNow), ct);
 
         var instance = await engine.InstanceAsync(ct);
+        if (release.Scaling is { } step)
+        {
+            await RunScalingAsync(releaseId, release, step, instance, ct);
+            return;
+        }
         var controller = engine.Controller;
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         var subnets = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -101,17 +107,26 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
                     PlanActions.Reinstall => InstallMode.Reinstall,
                     _ => InstallMode.Upgrade(plan.Persistence is null ? null : plan.Persistence == "keep"),
                 };
-                await Engine(() => instance.Management.InstallCodeAsync(controller, canister, wasm, arg, mode, ct), $"{plan.Action} of {plan.Name}");
-                changes.Add(new Change(plan, plan.Action == PlanActions.CreateInstall, ids[plan.Name]));
-                await CheckInstalledAsync(instance, controller, canister, plan.ModuleHash, plan.Name, ct);
-                await AppendAsync(releaseId, release, new ServiceInstalled(releaseId, plan.Name, plan.Action, ids[plan.Name], plan.ModuleHash, DateTimeOffset.UtcNow), ct);
+                // A scaled service runs the module on every replica or shard: each is upgraded (and put back on failure).
+                var replicas = env?.Deployed.GetValueOrDefault(plan.Name) is { } running && plan.Action != PlanActions.CreateInstall
+                    ? ServiceInstances.Of(running).Select(i => i.CanisterId).ToList() : [ids[plan.Name]];
+                foreach (var replica in replicas)
+                {
+                    canister = Principal.FromText(replica);
+                    await Engine(() => instance.Management.InstallCodeAsync(controller, canister, wasm, arg, mode, ct), $"{plan.Action} of {plan.Name}");
+                    changes.Add(new Change(plan, plan.Action == PlanActions.CreateInstall, replica));
+                    await CheckInstalledAsync(instance, controller, canister, plan.ModuleHash, plan.Name, ct);
+                    await AppendAsync(releaseId, release, new ServiceInstalled(releaseId, plan.Name, plan.Action, replica, plan.ModuleHash, DateTimeOffset.UtcNow), ct);
+                }
             }
 
             // Removals last: they cannot be undone, so only once everything else is in place.
             foreach (var plan in release.Services.Where(p => p.Action == PlanActions.Delete))
             {
-                var canister = Principal.FromText(plan.CanisterId!);
-                await RemoveAsync(instance, controller, canister, ct);
+                var replicas = env?.Deployed.GetValueOrDefault(plan.Name) is { } running
+                    ? ServiceInstances.Of(running).Select(i => i.CanisterId).ToList() : [plan.CanisterId!];
+                foreach (var replica in replicas)
+                    await RemoveAsync(instance, controller, Principal.FromText(replica), ct);
                 ids.Remove(plan.Name);
             }
         }
@@ -127,7 +142,9 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
 
         var services = release.Services.Where(p => p.Action != PlanActions.Delete).Select(p => new DeployedServiceState(
             p.Name, ids[p.Name], subnets.GetValueOrDefault(p.Name, ""), p.Module, p.Selector, p.Digest, p.ModuleHash, p.Init, p.Persistence,
-            p.Replicas, p.Scaling, p.Sharding)).ToList();
+            p.Replicas, p.Scaling, p.Sharding,
+            // Replicas and shards the Scaler added stay (a new file changes their module, not their number).
+            p.Action == PlanActions.CreateInstall ? null : env?.Deployed.GetValueOrDefault(p.Name)?.Instances)).ToList();
         await using var session = store.Session(new Actor(release.PlannedBy));
         var now = DateTimeOffset.UtcNow;
         session.Events.Append(Streams.Release(releaseId), new ReleaseSucceeded(releaseId, services, now));

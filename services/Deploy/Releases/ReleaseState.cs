@@ -21,7 +21,7 @@ public sealed record Vote(string Approver, string Decision, string? Comment, Dat
 public sealed record ReleaseStep(string Status, DateTimeOffset At);
 
 /// <summary>A release, aggregated live from its stream.</summary>
-public sealed class ReleaseState
+public sealed partial class ReleaseState
 {
     public string Id { get; set; } = "";
     public Guid ReleaseId { get; set; }
@@ -83,7 +83,7 @@ public sealed class ReleaseState
 }
 
 /// <summary>An environment, aggregated live from its stream (so <c>?at=</c> is the same aggregation up to a time).</summary>
-public sealed class EnvironmentState
+public sealed partial class EnvironmentState
 {
     public string Id { get; set; } = "";
     /// <summary>The stream's version (Marten sets it), for appends that must not race a release.</summary>
