@@ -28,7 +28,7 @@ public sealed class DeployScalingTests(ScalingStack stack) : IClassFixture<Scali
               module: team/ledger@v1
               init: '(5)'
               subnet: 0
-              upgrade: { persistence: keep }
+              upgrade: {"{"} persistence: keep {"}"}
         {service}
         """;
 
