@@ -2,6 +2,7 @@ using Platform.Candid;
 using Platform.Contracts;
 using Platform.Deploy.Environments;
 using Platform.Deploy.Planning;
+using Platform.Deploy.Registry;
 using Platform.Deploy.Scaling;
 using Platform.Engine.Client;
 
@@ -21,6 +22,12 @@ internal sealed partial class ReleaseRunner
         if (env is null || env.Deleted || !env.Deployed.TryGetValue(step.Service, out var service))
         {
             await EndAsync(releaseId, release, $"refused: {release.Environment} runs no service {step.Service}", changed: false, [], ct);
+            return;
+        }
+        if (step.Service == RegistryCanister.ServiceName)
+        {
+            // Its id is in every service's init argument: it is one canister, kept by Deploy itself.
+            await EndAsync(releaseId, release, $"refused: the {RegistryCanister.ServiceName} canister is not scaled or replaced", changed: false, [], ct);
             return;
         }
         var current = ServiceInstances.Of(service);
@@ -66,8 +73,7 @@ internal sealed partial class ReleaseRunner
                 }
             }
             // Discovery first: nobody is sent to a canister once it is being stopped.
-            if (gone.Count > 0)
-                await PublishDiscoveryAsync(releaseId, release, service, next, ct);
+            await PublishDiscoveryAsync(releaseId, release, env, service, next, ct);
         }
         catch (Exception e) when (e is ReleaseFault or PocketIcException or CanisterRejectedException or HttpRequestException or TimeoutException)
         {
@@ -105,8 +111,6 @@ internal sealed partial class ReleaseRunner
 
         var scaled = ServiceInstances.With(service, next);
         var services = env.Deployed.Values.Select(s => s.Name == service.Name ? scaled : s).ToList();
-        if (gone.Count == 0)
-            await PublishDiscoveryAsync(releaseId, release, service, next, ct);
         await using var session = store.Session(new Actor(release.PlannedBy));
         session.Events.Append(Streams.Release(releaseId), new ReleaseSucceeded(releaseId, services, DateTimeOffset.UtcNow));
         session.Events.Append(Streams.Environment(release.Environment), new EnvironmentReleased(release.Namespace, release.Environment, releaseId, services));
@@ -118,13 +122,22 @@ internal sealed partial class ReleaseRunner
     /// Discovery's view of the service changes: the off-chain API reads it from the environment's stream, and the
     /// environment's registry canister is brought up to date in the same step.
     /// </summary>
-    private async Task PublishDiscoveryAsync(Guid releaseId, ReleaseState release, DeployedServiceState service, IReadOnlyList<ServiceInstance> instances,
-        CancellationToken ct)
+    private async Task PublishDiscoveryAsync(Guid releaseId, ReleaseState release, EnvironmentState env, DeployedServiceState service,
+        IReadOnlyList<ServiceInstance> instances, CancellationToken ct)
     {
+        // The registry first: if it refuses, nothing has changed yet and the release fails as a whole.
+        if (env.Deployed.ContainsKey(RegistryCanister.ServiceName))
+            await PublishAsync(release.Environment, RegistrySync.MapOf(env.Deployed.Values.Select(s => s.Name == service.Name ? ServiceInstances.With(s, instances) : s)), ct);
         await using var session = store.Session(new Actor(release.PlannedBy));
         session.Events.Append(Streams.Environment(release.Environment), new DiscoveryUpdated(release.Namespace, release.Environment, releaseId, service.Name, instances));
         await session.SaveChangesAsync(ct);
     }
+
+    /// <summary>A planned service's canisters for the registry: every replica it runs now, or the one the release created.</summary>
+    private static IReadOnlyList<string> ReplicaIds(ServicePlan plan, Dictionary<string, string> ids, EnvironmentState? env) =>
+        plan.Action != PlanActions.CreateInstall && env?.Deployed.GetValueOrDefault(plan.Name) is { } running
+            ? [.. ServiceInstances.Of(running).Select(i => i.CanisterId)]
+            : [ids[plan.Name]];
 
     /// <summary>The init argument the service's canisters were installed with, placeholders resolved the same way.</summary>
     private async Task<byte[]> InitArgumentAsync(DeployedServiceState service, EnvironmentState env, CancellationToken ct)
