@@ -22,6 +22,7 @@ const motoko = [
   ['caller', 'Caller.mo', 'eop'],
   ['spinner', 'Spinner.mo', 'eop'],
   ['outcall', 'Outcall.mo', 'eop'],
+  ['worker', 'Worker.mo', 'eop'],
   ['greeter', 'Greeter.mo', 'eop'],
 ];
 

@@ -11,6 +11,7 @@ using Platform.Deploy.Reconciliation;
 using Platform.Deploy.Registry;
 using Platform.Deploy.Relay;
 using Platform.Deploy.Releases;
+using Platform.Deploy.Scaling;
 using Platform.Engine.Client;
 using Platform.Hosting;
 using Platform.Hosting.Messaging;
@@ -59,6 +60,8 @@ internal static class DeployHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ApprovalExpiry>();
         builder.Services.AddSingleton<AutoHeal>();
+        // The Scaler's decisions, applied as scaling releases (one at a time: each plans against the environment).
+        builder.AddPlatformMessaging("deploy", x => x.AddConsumer<ScalingDecisionConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 1));
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using Platform.Deploy;
 using Platform.Deploy.Api;
+using Platform.Deploy.Scaling;
 using Platform.Hosting;
 using Platform.Hosting.ApiDescription;
 using Platform.Hosting.Observability;
@@ -19,6 +20,7 @@ app.MapPlatformMetrics();
 app.MapPlatformOpenApi();
 app.MapEnvironments();
 app.MapEnvironmentListings();
+app.MapServicePick();
 app.Run();
 namespace Platform.Deploy
 {

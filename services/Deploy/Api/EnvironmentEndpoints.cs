@@ -6,6 +6,7 @@ using Platform.Deploy.Environments;
 using Platform.Deploy.Planning;
 using Platform.Deploy.Registry;
 using Platform.Deploy.Releases;
+using Platform.Deploy.Scaling;
 
 namespace Platform.Deploy.Api;
 
@@ -208,8 +209,8 @@ internal static class EnvironmentEndpoints
     private static object ServiceView(DeployedServiceState s, DriftDetected? drift) => new
     {
         name = s.Name,
-        canisterIds = new[] { s.CanisterId },
-        instances = new[] { new { canisterId = s.CanisterId, subnetId = s.SubnetId } },
+        canisterIds = ServiceInstances.Of(s).Select(i => i.CanisterId).ToList(),
+        instances = ServiceInstances.Of(s).Select(i => new { canisterId = i.CanisterId, subnetId = i.SubnetId, shard = i.Shard }).ToList(),
         moduleHash = s.ModuleHash,
         version = new { module = s.Module, selector = s.Selector, digest = s.Digest },
         status = drift is null ? "running" : drift.Kind,
@@ -310,6 +311,9 @@ internal static class EnvironmentEndpoints
         environment = r.Environment,
         @namespace = r.Namespace,
         status = r.Status,
+        kind = r.Kind,
+        scaling = r.Scaling,
+        notRemoved = r.NotRemoved,
         plannedBy = r.PlannedBy,
         deletesEnvironment = r.DeletesEnvironment,
         services = r.Services.Select(s => new { name = s.Name, action = s.Action, module = s.Module, selector = s.Selector, digest = s.Digest, moduleHash = s.ModuleHash, previousModuleHash = s.PreviousModuleHash, canisterId = s.CanisterId ?? r.CreatedCanisters.GetValueOrDefault(s.Name) }),

@@ -4,6 +4,7 @@ using Npgsql;
 using Platform.Candid;
 using Platform.Deploy.Engine;
 using Platform.Deploy.Releases;
+using Platform.Deploy.Scaling;
 using Platform.Engine.Client;
 
 namespace Platform.Deploy.Reconciliation;
@@ -46,14 +47,14 @@ internal sealed partial class DriftReconciler(IDocumentStore store, NpgsqlDataSo
                 continue;
             instance ??= await engine.InstanceAsync(ct);
             var moved = false;
-            foreach (var service in env.Deployed.Values)
+            foreach (var (service, canisterId) in env.Deployed.Values.SelectMany(s => ServiceInstances.Of(s).Select(i => (s, i.CanisterId))))
             {
-                var (kind, actual) = await ObserveAsync(instance, Principal.FromText(service.CanisterId), service.ModuleHash, ct);
+                var (kind, actual) = await ObserveAsync(instance, Principal.FromText(canisterId), service.ModuleHash, ct);
                 if (kind is null || (env.Drift.GetValueOrDefault(service.Name) is { } known && known.Kind == kind && known.Actual == actual)) continue;
                 try
                 {
                     await using var session = store.Session(Actor.System);
-                    var drift = new DriftDetected(env.Namespace, env.Name, service.Name, service.CanisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow);
+                    var drift = new DriftDetected(env.Namespace, env.Name, service.Name, canisterId, kind, service.ModuleHash, actual, DateTimeOffset.UtcNow);
                     session.Events.Append(stream, env.Version + 1, drift);
                     await session.SaveChangesAsync(ct);
                     env.Version++;

@@ -60,7 +60,7 @@ internal sealed partial class RegistrySync(IDocumentStore store, EngineConnectio
 
     /// <summary>What a successful release leaves the environment running, as the registry's map.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> MapOf(IEnumerable<DeployedServiceState> services) =>
-        services.ToDictionary(s => s.Name, IReadOnlyList<string> (s) => [s.CanisterId], StringComparer.Ordinal);
+        services.ToDictionary(s => s.Name, IReadOnlyList<string> (s) => [.. Scaling.ServiceInstances.Of(s).Select(i => i.CanisterId)], StringComparer.Ordinal);
 
     private static Principal Id(string text) =>
         Principal.TryParse(text, out var id) ? id : throw new InvalidOperationException($"'{text}' is not a canister id");

@@ -1,6 +1,7 @@
 using JasperFx.Events;
 using Platform.Contracts;
 using Platform.Deploy.Releases;
+using Platform.Deploy.Scaling;
 
 namespace Platform.Deploy.Relay;
 
@@ -18,6 +19,9 @@ internal static class DeployIntegrationEvents
             case ReleasePlanned x:
                 yield return new ReleasePlannedV1(meta, x.Namespace, x.Environment, x.ReleaseId, x.Protected, x.DeletesEnvironment,
                     [.. x.Services.Select(s => new ReleaseServicePlan(s.Name, s.Action, s.Module, s.Selector, s.Digest, s.ModuleHash, s.PreviousModuleHash))]);
+                break;
+            case ScalingReleasePlanned x:
+                yield return ScalingContracts.Planned(meta, x);
                 break;
             case ApprovalVoted x:
                 yield return new ReleaseVotedV1(meta, x.Namespace, x.Environment, x.ReleaseId, x.Vote, x.Comment);
@@ -48,7 +52,7 @@ internal static class DeployIntegrationEvents
     public static EnvironmentDeployedV1 Deployed(EventMetadata meta, string ns, string environment, Guid releaseId, bool deleted,
         IReadOnlyList<DeployedServiceState> services) =>
         new(meta, ns, environment, releaseId, deleted, [.. services.Select(s => new DeployedService(
-            s.Name, s.Digest, s.ModuleHash, [new ServiceInstance(s.CanisterId, s.SubnetId, null)], s.Replicas, s.Scaling, s.Sharding))]);
+            s.Name, s.Digest, s.ModuleHash, ServiceInstances.Of(s), s.Replicas, s.Scaling, s.Sharding))]);
 
     /// <summary>A second message from one event needs its own stable id (consumers de-duplicate on it).</summary>
     public static Guid Derived(Guid id)

@@ -40,6 +40,9 @@ public sealed record ServicePlan(
     ShardingPolicy? Sharding);
 
 /// <summary>A service as a successful release left it.</summary>
+/// <param name="CanisterId">Its first canister (the one <c>{{canisterId:name}}</c> names).</param>
+/// <param name="Instances">Every canister of a scaled service (replicas, or shards in shard order); null while it has
+/// only <paramref name="CanisterId"/> (see <see cref="Scaling.ServiceInstances.Of"/>).</param>
 public sealed record DeployedServiceState(
     string Name,
     string CanisterId,
@@ -52,7 +55,8 @@ public sealed record DeployedServiceState(
     string? Persistence,
     ReplicaBounds? Replicas,
     ScalingPolicy? Scaling,
-    ShardingPolicy? Sharding);
+    ShardingPolicy? Sharding,
+    IReadOnlyList<ServiceInstance>? Instances = null);
 
 public sealed record ReleasePlanned(
     Guid ReleaseId,

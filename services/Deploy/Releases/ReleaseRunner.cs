@@ -6,6 +6,7 @@ using Platform.Deploy.Engine;
 using Platform.Deploy.Modules;
 using Platform.Deploy.Planning;
 using Platform.Deploy.Registry;
+using Platform.Deploy.Scaling;
 using Platform.Engine.Client;
 
 namespace Platform.Deploy.Releases;
@@ -58,6 +59,11 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, Npgsql.NpgsqlD
             return;
 
         var instance = await engine.InstanceAsync(ct);
+        if (release.Scaling is { } step)
+        {
+            await RunScalingAsync(releaseId, release, step, instance, ct);
+            return;
+        }
         var controller = engine.Controller;
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         var subnets = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -113,10 +119,17 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, Npgsql.NpgsqlD
                     PlanActions.Reinstall => InstallMode.Reinstall,
                     _ => InstallMode.Upgrade(plan.Persistence is null ? null : plan.Persistence == "keep"),
                 };
-                await Engine(() => instance.Management.InstallCodeAsync(controller, canister, wasm, arg, mode, ct), $"{plan.Action} of {plan.Name}");
-                changes.Add(new Change(plan, plan.Action == PlanActions.CreateInstall, ids[plan.Name]));
-                await CheckInstalledAsync(instance, controller, canister, plan.ModuleHash, plan.Name, ct);
-                await AppendAsync(releaseId, release, new ServiceInstalled(releaseId, plan.Name, plan.Action, ids[plan.Name], plan.ModuleHash, DateTimeOffset.UtcNow), ct);
+                // A scaled service runs the module on every replica or shard: each is upgraded (and put back on failure).
+                var replicas = env?.Deployed.GetValueOrDefault(plan.Name) is { } running && plan.Action != PlanActions.CreateInstall
+                    ? ServiceInstances.Of(running).Select(i => i.CanisterId).ToList() : [ids[plan.Name]];
+                foreach (var replica in replicas)
+                {
+                    canister = Principal.FromText(replica);
+                    await Engine(() => instance.Management.InstallCodeAsync(controller, canister, wasm, arg, mode, ct), $"{plan.Action} of {plan.Name}");
+                    changes.Add(new Change(plan, plan.Action == PlanActions.CreateInstall, replica));
+                    await CheckInstalledAsync(instance, controller, canister, plan.ModuleHash, plan.Name, ct);
+                    await AppendAsync(releaseId, release, new ServiceInstalled(releaseId, plan.Name, plan.Action, replica, plan.ModuleHash, DateTimeOffset.UtcNow), ct);
+                }
             }
 
             foreach (var plan in release.Services.Where(p => p.Action == PlanActions.Start))
@@ -125,13 +138,15 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, Npgsql.NpgsqlD
             // The registry points at the new canisters before the removed ones go, so callers stop finding them first.
             if (!release.DeletesEnvironment && ids.ContainsKey(RegistryCanister.ServiceName))
                 await PublishAsync(release.Environment, release.Services.Where(p => p.Action != PlanActions.Delete).ToDictionary(
-                    p => p.Name, IReadOnlyList<string> (p) => [ids[p.Name]], StringComparer.Ordinal), ct);
+                    p => p.Name, p => ReplicaIds(p, ids, env), StringComparer.Ordinal), ct);
 
             // Removals last: they cannot be undone, so only once everything else is in place.
             foreach (var plan in release.Services.Where(p => p.Action == PlanActions.Delete))
             {
-                var canister = Principal.FromText(plan.CanisterId!);
-                await RemoveOnceAsync(instance, release, canister, ct);
+                var replicas = env?.Deployed.GetValueOrDefault(plan.Name) is { } running
+                    ? ServiceInstances.Of(running).Select(i => i.CanisterId).ToList() : [plan.CanisterId!];
+                foreach (var replica in replicas)
+                    await RemoveOnceAsync(instance, release, Principal.FromText(replica), ct);
                 ids.Remove(plan.Name);
             }
         }
@@ -151,7 +166,9 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, Npgsql.NpgsqlD
 
         var services = release.Services.Where(p => p.Action != PlanActions.Delete).Select(p => new DeployedServiceState(
             p.Name, ids[p.Name], subnets.GetValueOrDefault(p.Name, ""), p.Module, p.Selector, p.Digest, p.ModuleHash, p.Init, p.Persistence,
-            p.Replicas, p.Scaling, p.Sharding)).ToList();
+            p.Replicas, p.Scaling, p.Sharding,
+            // Replicas and shards the Scaler added stay (a new file changes their module, not their number).
+            p.Action == PlanActions.CreateInstall ? null : env?.Deployed.GetValueOrDefault(p.Name)?.Instances)).ToList();
         await using var session = store.Session(new Actor(release.PlannedBy));
         var now = DateTimeOffset.UtcNow;
         session.Events.Append(Streams.Release(releaseId), new ReleaseSucceeded(releaseId, services, now));
