@@ -36,9 +36,11 @@ public sealed class PlatformStack : IAsyncDisposable
     public string RegistryHost => $"127.0.0.1:{GatewayPort}";
     public IServiceProvider IngestServices => _ingest!.Services;
     public IServiceProvider GatewayServices => _gateway!.Services;
+    public IServiceProvider DeployServices => _deploy!.Services;
 
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
     private bool _auth;
+    private string? _engineUrl;
 
     /// <summary>The admin's password when the stack was started with auth on.</summary>
     public const string AdminPassword = "admin-secret-for-tests";
@@ -47,10 +49,11 @@ public sealed class PlatformStack : IAsyncDisposable
 
     /// <param name="ingestSettings">Extra configuration for Ingest (e.g. garbage collection's periods).</param>
     /// <param name="auth">Whether the gateway authenticates (accounts in the stack's database, admin/<see cref="AdminPassword"/>).</param>
+    /// <param name="engineUrl">A canister engine for Deploy to release onto (it creates an instance of 2 subnets there).</param>
     public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null,
-        bool auth = false)
+        bool auth = false, string? engineUrl = null)
     {
-        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth };
+        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth, _engineUrl = engineUrl };
         try
         {
             await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
@@ -81,12 +84,15 @@ public sealed class PlatformStack : IAsyncDisposable
             ["Webhooks:PollInterval"] = "00:00:00.200",
         });
         // Deploy and the Scaler are routed by the gateway (their API descriptions are part of its document); their
-        // own tests run them against an engine, these only need them up. No engine here: Deploy reaches it lazily.
+        // own tests run them against an engine, most of these only need them up. Without an engine given, Deploy's
+        // points nowhere (it reaches the engine lazily). Modules come from the stack's own Metadata and Ingest.
         _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, new Dictionary<string, string>
         {
             ["Deploy:ModulesUrl"] = $"http://127.0.0.1:{MetadataPort}",
+            ["Deploy:ModuleBytesUrl"] = $"http://127.0.0.1:{IngestPort}",
             ["Deploy:ReconcileInterval"] = "00:00:00",
-            ["Engine:Url"] = $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
+            ["Engine:Url"] = _engineUrl ?? $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
+            ["Engine:Subnets"] = "2",
         });
         _scaler = Backend<Platform.Scaler.ScalerService>(ScalerPort);
         Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
