@@ -5,9 +5,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Candid;
-using Platform.Engine.Client;
 using Platform.IntegrationTests.Auth;
 using Platform.IntegrationTests.Infrastructure;
+using Shop.Client;
 
 namespace Platform.IntegrationTests.Examples;
 
@@ -90,13 +90,12 @@ public sealed class ShopFixture : IAsyncLifetime
         return await http.GetFromJsonAsync<JsonElement>($"/api/v1/environments/{env}/services/{name}");
     }
 
-    /// <summary>The service's canister, called with its Candid interface from examples/shop/canisters/out.</summary>
-    public async Task<ShopCanister> CanisterAsync(string env, string service, string did)
+    /// <summary>The service's canister as the example's client finds it (discovery and Candid through the gateway, as dana).</summary>
+    public async Task<ShopCanister> CanisterAsync(string env, string service)
     {
-        var id = (await ServiceAsync(env, service)).GetProperty("canisterIds")[0].GetString()!;
         var connection = Stack.DeployServices.GetRequiredService<Platform.Deploy.Engine.EngineConnection>();
-        var interfaceText = await File.ReadAllTextAsync(Path.Combine(ExampleRoot, "canisters", "out", did + ".did"));
-        return new ShopCanister(await connection.InstanceAsync(CancellationToken.None), Principal.FromText(id), CandidText.ParseService(interfaceText));
+        using var http = As("dana");
+        return await new ShopDirectory(http, await connection.InstanceAsync(CancellationToken.None)).FindAsync(env, service);
     }
 
     public async Task DisposeAsync()
@@ -107,33 +106,21 @@ public sealed class ShopFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A canister called as a user calls it (anonymous), with Candid text in and the decoded answer out.</summary>
-public sealed class ShopCanister(PocketIcInstance instance, Principal id, CandidServiceDescription service)
+/// <summary>The shop's answers of type <c>variant { ok; err : text }</c>.</summary>
+public static class ShopAnswers
 {
-    public Principal Id { get; } = id;
-
-    /// <summary>Calls <paramref name="method"/> (as a query when the interface says so) with <paramref name="args"/>; its one result.</summary>
-    public async Task<CandidValue> CallAsync(string method, string args = "()")
+    /// <summary>The <c>ok</c> of the answer, failing with the <c>err</c>'s text.</summary>
+    public static async Task<CandidValue> OkAsync(this ShopCanister canister, string method, string args = "()")
     {
-        var type = service.Method(method).Type;
-        var payload = CandidBinary.Encode(CandidText.ParseArgs(args, type.Args, service.Types));
-        var call = new CanisterCall(Principal.Anonymous, Id, method, payload);
-        var outcome = type.Modes.HasFlag(FuncModes.Query) ? await instance.QueryCallAsync(call) : await instance.UpdateCallAsync(call);
-        return CandidBinary.Decode(outcome.ReplyOrThrow($"{method} of {Id}"), type.Results).Values.Single();
-    }
-
-    /// <summary>The <c>ok</c> of a <c>variant { ok; err }</c> answer, failing with the <c>err</c>'s text.</summary>
-    public async Task<CandidValue> OkAsync(string method, string args = "()")
-    {
-        var answer = (await CallAsync(method, args)).AsVariant();
+        var answer = (await canister.CallAsync(method, args)).AsVariant();
         Assert.True(answer.Is("ok"), $"{method}{args}: {answer}");
         return answer.Value;
     }
 
-    /// <summary>The <c>err</c> text of a <c>variant { ok; err }</c> answer, failing when it is <c>ok</c>.</summary>
-    public async Task<string> ErrAsync(string method, string args = "()")
+    /// <summary>The <c>err</c> text of the answer, failing when it is <c>ok</c>.</summary>
+    public static async Task<string> ErrAsync(this ShopCanister canister, string method, string args = "()")
     {
-        var answer = (await CallAsync(method, args)).AsVariant();
+        var answer = (await canister.CallAsync(method, args)).AsVariant();
         Assert.True(answer.Is("err"), $"{method}{args} should have failed: {answer}");
         return answer.Value.AsText();
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Platform.IntegrationTests.Canisters;
 using Platform.IntegrationTests.Cli;
 using Platform.IntegrationTests.Infrastructure;
+using Shop.Client;
 
 namespace Platform.IntegrationTests.Examples;
 
@@ -48,9 +49,9 @@ public sealed class ShopWalkthroughTests(ShopFixture shop) : IClassFixture<ShopF
     /// </summary>
     private async Task<ShopCanister> ShopAsync(string env, string customer)
     {
-        var frontend = await shop.CanisterAsync(env, "frontend", "frontend");
-        var ledger = await shop.CanisterAsync(env, "ledger", "ledger");
-        var catalog = await shop.CanisterAsync(env, "catalog", "catalog");
+        var frontend = await shop.CanisterAsync(env, "frontend");
+        var ledger = await shop.CanisterAsync(env, "ledger");
+        var catalog = await shop.CanisterAsync(env, "catalog");
         var registry = await shop.ServiceAsync(env, "registry");
         Assert.Equal(registry.GetProperty("canisterIds")[0].GetString(), (await frontend.CallAsync("registryId")).AsPrincipal().ToString());
 
@@ -113,7 +114,7 @@ public sealed class ShopWalkthroughTests(ShopFixture shop) : IClassFixture<ShopF
         var prod = await shop.AwaitReleaseAsync(prodRelease, "succeeded");
         Assert.Equal(["catalog=create+install", "frontend=create+install", "ledger=create+install"], Actions(prod));
         var prodFrontend = await ShopAsync("prod", "carol");
-        var ledgerId = (await shop.CanisterAsync("prod", "ledger", "ledger")).Id;
+        var ledgerId = (await shop.CanisterAsync("prod", "ledger")).Id;
 
         // 5. Ledger 1.1.0 (a transfer history) is pushed; prod's file names it; two approvals; the ledger is upgraded
         // in place and carol's balance is still there.
@@ -125,7 +126,7 @@ public sealed class ShopWalkthroughTests(ShopFixture shop) : IClassFixture<ShopF
         var upgraded = await shop.AwaitReleaseAsync(upgrade, "succeeded");
         Assert.Equal(["catalog=none", "frontend=none", "ledger=upgrade"], Actions(upgraded));
 
-        var ledger = await shop.CanisterAsync("prod", "ledger", "ledger_v2");
+        var ledger = await shop.CanisterAsync("prod", "ledger");
         Assert.Equal(ledgerId, ledger.Id);
         Assert.Equal(2, (await ledger.CallAsync("version")).AsNat());
         Assert.Equal(879, (await ledger.CallAsync("balance", "(\"carol\")")).AsNat());
@@ -137,6 +138,6 @@ public sealed class ShopWalkthroughTests(ShopFixture shop) : IClassFixture<ShopF
         Assert.Equal("v1.1.0", discovered.GetProperty("version").GetProperty("selector").GetString());
 
         // dev and staging still run 1.0.0.
-        Assert.Equal(1, (await (await shop.CanisterAsync("staging", "ledger", "ledger")).CallAsync("version")).AsNat());
+        Assert.Equal(1, (await (await shop.CanisterAsync("staging", "ledger")).CallAsync("version")).AsNat());
     }
 }
