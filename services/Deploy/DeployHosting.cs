@@ -6,6 +6,7 @@ using Platform.Deploy.Engine;
 using Platform.Deploy.Modules;
 using Platform.Deploy.Planning;
 using Platform.Deploy.Reconciliation;
+using Platform.Deploy.Registry;
 using Platform.Deploy.Relay;
 using Platform.Deploy.Releases;
 using Platform.Engine.Client;
@@ -48,6 +49,7 @@ internal static class DeployHosting
         builder.Services.AddSingleton(sp => new PocketIcClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("engine")));
         builder.Services.AddSingleton<EngineConnection>();
         builder.Services.AddScoped<ReleasePlanner>();
+        builder.Services.AddSingleton<RegistrySync>();
         builder.Services.AddSingleton<ReleaseRunner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReleaseRunner>());
         builder.Services.AddHostedService<DriftReconciler>();

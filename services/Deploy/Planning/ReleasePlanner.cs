@@ -1,6 +1,7 @@
 using Platform.Candid;
 using Platform.Deploy.Environments;
 using Platform.Deploy.Modules;
+using Platform.Deploy.Registry;
 using Platform.Deploy.Releases;
 
 namespace Platform.Deploy.Planning;
@@ -69,12 +70,29 @@ internal sealed class ReleasePlanner(IModuleCatalog catalog)
         }
         if (problems.Count > 0) throw new EnvironmentFileException(problems);
 
-        // Services the file no longer names are removed, after everything else succeeded.
+        // The registry first: every service may name it. Services the file no longer names are removed, after
+        // everything else succeeded.
+        plans.Add(RegistryPlan(current));
+        order = [RegistryCanister.ServiceName, .. order];
         if (current is { Deleted: false })
-            foreach (var gone in current.Deployed.Values.Where(d => document.Services.All(s => s.Name != d.Name)).OrderBy(d => d.Name, StringComparer.Ordinal))
+            foreach (var gone in current.Deployed.Values.Where(d => d.Name != RegistryCanister.ServiceName && document.Services.All(s => s.Name != d.Name))
+                         .OrderBy(d => d.Name, StringComparer.Ordinal))
                 plans.Add(Removal(gone));
         var ordered = order.Select(n => plans.First(p => p.Name == n)).Concat(plans.Where(p => p.Action == PlanActions.Delete)).ToList();
         return new ReleasePlan(ordered, order);
+    }
+
+    /// <summary>
+    /// The environment's registry canister, which no file names: installed with the first release, upgraded (state
+    /// kept) when Deploy carries a new build of it, else left alone.
+    /// </summary>
+    private static ServicePlan RegistryPlan(EnvironmentState? current)
+    {
+        var version = RegistryCanister.Version;
+        var deployed = current is { Deleted: false } ? current.Deployed.GetValueOrDefault(RegistryCanister.ServiceName) : null;
+        var action = deployed is null ? PlanActions.CreateInstall : deployed.ModuleHash != version.ModuleHash ? PlanActions.Upgrade : PlanActions.None;
+        return new ServicePlan(RegistryCanister.ServiceName, action, RegistryCanister.ModuleName, RegistryCanister.Selector, version.Digest, version.ModuleHash,
+            null, "any", null, "keep", deployed?.CanisterId, deployed?.Selector, deployed?.Digest, deployed?.ModuleHash, deployed?.Init, null, null, null);
     }
 
     /// <summary>Deleting the environment: every canister it runs goes.</summary>

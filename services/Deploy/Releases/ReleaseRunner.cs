@@ -5,6 +5,7 @@ using Platform.Candid;
 using Platform.Deploy.Engine;
 using Platform.Deploy.Modules;
 using Platform.Deploy.Planning;
+using Platform.Deploy.Registry;
 using Platform.Engine.Client;
 
 namespace Platform.Deploy.Releases;
@@ -19,9 +20,10 @@ internal sealed class ReleaseFault(string message, Exception? inner = null) : Ex
 /// module hash; on any failure the services changed so far are put back to their previous module, canisters
 /// created by the release are deleted, and the release ends rolled-back with the reason.
 /// </summary>
-internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnection engine, IModuleCatalog catalog, ILogger<ReleaseRunner> logger)
-    : BackgroundService
+internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnection engine, IModuleCatalog catalog, ILogger<ReleaseRunner> logger,
+    RegistrySync registry) : BackgroundService
 {
+    private readonly IModuleCatalog _modules = RegistryCanister.With(catalog);
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
 
     public void Enqueue(Guid releaseId) => _queue.Writer.TryWrite(releaseId);
@@ -85,7 +87,7 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
             {
                 var canister = Principal.FromText(ids[plan.Name]);
                 var wasm = await VerifiedWasmAsync(plan.Module, plan.Digest, plan.ModuleHash, plan.Name, ct);
-                var version = await catalog.ResolveAsync(plan.Module, plan.Digest, null, ct);
+                var version = await _modules.ResolveAsync(plan.Module, plan.Digest, null, ct);
                 byte[] arg;
                 try
                 {
@@ -107,6 +109,11 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
                 await AppendAsync(releaseId, release, new ServiceInstalled(releaseId, plan.Name, plan.Action, ids[plan.Name], plan.ModuleHash, DateTimeOffset.UtcNow), ct);
             }
 
+            // The registry points at the new canisters before the removed ones go, so callers stop finding them first.
+            if (!release.DeletesEnvironment && ids.ContainsKey(RegistryCanister.ServiceName))
+                await PublishAsync(release.Environment, release.Services.Where(p => p.Action != PlanActions.Delete).ToDictionary(
+                    p => p.Name, IReadOnlyList<string> (p) => [ids[p.Name]], StringComparer.Ordinal), ct);
+
             // Removals last: they cannot be undone, so only once everything else is in place.
             foreach (var plan in release.Services.Where(p => p.Action == PlanActions.Delete))
             {
@@ -120,8 +127,12 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
             var reason = e.Message;
             LogReleaseFailed(releaseId, reason);
             var rolledBack = await RollBackAsync(instance, controller, changes, created, ids, ct);
-            // Empty canisters created and deleted again changed nothing the environment ran: that is a plain failure.
-            await EndAsync(releaseId, release, reason, changed: changes.Count > 0, rolledBack, ct);
+            if (env is { Deleted: false } && env.Deployed.ContainsKey(RegistryCanister.ServiceName))
+                await RepublishAsync(release.Environment, env.Deployed.Values, ct);
+            // Empty canisters created and deleted again changed nothing the environment ran: that is a plain failure
+            // (and so is a first release's new registry, installed and deleted again before any service was).
+            var changed = changes.Any(c => !c.Created || c.Plan.Name != RegistryCanister.ServiceName);
+            await EndAsync(releaseId, release, reason, changed, rolledBack, ct);
             return;
         }
 
@@ -154,7 +165,7 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
         byte[] wasm;
         try
         {
-            wasm = await catalog.WasmAsync(module, digest, ct);
+            wasm = await _modules.WasmAsync(module, digest, ct);
         }
         catch (HttpRequestException e)
         {
@@ -164,6 +175,26 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
         if (actual != moduleHash)
             throw new ReleaseFault($"{service}: the stored module {module}@{digest} hashes to {actual}, not the registry's {moduleHash}: refused");
         return wasm;
+    }
+
+    private async Task PublishAsync(string environment, IReadOnlyDictionary<string, IReadOnlyList<string>> services, CancellationToken ct)
+    {
+        try { await registry.PublishAsync(environment, services, ct); }
+        catch (CanisterRejectedException e) { throw new ReleaseFault($"updating the registry failed: {e.Reject.RejectMessage}", e); }
+        catch (InvalidOperationException e) { throw new ReleaseFault($"updating the registry failed: {e.Message}", e); }
+    }
+
+    /// <summary>After a rollback: the registry names what runs again (the release may have published its own map).</summary>
+    private async Task RepublishAsync(string environment, IEnumerable<DeployedServiceState> services, CancellationToken ct)
+    {
+        try
+        {
+            await registry.PublishAsync(environment, RegistrySync.MapOf(services), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRegistryNotRestored(e, environment);
+        }
     }
 
     private static async Task CheckInstalledAsync(PocketIcInstance instance, Principal controller, Principal canister, string moduleHash, string service, CancellationToken ct)
@@ -204,7 +235,7 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
             try
             {
                 var wasm = await VerifiedWasmAsync(p.Module, p.PreviousDigest!, p.PreviousModuleHash!, p.Name, ct);
-                var version = await catalog.ResolveAsync(p.Module, p.PreviousDigest!, null, ct);
+                var version = await _modules.ResolveAsync(p.Module, p.PreviousDigest!, null, ct);
                 var arg = ReleasePlanner.EncodeInit(p.PreviousInit, version?.Candid, name => ids[name]);
                 var mode = p.Action == PlanActions.Reinstall ? InstallMode.Reinstall : InstallMode.Upgrade(p.Persistence is null ? null : p.Persistence == "keep");
                 await instance.Management.InstallCodeAsync(controller, Principal.FromText(change.CanisterId), wasm, arg, mode, ct);
@@ -269,4 +300,7 @@ internal sealed partial class ReleaseRunner(IDocumentStore store, EngineConnecti
 
     [LoggerMessage(EventId = 1314, Level = LogLevel.Error, Message = "release {ReleaseId} crashed")]
     private partial void LogReleaseCrashed(Exception exception, Guid releaseId);
+
+    [LoggerMessage(EventId = 1315, Level = LogLevel.Error, Message = "the registry of {Environment} could not be put back after the rollback")]
+    private partial void LogRegistryNotRestored(Exception exception, string environment);
 }

@@ -60,8 +60,8 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
         {
             Assert.Equal(HttpStatusCode.OK, dry.StatusCode);
             var plan = await dry.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal(2, plan.GetProperty("services").GetArrayLength());
-            Assert.All(plan.GetProperty("services").EnumerateArray(), s => Assert.Equal("create+install", s.GetProperty("action").GetString()));
+            // The environment's registry canister comes first, then the file's services.
+            Assert.Equal(["registry=create+install", "frontend=create+install", "ledger=create+install"], Actions(plan));
         }
         using (var none = await fixture.Http.GetAsync("/api/v1/environments/life"))
             Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
@@ -86,7 +86,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
 
         // Unchanged: every action is none, and nothing moves.
         var again = await fixture.ReleaseAsync("life", file);
-        Assert.Equal(["frontend=none", "ledger=none"], Actions(again).Order());
+        Assert.Equal(["frontend=none", "ledger=none", "registry=none"], Actions(again).Order());
         Assert.Equal("succeeded", again.GetProperty("status").GetString());
         Assert.Equal(42, await CallNat(ledgerId, "get"));
 
@@ -168,7 +168,7 @@ public sealed class DeployReleaseTests(DeployFixture fixture)
         var release = await fixture.ReleaseAsync("tamper", File("tamper", Service("ledger", "shop/tampered@v1", "(1)")));
         Assert.Equal("failed", release.GetProperty("status").GetString());
         Assert.Contains("not the registry's", release.GetProperty("reason").GetString());
-        // The canister created for it is gone again; the environment runs nothing.
+        // The canisters created for it (the ledger's, the registry's) are gone again; the environment runs nothing.
         var env = await fixture.Http.GetFromJsonAsync<JsonElement>("/api/v1/environments/tamper");
         Assert.All(env.GetProperty("services").EnumerateArray(), s => Assert.Equal(JsonValueKind.Null, s.GetProperty("actual").ValueKind));
 
