@@ -56,12 +56,18 @@ public sealed class ShopFixture : IAsyncLifetime
     public string EnvironmentFile(string name) =>
         File.ReadAllText(Path.Combine(ExampleRoot, "environments", name + ".yaml")).Replace("http://127.0.0.1:5300", PricesUrl);
 
-    /// <summary>PUT of the file through the gateway as <paramref name="user"/>: the release's location.</summary>
-    public async Task<string> ApplyAsync(string user, string env, string file)
+    /// <summary>PUT of the file through the gateway as <paramref name="user"/>.</summary>
+    public async Task<HttpResponseMessage> PutAsync(string user, string env, string file)
     {
         using var http = As(user);
         using var content = new StringContent(file, Encoding.UTF8, "application/yaml");
-        using var response = await http.PutAsync($"/api/v1/environments/{env}", content);
+        return await http.PutAsync($"/api/v1/environments/{env}", content);
+    }
+
+    /// <summary>PUT of the file through the gateway as <paramref name="user"/>: the release's location.</summary>
+    public async Task<string> ApplyAsync(string user, string env, string file)
+    {
+        using var response = await PutAsync(user, env, file);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"apply {env}: {(int)response.StatusCode} {body}");
         return response.Headers.Location!.ToString();
@@ -96,6 +102,25 @@ public sealed class ShopFixture : IAsyncLifetime
         var connection = Stack.DeployServices.GetRequiredService<Platform.Deploy.Engine.EngineConnection>();
         using var http = As("dana");
         return await new ShopDirectory(http, await connection.InstanceAsync(CancellationToken.None)).FindAsync(env, service);
+    }
+
+    /// <summary>
+    /// <c>shop ENV SERVICE METHOD ARGS</c>: the example's client binary as the README runs it, signed in as dana, on the
+    /// engine instance Deploy releases onto.
+    /// </summary>
+    public async Task<Tool.Result> RunClientAsync(params string[] arguments)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(ExampleRoot, "client", "bin", configuration, "net10.0", "shop.dll");
+        var instance = await Stack.DeployServices.GetRequiredService<Platform.Deploy.Engine.EngineConnection>().InstanceAsync(CancellationToken.None);
+        return await Tool.RunAsync("dotnet", [dll, .. arguments], TimeSpan.FromMinutes(2), new Dictionary<string, string>
+        {
+            ["PLATFORM_SERVER"] = GatewayUrl,
+            ["PLATFORM_USER"] = "dana",
+            ["PLATFORM_PASSWORD"] = Password,
+            ["PLATFORM_ENGINE_URL"] = Engine.Url,
+            ["PLATFORM_ENGINE_INSTANCE"] = instance.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
     }
 
     public async Task DisposeAsync()

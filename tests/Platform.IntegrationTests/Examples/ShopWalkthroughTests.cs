@@ -78,6 +78,21 @@ public sealed class ShopWalkthroughTests(ShopFixture shop) : IClassFixture<ShopF
         foreach (var service in Services)
             await PushAsync(cli, service, service, "v1.0.0");
 
+        // A version never pushed, a module nobody pushed, a selector the canister-modules API refuses: 422 saying
+        // where, and nothing recorded.
+        foreach (var wrong in new[] { "shop/ledger@v9.9.9", "shop/basket@v1.0.0", "shop/ledger@sha256:not-a-digest" })
+        {
+            using var refused = await shop.PutAsync("dana", "dev", shop.EnvironmentFile("dev").Replace("shop/ledger@main:latest", wrong));
+            var problem = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.UnprocessableEntity, $"{wrong}: {(int)refused.StatusCode} {problem}");
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains(JsonDocument.Parse(problem).RootElement.GetProperty("errors").EnumerateArray(),
+                e => e.GetProperty("path").GetString() == "spec.services.ledger.module");
+        }
+        using (var dana = shop.As("dana"))
+        using (var none = await dana.GetAsync("/api/v1/environments/dev"))
+            Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+
         // 2. dev: every service created and installed (the registry first), the shop works end to end.
         var dev = await shop.AwaitReleaseAsync(await shop.ApplyAsync("dana", "dev", shop.EnvironmentFile("dev")), "succeeded");
         Assert.Equal(["catalog=create+install", "frontend=create+install", "ledger=create+install"], Actions(dev));
@@ -93,6 +108,14 @@ public sealed class ShopWalkthroughTests(ShopFixture shop) : IClassFixture<ShopF
         using (var changed = await prices.PutAsJsonAsync("/prices/pear", new { name = "Pear", price = 99 }))
             Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Equal(99, (await devFrontend.OkAsync("buy", "(\"alice\", \"pear\")")).AsRecord()["price"].AsNat());
+
+        // The same through the example's client, as the README types it; a method the interface lacks is refused.
+        var shopTakings = await shop.RunClientAsync("dev", "ledger", "balance", "(\"shop\")");
+        Assert.True(shopTakings.ExitCode == 0, shopTakings.StdErr);
+        Assert.Equal($"{120 + 450 + 99} : nat", shopTakings.StdOut.Trim());
+        var noSuchMethod = await shop.RunClientAsync("dev", "ledger", "steal", "()");
+        Assert.Equal(1, noSuchMethod.ExitCode);
+        Assert.Contains("no method 'steal'", noSuchMethod.StdErr);
 
         // Applying dev again changes nothing.
         var unchanged = await shop.AwaitReleaseAsync(await shop.ApplyAsync("dana", "dev", shop.EnvironmentFile("dev")), "succeeded");
