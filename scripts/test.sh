@@ -20,6 +20,18 @@ chmod 755 "$TEST_DIR"   # PostgreSQL runs as the postgres user and must reach it
 read -r PG_PORT AMQP_PORT DIST_PORT IPFS_PORT < <(free_ports 4)
 RABBIT_NODE="platform-test-$$@localhost"
 
+# Each failed test's name and the first lines of its message, from dotnet test's console log.
+failed_tests_summary() {
+    [[ -s $1 ]] || return 0
+    local summary
+    summary=$(awk '/^[[:space:]]+Failed .* \[[0-9<]/ { print; n = 4; next }
+                   n > 0 && !/^[[:space:]]*(Error Message:|Stack Trace:)?[[:space:]]*$/ { print "      " $0; n-- }
+                   /Stack Trace:/ { n = 0 }' "$1" | head -60)
+    [[ -n $summary ]] || return 0
+    warn "failed tests:"
+    printf '%s\n' "$summary" >&2
+}
+
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -29,6 +41,8 @@ cleanup() {
     ipfs_stop "$TEST_DIR/ipfs.pid"
     rabbit_stop "$TEST_DIR/rabbitmq" "$AMQP_PORT" "$DIST_PORT" "$RABBIT_NODE" "$TEST_DIR/rabbitmq.pid"
     pg_stop "$TEST_DIR/pg"
+    # Last, so that the end of a long log (all a CI page may show) names what failed.
+    failed_tests_summary "$TEST_DIR/dotnet-test.log"
     if [[ ${PLATFORM_TEST_KEEP:-0} == 1 ]]; then log "kept $TEST_DIR"; else rm -rf "$TEST_DIR"; fi
     exit "$rc"
 }
@@ -59,8 +73,8 @@ set +e
     Logging__LogLevel__MassTransit=Error \
     'Logging__LogLevel__Microsoft.Extensions.Diagnostics.HealthChecks=Critical' \
     'Logging__LogLevel__Yarp.ReverseProxy.Forwarder=Error' \
-    dotnet test Platform.sln --nologo --logger "console;verbosity=normal" "$@")
-rc=$?
+    dotnet test Platform.sln --nologo --logger "console;verbosity=normal" "$@") 2>&1 | tee "$TEST_DIR/dotnet-test.log"
+rc=${PIPESTATUS[0]}
 # The pic-js engine test runs with the whole suite (not with a --filter); it needs none of the servers above.
 if (($# == 0)); then source "$ROOT/scripts/engine.sh"; engine_test || rc=1; fi
 set -e

@@ -3,6 +3,7 @@ using Marten;
 using Microsoft.Extensions.Options;
 using Platform.Deploy.Environments;
 using Platform.Deploy.Planning;
+using Platform.Deploy.Registry;
 using Platform.Deploy.Releases;
 
 namespace Platform.Deploy.Api;
@@ -156,7 +157,10 @@ internal static class EnvironmentEndpoints
                 return new
                 {
                     name,
-                    desired = want is null ? null : new { module = want.Module, selector = want.Selector, init = want.Init, subnet = want.Subnet },
+                    desired = want is not null ? new { module = want.Module, selector = want.Selector, init = want.Init, subnet = want.Subnet }
+                        // No file names the registry: every environment that is declared wants it.
+                        : name == RegistryCanister.ServiceName && desired is not null ? new { module = RegistryCanister.ModuleName, selector = RegistryCanister.Selector, init = (string?)null, subnet = "any" }
+                        : null,
                     actual = have is null ? null : ServiceView(have, drift),
                     drift = drift is not null,
                 };

@@ -1,3 +1,4 @@
+using Platform.Registry.Oci;
 using Marten;
 using Platform.Registry.Events;
 using Platform.Registry.ReadModels;
@@ -28,7 +29,7 @@ internal sealed partial class RetentionRunner(IDocumentStore store, RetentionSto
         var report = new List<RetentionDeletions>();
         foreach (var repository in repositories)
         {
-            if (!byNamespace.TryGetValue(NamespaceOf(repository), out var namespaceRules))
+            if (!byNamespace.TryGetValue(RepositoryName.NamespaceOf(repository), out var namespaceRules))
                 continue;
             var deletions = await writer.ApplyRetentionAsync(repository, state => RetentionPlan.Decide(state, namespaceRules, now), dryRun, who, ct);
             if (deletions.Tags.Count == 0 && deletions.Manifests.Count == 0)
@@ -40,9 +41,6 @@ internal sealed partial class RetentionRunner(IDocumentStore store, RetentionSto
     }
 
     /// <summary>A repository's namespace is its first path segment, as the gateway's authorization has it.</summary>
-    internal static string NamespaceOf(string repository) =>
-        repository.IndexOf('/') is var slash and > 0 ? repository[..slash] : repository;
-
     [LoggerMessage(EventId = 70, Level = LogLevel.Information, Message = "retention in {Repository} (dry run: {DryRun}): {Tags} tags, {Manifests} manifests")]
     private partial void LogApplied(string repository, bool dryRun, int tags, int manifests);
 }

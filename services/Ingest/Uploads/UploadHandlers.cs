@@ -173,10 +173,11 @@ internal sealed class UploadHandlers(
     }
 
     /// <summary>
-    /// A mount from the first of <paramref name="from"/> that has the blob. Several sources are the gateway's
-    /// automatic mount (the repositories the caller's token may pull, see the gateway's RegistryGuard); none at all
-    /// is an automatic mount only where the gateway signs no actors (auth off: every repository may be pulled by
-    /// everyone), because with auth on only the gateway knows what the caller may read.
+    /// A mount from <paramref name="from"/> when it has the blob. Without `from` it is an automatic mount, which looks
+    /// in the namespaces the gateway names in `mountNamespace` (those the caller may pull, "*" for all; see the
+    /// gateway's MountSources), or everywhere where the gateway signs no actors (auth off: every repository may be
+    /// pulled by everyone); with auth on and no namespace named, nowhere, because only the gateway knows what the
+    /// caller may read.
     /// </summary>
     private async Task<bool> MountAsync(string name, Microsoft.Extensions.Primitives.StringValues from, string digest,
         HttpContext http, CancellationToken ct)
@@ -193,13 +194,32 @@ internal sealed class UploadHandlers(
                 size = linked;
                 break;
             }
-        if (size is null && from.Count == 0 && string.IsNullOrEmpty(http.RequestServices.GetRequiredService<IConfiguration>()[GatewayActor.KeySetting]))
-            size = (await query.Query<RepositoryState>().Where(r => r.Blobs.ContainsKey(digest) && r.Name != name).FirstOrDefaultAsync(ct))
-                ?.Blobs.GetValueOrDefault(digest);
+        if (size is null && from.Count == 0)
+            size = await FindAutomaticSourceAsync(query, name, digest, http, ct);
         if (size is null)
             return false;
         // False when garbage collection deleted the bytes since the check above: the client uploads them instead.
         return await writer.LinkBlobAsync(name, digest, size.Value, "mount", WriteContext.FromRequest(http), ct);
+    }
+
+    // At most this many repositories holding the blob are looked at: the first one the caller may pull from wins.
+    private const int AutomaticMountCandidates = 50;
+
+    private static async Task<long?> FindAutomaticSourceAsync(IQuerySession query, string name, string digest,
+        HttpContext http, CancellationToken ct)
+    {
+        var namespaces = http.Request.Query["mountNamespace"].Where(n => n is { Length: > 0 }).Select(n => n!).ToHashSet(StringComparer.Ordinal);
+        var authOff = string.IsNullOrEmpty(http.RequestServices.GetRequiredService<IConfiguration>()[GatewayActor.KeySetting]);
+        if (namespaces.Count == 0 && !authOff)
+            return null;
+        var any = namespaces.Count == 0 || namespaces.Contains("*");
+        var candidates = await query.Query<RepositoryState>()
+            .Where(r => r.Blobs.ContainsKey(digest) && r.Name != name)
+            .OrderBy(r => r.Name)
+            .Take(any ? 1 : AutomaticMountCandidates)
+            .ToListAsync(ct);
+        var source = candidates.FirstOrDefault(r => any || namespaces.Contains(RepositoryName.NamespaceOf(r.Name)));
+        return source?.Blobs.GetValueOrDefault(digest);
     }
 
     private async Task<UploadSession?> LoadOpenAsync(string name, Guid sessionId, CancellationToken ct)

@@ -13,6 +13,10 @@ public static partial class RepositoryName
 
     public static bool IsValid(string? name) =>
         name is { Length: > 0 and <= MaxLength } && Grammar().IsMatch(name);
+
+    /// <summary>The namespace a repository belongs to: its first path component (a name without '/' is its own).</summary>
+    public static string NamespaceOf(string repository) =>
+        repository.IndexOf('/') is var slash and > 0 ? repository[..slash] : repository;
 }
 
 /// <summary>Tags, by the distribution-spec grammar: <c>[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}</c>.</summary>

@@ -96,7 +96,10 @@ public sealed class DeployRegistryTests(DeployFixture fixture)
         var status = await (await fixture.InstanceAsync()).Management.CanisterStatusAsync(DeployFixture.Controller, Principal.FromText(registry));
         Assert.Equal(builtHash, status.ModuleHashText);
         var env = await fixture.Http.GetFromJsonAsync<JsonElement>("/api/v1/environments/by-name");
-        Assert.Contains(env.GetProperty("services").EnumerateArray(), s => s.GetProperty("name").GetString() == "registry");
+        var inState = env.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "registry");
+        Assert.Equal("platform/registry", inState.GetProperty("desired").GetProperty("module").GetString());
+        Assert.Equal(registry, inState.GetProperty("actual").GetProperty("canisterIds")[0].GetString());
+        Assert.False(inState.GetProperty("drift").GetBoolean());
 
         // The placeholder was filled with the registry's id.
         var told = CandidBinary.Decode(await Call(greeter, "registryId", CandidBinary.Encode(CandidArgs.Empty)), CandidType.Principal).AsPrincipal();

@@ -255,7 +255,7 @@ internal static class RegistryGuard
         }
 
         if (route.Kind == OciRouteKind.UploadStart)
-            MountSources.Authorize(context, caller, route.Name);
+            await MountSources.AuthorizeAsync(context, caller, directory);
 
         if (route.Kind == OciRouteKind.Manifest && HttpMethods.IsGet(context.Request.Method))
         {
