@@ -33,6 +33,12 @@ public sealed class DeployOptions
     /// <summary>The canister-modules API (Metadata).</summary>
     public string ModulesUrl { get; set; } = "http://127.0.0.1:5102";
 
+    /// <summary>
+    /// Where the modules' bytes are read (<c>GET /api/v1/canisters/{name}/versions/{digest}/wasm</c>: Ingest, which holds
+    /// the content store). Unset: <c>Services:Ingest</c>, as <c>make up</c> and docker-compose set it for every service.
+    /// </summary>
+    public string? ModuleBytesUrl { get; set; }
+
     /// <summary>How often reconciliation compares the engine with the last successful releases (0: never).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -20,3 +20,6 @@ public interface IModuleCatalog
 
 /// <summary>The selector is ambiguous (a commit prefix matching several versions).</summary>
 public sealed class AmbiguousSelectorException(string message) : Exception(message);
+
+/// <summary>The canister-modules API refused the module name or the selector as malformed (its 400).</summary>
+public sealed class InvalidSelectorException(string message) : Exception(message);

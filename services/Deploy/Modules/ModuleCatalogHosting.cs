@@ -7,12 +7,14 @@ namespace Platform.Deploy.Modules;
 internal static class ModuleCatalogHosting
 {
     /// <summary>
-    /// The canister-modules API of Metadata over h2c (the backends' protocol). With Auth:InternalKey set, Metadata
+    /// The canister-modules API of Metadata, and Ingest for the bytes, over h2c (the backends' protocol). With Auth:InternalKey set, Metadata
     /// trusts only signed requests: Deploy signs its own as the actor <c>system:deploy</c>.
     /// </summary>
     public static IServiceCollection AddModuleCatalog(this IServiceCollection services)
     {
         services.AddTransient<SignedAsDeploy>();
+        services.AddOptions<DeployOptions>().PostConfigure<IConfiguration>((o, configuration) =>
+            o.ModuleBytesUrl ??= configuration["Services:Ingest"] ?? "http://127.0.0.1:5101");
         services.AddHttpClient<IModuleCatalog, MetadataModuleCatalog>((sp, http) =>
             {
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<DeployOptions>>().Value.ModulesUrl.TrimEnd('/') + "/");

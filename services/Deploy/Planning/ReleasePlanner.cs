@@ -37,7 +37,7 @@ internal sealed class ReleasePlanner(IModuleCatalog catalog)
             {
                 version = await catalog.ResolveAsync(service.Module, service.Selector, null, cancellationToken);
             }
-            catch (AmbiguousSelectorException e)
+            catch (Exception e) when (e is AmbiguousSelectorException or InvalidSelectorException)
             {
                 problems.Add(new FileProblem(path + ".module", e.Message));
                 continue;

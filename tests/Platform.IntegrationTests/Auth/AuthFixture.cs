@@ -103,22 +103,19 @@ public sealed class AuthFixture : IAsyncLifetime
     public async Task CreateUserAsync(string name, string password)
     {
         using var admin = Admin();
-        using var r = await admin.PostAsJsonAsync("/api/v1/users", new { name, password });
-        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        await IdentityApi.CreateUserAsync(admin, name, password);
     }
 
     public async Task CreateNamespaceAsync(string name, bool isPublic = false)
     {
         using var admin = Admin();
-        using var r = await admin.PostAsJsonAsync("/api/v1/namespaces", new { name, @public = isPublic });
-        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        await IdentityApi.CreateNamespaceAsync(admin, name, isPublic);
     }
 
     public async Task AddMemberAsync(string ns, string account, string role)
     {
         using var admin = Admin();
-        using var r = await admin.PutAsJsonAsync($"/api/v1/namespaces/{ns}/members/{account}", new { role });
-        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        await IdentityApi.AddMemberAsync(admin, ns, account, role);
     }
 
     /// <summary>GET /token with Basic credentials (null: anonymous) and the scopes; the parsed answer.</summary>

@@ -46,6 +46,7 @@ public sealed class PlatformStack : IAsyncDisposable
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
     private bool _auth;
     private IModuleCatalog? _modules;
+    private string? _engineUrl;
 
     /// <summary>The admin's password when the stack was started with auth on.</summary>
     public const string AdminPassword = "admin-secret-for-tests";
@@ -58,10 +59,17 @@ public sealed class PlatformStack : IAsyncDisposable
     /// With a module catalog, the stack runs the engine (<see cref="Engine"/>, load samples every second on the stack's
     /// broker, so the Scaler sees them) and Deploy releases onto it, taking its module versions from this catalog.
     /// </param>
+    /// <param name="engineUrl">
+    /// Without a catalog: a canister engine for Deploy to release onto (it creates an instance of 2 subnets there),
+    /// with modules from the stack's own Metadata and Ingest.
+    /// </param>
     public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null,
-        bool auth = false, IModuleCatalog? modules = null)
+        bool auth = false, IModuleCatalog? modules = null, string? engineUrl = null)
     {
-        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth, _modules = modules };
+        var stack = new PlatformStack
+        {
+            _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth, _modules = modules, _engineUrl = engineUrl,
+        };
         try
         {
             await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
@@ -92,7 +100,7 @@ public sealed class PlatformStack : IAsyncDisposable
             ["Webhooks:PollInterval"] = "00:00:00.200",
         });
         // Deploy and the Scaler are routed by the gateway (their API descriptions are part of its document); their
-        // own tests run them against an engine, these only need them up. No engine here: Deploy reaches it lazily.
+        // own tests run them against an engine, most of these only need them up.
         if (_modules is not null)
         {
             // As `make up` runs it: the persistent instance "platform" (id 0), whose samples the Scaler reads.
@@ -108,11 +116,15 @@ public sealed class PlatformStack : IAsyncDisposable
         var deploySettings = new Dictionary<string, string>
         {
             ["Deploy:ModulesUrl"] = $"http://127.0.0.1:{MetadataPort}",
+            ["Deploy:ModuleBytesUrl"] = $"http://127.0.0.1:{IngestPort}",
             ["Deploy:ReconcileInterval"] = Engine is null ? "00:00:00" : "00:00:02",
-            ["Engine:Url"] = Engine?.Url ?? $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
+            // Without an engine given, Deploy's points nowhere (it reaches the engine lazily).
+            ["Engine:Url"] = Engine?.Url ?? _engineUrl ?? $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
         };
         if (Engine is not null)
             deploySettings["Engine:InstanceId"] = "0";
+        else
+            deploySettings["Engine:Subnets"] = "2";
         _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, deploySettings, _modules is null ? null : b => b.ConfigureTestServices(s => s.AddSingleton(_modules)));
         // The engine's test canisters are tiny: with an engine, capacities scaled down to them, so the load they make
         // is a share of a replica and of a subnet the Scaler can act on.
