@@ -18,6 +18,7 @@ app.MapPlatformHealth();
 app.MapPlatformMetrics();
 app.MapPlatformOpenApi();
 app.MapEnvironments();
+app.MapEnvironmentLists();
 app.Run();
 namespace Platform.Deploy
 {
