@@ -33,6 +33,9 @@ public sealed class DeployOptions
     /// <summary>The canister-modules API (Metadata).</summary>
     public string ModulesUrl { get; set; } = "http://127.0.0.1:5102";
 
+    /// <summary>Where a module's bytes are (<c>/api/v1/canisters/{name}/versions/{digest}/wasm</c>): Ingest, whose content store holds them.</summary>
+    public string ModuleBytesUrl { get; set; } = "http://127.0.0.1:5101";
+
     /// <summary>How often reconciliation compares the engine with the last successful releases (0: never).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 

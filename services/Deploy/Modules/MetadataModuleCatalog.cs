@@ -5,10 +5,13 @@ namespace Platform.Deploy.Modules;
 
 /// <summary>
 /// The canister-modules API of Metadata: <c>GET /api/v1/canisters/{name}/resolve?selector=&amp;at=</c> and
-/// <c>GET /api/v1/canisters/{name}/versions/{digest}/wasm</c>. Field names are read case-insensitively.
+/// <c>GET /api/v1/canisters/{name}/versions/{digest}/wasm</c> (Ingest's, <see cref="BytesClient"/>). Field names are
+/// read case-insensitively.
 /// </summary>
-internal sealed class MetadataModuleCatalog(HttpClient http) : IModuleCatalog
+internal sealed class MetadataModuleCatalog(HttpClient http, IHttpClientFactory clients) : IModuleCatalog
 {
+    public const string BytesClient = "module-bytes";
+
     public async Task<ModuleVersion?> ResolveAsync(string name, string selector, DateTimeOffset? at, CancellationToken cancellationToken)
     {
         var query = $"api/v1/canisters/{name}/resolve?selector={Uri.EscapeDataString(selector)}";
@@ -32,7 +35,7 @@ internal sealed class MetadataModuleCatalog(HttpClient http) : IModuleCatalog
 
     public async Task<byte[]> WasmAsync(string name, string digest, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync($"api/v1/canisters/{name}/versions/{digest}/wasm", cancellationToken);
+        using var response = await clients.CreateClient(BytesClient).GetAsync($"api/v1/canisters/{name}/versions/{digest}/wasm", cancellationToken);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadAsByteArrayAsync(cancellationToken);
     }

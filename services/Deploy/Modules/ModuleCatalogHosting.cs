@@ -13,15 +13,20 @@ internal static class ModuleCatalogHosting
     public static IServiceCollection AddModuleCatalog(this IServiceCollection services)
     {
         services.AddTransient<SignedAsDeploy>();
-        services.AddHttpClient<IModuleCatalog, MetadataModuleCatalog>((sp, http) =>
-            {
-                http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<DeployOptions>>().Value.ModulesUrl.TrimEnd('/') + "/");
-                http.DefaultRequestVersion = new Version(2, 0);
-                http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-                http.Timeout = TimeSpan.FromMinutes(2);
-            })
+        services.AddHttpClient<IModuleCatalog, MetadataModuleCatalog>((sp, http) => Backend(http, sp.GetRequiredService<IOptions<DeployOptions>>().Value.ModulesUrl))
+            .AddHttpMessageHandler<SignedAsDeploy>();
+        // The bytes are Ingest's (Metadata answers where they are, not them), signed the same way.
+        services.AddHttpClient(MetadataModuleCatalog.BytesClient, (sp, http) => Backend(http, sp.GetRequiredService<IOptions<DeployOptions>>().Value.ModuleBytesUrl))
             .AddHttpMessageHandler<SignedAsDeploy>();
         return services;
+    }
+
+    private static void Backend(HttpClient http, string url)
+    {
+        http.BaseAddress = new Uri(url.TrimEnd('/') + "/");
+        http.DefaultRequestVersion = new Version(2, 0);
+        http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        http.Timeout = TimeSpan.FromMinutes(2);
     }
 
     private sealed class SignedAsDeploy(IConfiguration configuration) : DelegatingHandler

@@ -38,6 +38,7 @@ public sealed class PlatformStack : IAsyncDisposable
     public IServiceProvider GatewayServices => _gateway!.Services;
 
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
+    private IReadOnlyDictionary<string, string> _deploySettings = new Dictionary<string, string>();
     private bool _auth;
 
     /// <summary>The admin's password when the stack was started with auth on.</summary>
@@ -47,10 +48,14 @@ public sealed class PlatformStack : IAsyncDisposable
 
     /// <param name="ingestSettings">Extra configuration for Ingest (e.g. garbage collection's periods).</param>
     /// <param name="auth">Whether the gateway authenticates (accounts in the stack's database, admin/<see cref="AdminPassword"/>).</param>
+    /// <param name="deploySettings">Extra configuration for Deploy (e.g. Engine:Url, to release onto a real engine).</param>
     public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null,
-        bool auth = false)
+        bool auth = false, IReadOnlyDictionary<string, string>? deploySettings = null)
     {
-        var stack = new PlatformStack { _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth };
+        var stack = new PlatformStack
+        {
+            _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth, _deploySettings = deploySettings ?? new Dictionary<string, string>(),
+        };
         try
         {
             await stack.InitializeAsync(ipfsUrl ?? TestServers.Ipfs);
@@ -81,13 +86,15 @@ public sealed class PlatformStack : IAsyncDisposable
             ["Webhooks:PollInterval"] = "00:00:00.200",
         });
         // Deploy and the Scaler are routed by the gateway (their API descriptions are part of its document); their
-        // own tests run them against an engine, these only need them up. No engine here: Deploy reaches it lazily.
+        // own tests run them against an engine, these only need them up. No engine here unless deploySettings name
+        // one (Engine:Url): Deploy reaches it lazily.
         _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, new Dictionary<string, string>
         {
             ["Deploy:ModulesUrl"] = $"http://127.0.0.1:{MetadataPort}",
+            ["Deploy:ModuleBytesUrl"] = $"http://127.0.0.1:{IngestPort}",
             ["Deploy:ReconcileInterval"] = "00:00:00",
             ["Engine:Url"] = $"http://127.0.0.1:{ThrowawayPostgres.FreePort()}",
-        });
+        }.Concat(_deploySettings).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value));
         _scaler = Backend<Platform.Scaler.ScalerService>(ScalerPort);
         Pinning = new ServiceProcess("Pinning", PinningPort, new Dictionary<string, string>
         {
@@ -126,6 +133,15 @@ public sealed class PlatformStack : IAsyncDisposable
             });
         });
         Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
+    }
+
+    /// <summary>A client of the gateway as the admin (HTTP Basic), for a stack started with auth on.</summary>
+    public HttpClient Admin()
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://{RegistryHost}"), Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"admin:{AdminPassword}")));
+        return http;
     }
 
     private WebApplicationFactory<T> Backend<T>(int port, IReadOnlyDictionary<string, string>? settings = null) where T : class =>
