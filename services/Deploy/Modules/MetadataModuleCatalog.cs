@@ -22,10 +22,11 @@ internal sealed class MetadataModuleCatalog(HttpClient http, IHttpClientFactory 
             throw new AmbiguousSelectorException($"{name}@{selector} is ambiguous: {await response.Content.ReadAsStringAsync(cancellationToken)}");
         response.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-        var root = doc.RootElement;
+        // {"name","selector","at","version":{"digest","moduleHash","hasCandid","corrupted",...}}
+        var root = Find(doc.RootElement, "version") is { ValueKind: JsonValueKind.Object } version ? version : doc.RootElement;
         var digest = String(root, "digest") ?? throw new InvalidOperationException("the resolve answer has no digest");
         var candid = String(root, "candid");
-        if (candid is null && Bool(root, "candidPresent") != false)
+        if (candid is null && (Bool(root, "hasCandid") ?? Bool(root, "candidPresent")) != false)
         {
             using var c = await http.GetAsync($"api/v1/canisters/{name}/versions/{digest}/candid", cancellationToken);
             if (c.IsSuccessStatusCode) candid = await c.Content.ReadAsStringAsync(cancellationToken);
