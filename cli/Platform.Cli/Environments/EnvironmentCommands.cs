@@ -86,13 +86,13 @@ internal static class EnvironmentCommands
                 Confirm(output, $"This wipes the state of {string.Join(", ", destructive)}. Go ahead?");
 
             var release = await PutAsync(api, text, query is null ? "" : "?" + query, ct);
-            return await FollowAsync(parse, api, output, text.Name, release, parse.GetValue(noWait), parse.GetValue(timeout), ct);
+            return await FollowAsync(api, output, text.Name, release, parse.GetValue(noWait), parse.GetValue(timeout), ct);
         });
         return apply;
     }
 
     /// <summary>Follows a release just recorded (unless --no-wait) and answers the exit code of where it ended.</summary>
-    private static async Task<int> FollowAsync(ParseResult parse, PlatformApi api, Output output, string env, JsonElement release, bool noWait, TimeSpan timeout, CancellationToken ct)
+    private static async Task<int> FollowAsync(PlatformApi api, Output output, string env, JsonElement release, bool noWait, TimeSpan timeout, CancellationToken ct)
     {
         var location = $"{EnvironmentPath(env)}/releases/{Output.Text(release, "id")}";
         if (!output.Json)
@@ -217,7 +217,7 @@ internal static class EnvironmentCommands
                 Confirm(output, $"This deletes every canister of {env}, and their state. Go ahead?");
             using var request = api.Request(HttpMethod.Delete, EnvironmentPath(env));
             var release = await api.SendJsonAsync(request, ct);
-            return await FollowAsync(parse, api, output, env, release, parse.GetValue(noWait), parse.GetValue(timeout), ct);
+            return await FollowAsync(api, output, env, release, parse.GetValue(noWait), parse.GetValue(timeout), ct);
         });
         return delete;
     }

@@ -99,14 +99,14 @@ internal static class ReleaseDisplay
 
     private static IRenderable Table(JsonElement release)
     {
-        var table = new Table().Border(TableBorder.Rounded)
-            .Title(Markup.Escape($"release {Output.Text(release, "id")} of {Output.Text(release, "environment")}: {Output.Text(release, "status")}"));
+        var table = new Table().Border(TableBorder.Rounded);
         foreach (var column in new[] { "SERVICE", "ACTION", "STATE", "CANISTER" })
             table.AddColumn(column);
         foreach (var s in Services(release))
             table.AddRow(Markup.Escape(Output.Text(s, "name") ?? "-"), Markup.Escape(Output.Text(s, "action") ?? "-"),
                 Markup.Escape(StateOf(release, s)), Markup.Escape(Output.Text(s, "canisterId") ?? "-"));
-        return table;
+        // The status on a line of its own above the table: a table's title would be wrapped to the table's width.
+        return new Rows(new Text($"release {Output.Text(release, "id")} of {Output.Text(release, "environment")}: {Output.Text(release, "status")}"), table);
     }
 
     public static void Release(Output output, JsonElement release)

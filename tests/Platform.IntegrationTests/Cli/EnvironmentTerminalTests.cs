@@ -22,10 +22,10 @@ public sealed class EnvironmentTerminalTests(CliPlatformFixture fixture) : IDisp
         Assert.True(code is not null, "the apply did not finish:\n" + screen);
         Assert.Equal("0", code);
         // The live table as the release left it: its title with the final status, a row per service.
-        Assert.Contains($"of {prefix}: succeeded", screen);
+        Assert.True(screen.Contains($"of {prefix}: succeeded", StringComparison.Ordinal), screen);
         var rows = screen.Split('\n');
-        Assert.Contains(rows, l => l.Contains("ledger") && l.Contains("create+install") && l.Contains("done"));
-        Assert.Contains(rows, l => l.Contains("front") && l.Contains("create+install") && l.Contains("done"));
+        Assert.True(rows.Any(l => l.Contains("ledger") && l.Contains("create+install") && l.Contains("done")), screen);
+        Assert.True(rows.Any(l => l.Contains("front") && l.Contains("create+install") && l.Contains("done")), screen);
         Assert.Contains("╭", screen);
     }
 
