@@ -240,13 +240,7 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
               }
             }
             """);
-        var git = new Dictionary<string, string>
-        {
-            ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.org", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.org",
-        };
-        foreach (var args in new[] { "init -q -b main", "add -A", "commit -q -m one" })
-            await Tool.RunCheckedAsync("git", ["-C", project, .. args.Split(' ')], environment: git);
-        var head = (await Tool.RunCheckedAsync("git", ["-C", project, "rev-parse", "HEAD"])).Trim();
+        var head = await CliRunner.GitAsync(project, "init -q -b main", "add -A", "commit -q -m one");
 
         var env = Unique("imported");
         var file = Path.Combine(cli.WorkingDirectory, "imported.yaml");
