@@ -25,8 +25,8 @@ internal static class AuditCommands
             string? cursor = null;
             do
             {
-                var filter = Query(("repository", parse.GetValue(repository)), ("action", parse.GetValue(action)), ("actor", parse.GetValue(actor)),
-                    ("since", Time(parse.GetValue(since))), ("until", Time(parse.GetValue(until))),
+                var filter = PlatformApi.Query(("repository", parse.GetValue(repository)), ("action", parse.GetValue(action)), ("actor", parse.GetValue(actor)),
+                    ("since", PlatformApi.Time(parse.GetValue(since))), ("until", PlatformApi.Time(parse.GetValue(until))),
                     ("limit", Math.Min(1000, wanted - events.Count).ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor));
                 var page = await api.GetJsonAsync("/api/v1/audit/events" + filter, ct);
                 events.AddRange(page.GetProperty("events").EnumerateArray());
@@ -64,7 +64,7 @@ internal static class AuditCommands
         export.Run(async (parse, api, output, ct) =>
         {
             using var request = api.Request(HttpMethod.Get, "/api/v1/audit/export" +
-                Query(("since", Time(parse.GetValue(exportSince))), ("until", Time(parse.GetValue(exportUntil)))));
+                PlatformApi.Query(("since", PlatformApi.Time(parse.GetValue(exportSince))), ("until", PlatformApi.Time(parse.GetValue(exportUntil)))));
             using var response = await api.SendAsync(request, ct, HttpCompletionOption.ResponseHeadersRead);
             await using var body = await response.Content.ReadAsStreamAsync(ct);
             if (parse.GetValue(file) is { } target)
@@ -84,13 +84,5 @@ internal static class AuditCommands
             return ExitCodes.Ok;
         });
         return new Command("audit", "The audit log (admins)") { query, verify, export };
-    }
-
-    private static string? Time(DateTimeOffset? t) => t?.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string Query(params (string Name, string? Value)[] parameters)
-    {
-        var given = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
-        return given.Count == 0 ? "" : "?" + string.Join('&', given);
     }
 }

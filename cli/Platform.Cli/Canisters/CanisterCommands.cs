@@ -28,13 +28,7 @@ internal static class CanisterCommands
         push.Run(async (parse, api, output, ct) =>
         {
             var path = parse.GetValue(file)!;
-            if (!path.Exists)
-                throw new CliException(ExitCodes.Usage, $"{path.FullName} does not exist");
-            var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
-            if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-                bytes = Gunzip(bytes);
-            if (!CanisterArtifact.IsWasm(bytes))
-                throw new CliException(ExitCodes.Usage, $"{path.Name} is not a WebAssembly module");
+            var bytes = await ReadModuleAsync(path, ct);
             var git = GitInfo.Of(Environment.CurrentDirectory);
             var artifact = new CanisterArtifact
             {
@@ -87,7 +81,8 @@ internal static class CanisterCommands
 
     internal sealed record Pushed(string Name, string Digest, string ModuleHash, long Size, string Branch, string? Tag, string? Commit, IReadOnlyList<string> Tags);
 
-    private static async Task<Pushed> PushAsync(PlatformApi api, Output output, CanisterArtifact artifact, string fileName, CancellationToken ct)
+    /// <summary>Pushes the artifact (used by `canister push` and `env import`): its blobs, then its manifest under each of its tags.</summary>
+    internal static async Task<Pushed> PushAsync(PlatformApi api, Output output, CanisterArtifact artifact, string fileName, CancellationToken ct)
     {
         var repository = artifact.Name;
         var bearer = await api.RegistryTokenAsync($"repository:{repository}:pull,push", ct);
@@ -149,6 +144,19 @@ internal static class CanisterCommands
         if (bearer is not null)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         return request;
+    }
+
+    /// <summary>A module file's WebAssembly (gunzipped if it is gzipped); a missing file or other bytes are exit 2.</summary>
+    internal static async Task<byte[]> ReadModuleAsync(FileInfo path, CancellationToken ct)
+    {
+        if (!path.Exists)
+            throw new CliException(ExitCodes.Usage, $"{path.FullName} does not exist");
+        var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
+        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+            bytes = Gunzip(bytes);
+        if (!CanisterArtifact.IsWasm(bytes))
+            throw new CliException(ExitCodes.Usage, $"{path.Name} is not a WebAssembly module");
+        return bytes;
     }
 
     private static byte[] Gunzip(byte[] bytes)

@@ -21,6 +21,10 @@ internal static class ExitCodes
     public const int Unavailable = 6;
     /// <summary>A check ran and failed: `audit verify` found the chain broken.</summary>
     public const int CheckFailed = 7;
+    /// <summary>A release ran and did not succeed: it failed, was rolled back, or was rejected or expired.</summary>
+    public const int ReleaseFailed = 8;
+    /// <summary>A release is recorded and waits for its approvers' votes (`platform release approve`).</summary>
+    public const int AwaitingApproval = 9;
 }
 
 /// <summary>A failure the command reports as one line and an exit code (no stack trace).</summary>

@@ -35,6 +35,12 @@ internal static class GlobalOptions
     {
         var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
         var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
+        // Piped or redirected, tables and messages are for grep and logs: not wrapped at 80 columns (COLUMNS still decides).
+        if (Environment.GetEnvironmentVariable("COLUMNS") is null)
+        {
+            if (System.Console.IsOutputRedirected) stdout.Profile.Width = 240;
+            if (System.Console.IsErrorRedirected) stderr.Profile.Width = 240;
+        }
         return new Output(parse.GetValue(Output), stdout, stderr);
     }
 

@@ -103,11 +103,17 @@ internal sealed class PlatformApi : IDisposable
             var json = JsonDocument.Parse(body).RootElement;
             if (json.ValueKind == JsonValueKind.Object)
             {
-                if (json.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
-                    return $"{errors[0].GetProperty("code").GetString()}: {errors[0].GetProperty("message").GetString()}";
+                var errors = json.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Array ? e : default;
+                if (errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0 && errors[0].TryGetProperty("code", out var code))
+                    return $"{code.GetString()}: {Output.Text(errors[0], "message")}";
                 var title = json.TryGetProperty("title", out var t) ? t.GetString() : null;
                 var detail = json.TryGetProperty("detail", out var d) ? d.GetString() : null;
-                return string.Join(": ", new[] { title, detail }.Where(s => !string.IsNullOrEmpty(s)));
+                var reason = string.Join(": ", new[] { title, detail }.Where(s => !string.IsNullOrEmpty(s)));
+                // A file's problems (Deploy's): each on a line of its own, with the field and where it is.
+                if (errors.ValueKind == JsonValueKind.Array)
+                    foreach (var problem in errors.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.Object))
+                        reason += $"\n  {Output.Text(problem, "path")}{(Output.Text(problem, "line") is { } line ? $" (line {line}, column {Output.Text(problem, "column")})" : "")}: {Output.Text(problem, "message")}";
+                return reason;
             }
         }
         catch (JsonException)
@@ -125,6 +131,15 @@ internal sealed class PlatformApi : IDisposable
         var answer = await SendJsonAsync(request, ct);
         return answer.TryGetProperty("token", out var token) ? token.GetString() : null;
     }
+
+    /// <summary>"?a=1&amp;b=2" of the parameters given (empty ones left out), or "".</summary>
+    public static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var given = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return given.Count == 0 ? "" : "?" + string.Join('&', given);
+    }
+
+    public static string? Time(DateTimeOffset? t) => t?.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose() => _http.Dispose();
 }

@@ -1,20 +1,20 @@
 using System.Globalization;
 using Marten;
-using Npgsql;
 using Platform.Deploy.Releases;
 
 namespace Platform.Deploy.Api;
 
 /// <summary>
-/// The reads a console needs besides one environment: <c>GET /api/v1/environments</c> (every environment that exists,
-/// by name; through the gateway for admins, the console filters it by namespace membership) and
-/// <c>GET /api/v1/environments/{env}/releases?limit=</c> (its releases, newest first, as
+/// The lists a console and <c>kubectl get</c>-style tools need besides one environment:
+/// <c>GET /api/v1/environments[?namespace=]</c> (every environment that is not deleted, by name; through the gateway
+/// for admins, as the bare path names no namespace to decide by, and the console filters it by namespace membership)
+/// and <c>GET /api/v1/environments/{env}/releases?limit=</c> (its releases, newest first, as
 /// <c>GET .../releases/{id}</c> shows each).
 /// </summary>
 internal static class EnvironmentListEndpoints
 {
     private const int DefaultLimit = 20;
-    private const int MaxLimit = 100;
+    private const int MaxLimit = 500;
 
     public static WebApplication MapEnvironmentListings(this WebApplication app)
     {
@@ -23,20 +23,18 @@ internal static class EnvironmentListEndpoints
         return app;
     }
 
-    private static async Task<IResult> ListAsync(IDocumentStore store, NpgsqlDataSource database, CancellationToken ct)
+    private static async Task<IResult> ListAsync(IDocumentStore store, string? @namespace, CancellationToken ct)
     {
-        var streams = new List<string>();
-        await using (var command = database.CreateCommand("SELECT id FROM deploy.mt_streams WHERE id LIKE 'env:%' ORDER BY id"))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-                streams.Add(reader.GetString(0));
-
-        var environments = new List<object>();
         await using var session = store.QuerySession();
-        foreach (var stream in streams)
+        // Every declaration names its environment: their distinct names are every environment there has been.
+        var declared = await session.Events.QueryRawEventDataOnly<EnvironmentDeclared>().ToListAsync(ct);
+        var names = declared.Where(d => @namespace is null || d.Namespace == @namespace).Select(d => d.Environment)
+            .Distinct().Order(StringComparer.Ordinal);
+        var environments = new List<object>();
+        foreach (var name in names)
         {
-            var env = await session.Events.AggregateStreamAsync<EnvironmentState>(stream, token: ct);
-            if (env is null || env.Deleted) continue;
+            var env = await session.Events.AggregateStreamAsync<EnvironmentState>(Streams.Environment(name), token: ct);
+            if (env is null || env.Deleted || (@namespace is not null && env.Namespace != @namespace)) continue;
             var latest = env.LatestReleaseId is { } id ? await session.Events.AggregateStreamAsync<ReleaseState>(Streams.Release(id), token: ct) : null;
             environments.Add(new
             {
@@ -44,7 +42,14 @@ internal static class EnvironmentListEndpoints
                 @namespace = env.Namespace,
                 services = env.Deployed.Count,
                 drift = env.Drift.Count > 0,
-                latestRelease = latest is null ? null : new { id = latest.ReleaseId, status = latest.Status, at = latest.Steps.Count > 0 ? latest.Steps[^1].At : (DateTimeOffset?)null },
+                latestRelease = latest is null ? null : new
+                {
+                    id = latest.ReleaseId,
+                    status = latest.Status,
+                    at = UpdatedAt(latest),
+                    plannedAt = PlannedAt(latest),
+                    updatedAt = UpdatedAt(latest),
+                },
                 lastSuccessfulRelease = env.LastSuccessfulReleaseId,
             });
         }
@@ -62,9 +67,14 @@ internal static class EnvironmentListEndpoints
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"environment {env} does not exist");
         // Every release of the environment began with an EnvironmentDeclared naming it (applies and deletes alike).
         var ids = events.Select(e => e.Data).OfType<EnvironmentDeclared>().Select(d => d.ReleaseId).Reverse().Distinct().Take(take).ToList();
-        var releases = new List<object?>();
+        var releases = new List<object>();
         foreach (var id in ids)
-            releases.Add(EnvironmentEndpoints.ReleaseView(await session.Events.AggregateStreamAsync<ReleaseState>(Streams.Release(id), token: ct)));
-        return Results.Ok(new { environment = env, releases = releases.Where(r => r is not null) });
+            if (await session.Events.AggregateStreamAsync<ReleaseState>(Streams.Release(id), token: ct) is { } release)
+                releases.Add(EnvironmentEndpoints.ReleaseView(release)!);
+        return Results.Ok(new { environment = env, releases });
     }
+
+    internal static DateTimeOffset? PlannedAt(ReleaseState r) => r.Steps.Count > 0 ? r.Steps[0].At : null;
+
+    internal static DateTimeOffset? UpdatedAt(ReleaseState r) => r.Steps.Count > 0 ? r.Steps[^1].At : null;
 }

@@ -51,6 +51,18 @@ public sealed class CliRunner : IDisposable
         return JsonDocument.Parse(result.StdOut).RootElement.Clone();
     }
 
+    /// <summary>Runs git commands (each a space-separated argument list) in <paramref name="directory"/> as a fixed author; HEAD's commit.</summary>
+    public static async Task<string> GitAsync(string directory, params string[] commands)
+    {
+        var author = new Dictionary<string, string>
+        {
+            ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.org", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.org",
+        };
+        foreach (var command in commands)
+            await Tool.RunCheckedAsync("git", ["-C", directory, .. command.Split(' ')], environment: author);
+        return (await Tool.RunCheckedAsync("git", ["-C", directory, "rev-parse", "HEAD"])).Trim();
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(ConfigDirectory, recursive: true); } catch (DirectoryNotFoundException) { }

@@ -126,13 +126,7 @@ public sealed class CliTests(AuthFixture fixture) : IDisposable
     public async Task Branch_tag_and_commit_default_to_the_git_checkout_of_the_current_directory()
     {
         Assert.Equal(0, (await LoginAsAdminAsync()).ExitCode);
-        var git = new Dictionary<string, string>
-        {
-            ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.org", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.org",
-        };
-        foreach (var args in new[] { "init -q -b feature/x", "commit -q --allow-empty -m one", "tag v2.0.0" })
-            await Tool.RunCheckedAsync("git", ["-C", _cli.WorkingDirectory, .. args.Split(' ')], environment: git);
-        var head = (await Tool.RunCheckedAsync("git", ["-C", _cli.WorkingDirectory, "rev-parse", "HEAD"])).Trim();
+        var head = await CliRunner.GitAsync(_cli.WorkingDirectory, "init -q -b feature/x", "commit -q --allow-empty -m one", "tag v2.0.0");
         File.WriteAllBytes(Path.Combine(_cli.WorkingDirectory, "m.wasm"), WasmModules.WithCustomSection(100, seed: 6));
 
         var pushed = await _cli.JsonAsync("canister", "push", "m.wasm", "--name", $"cli{Guid.NewGuid():N}"[..16] + "/m");

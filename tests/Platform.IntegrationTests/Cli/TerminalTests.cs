@@ -1,5 +1,4 @@
 using Platform.IntegrationTests.Auth;
-using Platform.IntegrationTests.Infrastructure;
 
 namespace Platform.IntegrationTests.Cli;
 
@@ -8,8 +7,7 @@ namespace Platform.IntegrationTests.Cli;
 public sealed class TerminalTests(AuthFixture fixture) : IDisposable
 {
     private readonly CliRunner _cli = new();
-    // A tmux server of this test's own (its own socket), so nobody else's sessions are touched.
-    private readonly string _socket = $"platform-cli-{Guid.NewGuid():N}";
+    private readonly Tmux _tmux = new();
 
     [Fact]
     public async Task Canister_push_shows_a_progress_bar_for_the_upload_in_a_terminal()
@@ -22,16 +20,10 @@ public sealed class TerminalTests(AuthFixture fixture) : IDisposable
         var done = Path.Combine(_cli.WorkingDirectory, "exit-code");
 
         var name = $"tty{Guid.NewGuid():N}"[..20] + "/big";
-        var command = $"env PLATFORM_CONFIG='{_cli.ConfigDirectory}' dotnet '{CliRunner.Dll}' canister push '{file}' --name {name} --branch main; " +
-                      $"echo $? > '{done}'; sleep 60";
-        await Tool.RunCheckedAsync("tmux", ["-L", _socket, "new-session", "-d", "-s", "push", "-x", "120", "-y", "20", command]);
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!File.Exists(done) && DateTime.UtcNow < deadline)
-            await Task.Delay(200);
-        var screen = await Tool.RunCheckedAsync("tmux", ["-L", _socket, "capture-pane", "-p", "-t", "push"]);
-        Assert.True(File.Exists(done), "the push did not finish:\n" + screen);
-        Assert.Equal("0", File.ReadAllText(done).Trim());
+        var (code, screen) = await _tmux.RunAsync(
+            $"env PLATFORM_CONFIG='{_cli.ConfigDirectory}' dotnet '{CliRunner.Dll}' canister push '{file}' --name {name} --branch main", done);
+        Assert.True(code is not null, "the push did not finish:\n" + screen);
+        Assert.Equal("0", code);
         // The finished bar: the file's name, a full bar, 100 % and the bytes sent, then the result line.
         var bar = screen.Split('\n').FirstOrDefault(l => l.Contains("big_module.wasm"));
         Assert.True(bar is not null, screen);
@@ -42,7 +34,7 @@ public sealed class TerminalTests(AuthFixture fixture) : IDisposable
 
     public void Dispose()
     {
-        _ = Tool.RunAsync("tmux", ["-L", _socket, "kill-server"]).GetAwaiter().GetResult();
+        _tmux.Dispose();
         _cli.Dispose();
     }
 }

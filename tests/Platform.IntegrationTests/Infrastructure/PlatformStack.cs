@@ -44,6 +44,7 @@ public sealed class PlatformStack : IAsyncDisposable
     public IServiceProvider DeployServices => _deploy!.Services;
 
     private IReadOnlyDictionary<string, string> _ingestSettings = new Dictionary<string, string>();
+    private IReadOnlyDictionary<string, string> _deploySettings = new Dictionary<string, string>();
     private bool _auth;
     private IModuleCatalog? _modules;
     private string? _engineUrl;
@@ -63,12 +64,14 @@ public sealed class PlatformStack : IAsyncDisposable
     /// Without a catalog: a canister engine for Deploy to release onto (it creates an instance of 2 subnets there),
     /// with modules from the stack's own Metadata and Ingest.
     /// </param>
+    /// <param name="deploySettings">Extra configuration for Deploy, applied last (e.g. Deploy:ReconcileInterval).</param>
     public static async Task<PlatformStack> StartAsync(string? ipfsUrl = null, IReadOnlyDictionary<string, string>? ingestSettings = null,
-        bool auth = false, IModuleCatalog? modules = null, string? engineUrl = null)
+        bool auth = false, IModuleCatalog? modules = null, string? engineUrl = null, IReadOnlyDictionary<string, string>? deploySettings = null)
     {
         var stack = new PlatformStack
         {
             _ingestSettings = ingestSettings ?? new Dictionary<string, string>(), _auth = auth, _modules = modules, _engineUrl = engineUrl,
+            _deploySettings = deploySettings ?? new Dictionary<string, string>(),
         };
         try
         {
@@ -125,6 +128,8 @@ public sealed class PlatformStack : IAsyncDisposable
             deploySettings["Engine:InstanceId"] = "0";
         else
             deploySettings["Engine:Subnets"] = "2";
+        foreach (var (key, value) in _deploySettings)
+            deploySettings[key] = value;
         _deploy = Backend<Platform.Deploy.DeployService>(DeployPort, deploySettings, _modules is null ? null : b => b.ConfigureTestServices(s => s.AddSingleton(_modules)));
         // The engine's test canisters are tiny: with an engine, capacities scaled down to them, so the load they make
         // is a share of a replica and of a subnet the Scaler can act on.
@@ -170,6 +175,15 @@ public sealed class PlatformStack : IAsyncDisposable
             });
         });
         Gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromMinutes(5) };
+    }
+
+    /// <summary>A client of the gateway as the admin (HTTP Basic), for a stack started with auth on.</summary>
+    public HttpClient Admin()
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://{RegistryHost}"), Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"admin:{AdminPassword}")));
+        return http;
     }
 
     private WebApplicationFactory<T> Backend<T>(int port, IReadOnlyDictionary<string, string>? settings = null,
