@@ -47,6 +47,19 @@ internal sealed class PolicyHarness
         }
     }
 
+    /// <summary>Runs until a decision <paramref name="matches"/> (returned), for at most <paramref name="seconds"/>.</summary>
+    public (DateTimeOffset At, Decision Decision) RunUntil(Func<Decision, bool> matches, int seconds, Func<double, double> demand)
+    {
+        var count = Decisions.Count;
+        for (var t = 0; t < seconds; t += 5)
+        {
+            Run(5, _ => demand(t));
+            if (Decisions.Skip(count).FirstOrDefault(d => matches(d.Decision)) is { Decision: not null } found)
+                return found;
+        }
+        throw new InvalidOperationException($"no such decision within {seconds} s");
+    }
+
     public ServiceSignals Signals() => new("team", "prod", Service,
         _history.ToDictionary(h => h.Key, h => (IReadOnlyList<LoadPoint>)h.Value),
         SubnetIds.Select(s => new SubnetView(s, "Application", Now, SubnetLoad(s))).ToList(),
