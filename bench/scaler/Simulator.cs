@@ -70,6 +70,7 @@ internal sealed class Simulator
     private readonly Dictionary<string, List<LoadPoint>> _history = new();
     private readonly Dictionary<string, LastDecision> _last = new();
     private readonly Dictionary<string, List<(int At, DecisionKind Kind)>> _decisions = new();
+    private readonly List<(int At, string Old)> _moves = [];
     private int _next;
 
     public static Outcome Run(string trace, IBenchPolicy policy, int seed)
@@ -127,7 +128,8 @@ internal sealed class Simulator
             if ((t + 1) % SampleSeconds == 0)
                 SampleAndDecide(trace, policy, t + 1);
         }
-        var flaps = _decisions.Values.Sum(list => list.Zip(list.Skip(1)).Count(p =>
+        // A move or replacement keeps the count: only scale-outs and scale-ins can reverse each other.
+        var flaps = _decisions.Values.Select(list => list.Where(d => d.Kind != DecisionKind.Replace).ToList()).Sum(list => list.Zip(list.Skip(1)).Count(p =>
             p.First.Kind != p.Second.Kind && p.Second.At - p.First.At < Cooldown.TotalSeconds));
         return new Outcome(trace, policy.Name, overload, replicaSeconds, _decisions.Values.Sum(d => d.Count), flaps);
     }
@@ -136,6 +138,17 @@ internal sealed class Simulator
 
     private void SampleAndDecide(string trace, IBenchPolicy policy, int t)
     {
+        foreach (var (_, old) in _moves.Where(m => m.At <= t).ToList())
+        {
+            var gone = _replicas.FirstOrDefault(r => r.Id == old);
+            _moves.RemoveAll(m => m.Old == old);
+            if (gone is null)
+                continue;
+            _replicas.Remove(gone);
+            var stay = Ready(gone.Service, t);
+            foreach (var r in stay)
+                r.Backlog += gone.Backlog / stay.Count;
+        }
         var now = Epoch + TimeSpan.FromSeconds(t);
         foreach (var r in _replicas.Where(r => r.ReadyAt <= t))
         {
@@ -168,6 +181,14 @@ internal sealed class Simulator
             _decisions[name].Add((t, decision.Kind));
             if (Environment.GetEnvironmentVariable("BENCH_TRACE") == trace + "/" + policy.Name)
                 Console.Error.WriteLine($"t={t} {name} {decision.Kind} {decision.From}->{decision.To} [{string.Join(",", decision.Subnets)}] {decision.Reason}");
+            if (decision.Kind == DecisionKind.Replace)
+            {
+                // A move (or replacement): the new replica serves once installed, the old one serves until then, as
+                // Deploy does it. Like the Scaler, it is not the service's last decision (the count stays).
+                _replicas.Add(new Replica($"{name}-{_next++}", name, decision.Subnets[0], t + ProvisionSeconds));
+                _moves.Add((t + ProvisionSeconds, decision.CanisterIds[0]));
+                continue;
+            }
             _last[name] = new LastDecision(now, decision.Kind, decision.To);
             if (decision.Kind is DecisionKind.ScaleOut or DecisionKind.ShardSplit)
                 foreach (var subnet in decision.Subnets)

@@ -70,6 +70,19 @@ internal static class ScalerPolicy
         if (s.Last is { } last && last.TargetCount != n && now - last.At < options.PendingTimeout)
             return null;
 
+        // A subnet over capacity: one instance moves off it (a replacement elsewhere), cooldown or not, since the count
+        // stays. Never otherwise.
+        if (Placement.Rebalance(s, options, beingReplaced) is { } move)
+        {
+            var why = new Dictionary<string, double>(signals)
+            {
+                ["subnetUtilisation"] = Round(move.Utilisation),
+                ["instructionsPerSecond"] = Round(s.History.TryGetValue(move.CanisterId, out var moved) && moved.Count > 0 ? moved[^1].Load.InstructionsPerSecond : 0),
+            };
+            return new Decision(DecisionKind.Replace, n, n, [move.To], [move.CanisterId], why,
+                $"{move.CanisterId} moves off {move.From}, at {Percent(move.Utilisation)} of its capacity");
+        }
+
         var sharded = service.Sharding is not null;
         var (min, max) = sharded
             ? (Math.Max(1, service.Sharding!.MinShards), Math.Max(1, service.Sharding.MaxShards))

@@ -12,7 +12,8 @@ namespace Platform.UnitTests.Scaler;
 internal sealed class PolicyHarness
 {
     public const double Capacity = 1e9;
-    public static readonly ScalerOptions Options = new() { InstructionsPerReplica = Capacity, InstructionsPerSubnet = 8e9 };
+    // Subnets big enough that their capacity never decides here (no rebalancing): PlacementTests cover that.
+    public static readonly ScalerOptions Options = new() { InstructionsPerReplica = Capacity, InstructionsPerSubnet = 1e11 };
     public static readonly string[] SubnetIds = ["subnet-a", "subnet-b", "subnet-c", "subnet-d"];
 
     private readonly Dictionary<string, List<LoadPoint>> _history = new();
