@@ -44,10 +44,7 @@ internal static class Demand
     public static double At(IReadOnlyDictionary<string, IReadOnlyList<LoadPoint>> history, IEnumerable<string> canisters,
         DateTimeOffset at, TimeSpan window, string metric, ScalerOptions options)
     {
-        var total = 0.0;
-        foreach (var series in SeriesOf(history, canisters, metric, options))
-            total += series.MeanAt(at, window);
-        return total;
+        return Total(SeriesOf(history, canisters, metric, options), at, window);
     }
 
     /// <summary>The highest <see cref="At"/> over the points of the last <paramref name="span"/>.</summary>
@@ -58,12 +55,7 @@ internal static class Demand
         var times = all.SelectMany(x => x.Times).Where(t => t <= now && t > now - span).Distinct();
         var peak = 0.0;
         foreach (var t in times)
-        {
-            var total = 0.0;
-            foreach (var series in all)
-                total += series.MeanAt(t, window);
-            peak = Math.Max(peak, total);
-        }
+            peak = Math.Max(peak, Total(all, t, window));
         return peak;
     }
 
@@ -80,17 +72,11 @@ internal static class Demand
         var jump = 0.0;
         for (var i = 0; i < times.Count; i++)
         {
-            double at = 0, low = double.MaxValue;
-            foreach (var series in all)
-                at += series.MeanAt(times[i], window);
+            var at = Total(all, times[i], window);
+            var low = double.MaxValue;
             // The lowest point of the rise's span before it (a rise seen over several samples counts whole).
             for (var j = i - 1; j >= 0 && times[j] >= times[i] - rise; j--)
-            {
-                var before = 0.0;
-                foreach (var series in all)
-                    before += series.MeanAt(times[j], window);
-                low = Math.Min(low, before);
-            }
+                low = Math.Min(low, Total(all, times[j], window));
             if (low < double.MaxValue)
                 jump = Math.Max(jump, at - low);
         }
@@ -112,9 +98,7 @@ internal static class Demand
         foreach (var t in times)
         {
             var x = (t - now).TotalSeconds;
-            var y = 0.0;
-            foreach (var series in all)
-                y += series.MeanAt(t, window);
+            var y = Total(all, t, window);
             sx += x;
             sy += y;
             sxx += x * x;
@@ -122,6 +106,14 @@ internal static class Demand
         }
         var d = times.Count * sxx - sx * sx;
         return d > 0 ? (times.Count * sxy - sx * sy) / d : 0;
+    }
+
+    private static double Total(List<Series> all, DateTimeOffset at, TimeSpan window)
+    {
+        var total = 0.0;
+        foreach (var series in all)
+            total += series.MeanAt(at, window);
+        return total;
     }
 
     private static List<Series> SeriesOf(IReadOnlyDictionary<string, IReadOnlyList<LoadPoint>> history, IEnumerable<string> canisters,
