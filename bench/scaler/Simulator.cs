@@ -70,6 +70,7 @@ internal sealed class Simulator
     private readonly Dictionary<string, List<LoadPoint>> _history = new();
     private readonly Dictionary<string, LastDecision> _last = new();
     private readonly Dictionary<string, List<(int At, DecisionKind Kind)>> _decisions = new();
+    private readonly List<(int At, string Old)> _moves = [];
     private int _next;
 
     public static Outcome Run(string trace, IBenchPolicy policy, int seed)
@@ -125,17 +126,29 @@ internal sealed class Simulator
                 }
 
             if ((t + 1) % SampleSeconds == 0)
-                SampleAndDecide(policy, t + 1);
+                SampleAndDecide(trace, policy, t + 1);
         }
-        var flaps = _decisions.Values.Sum(list => list.Zip(list.Skip(1)).Count(p =>
+        // A move or replacement keeps the count: only scale-outs and scale-ins can reverse each other.
+        var flaps = _decisions.Values.Select(list => list.Where(d => d.Kind != DecisionKind.Replace).ToList()).Sum(list => list.Zip(list.Skip(1)).Count(p =>
             p.First.Kind != p.Second.Kind && p.Second.At - p.First.At < Cooldown.TotalSeconds));
         return new Outcome(trace, policy.Name, overload, replicaSeconds, _decisions.Values.Sum(d => d.Count), flaps);
     }
 
     private List<Replica> Ready(string service, int t) => _replicas.Where(r => r.Service == service && r.ReadyAt <= t).ToList();
 
-    private void SampleAndDecide(IBenchPolicy policy, int t)
+    private void SampleAndDecide(string trace, IBenchPolicy policy, int t)
     {
+        foreach (var (_, old) in _moves.Where(m => m.At <= t).ToList())
+        {
+            var gone = _replicas.FirstOrDefault(r => r.Id == old);
+            _moves.RemoveAll(m => m.Old == old);
+            if (gone is null)
+                continue;
+            _replicas.Remove(gone);
+            var stay = Ready(gone.Service, t);
+            foreach (var r in stay)
+                r.Backlog += gone.Backlog / stay.Count;
+        }
         var now = Epoch + TimeSpan.FromSeconds(t);
         foreach (var r in _replicas.Where(r => r.ReadyAt <= t))
         {
@@ -144,9 +157,11 @@ internal sealed class Simulator
             if (!_history.TryGetValue(r.Id, out var points))
                 _history[r.Id] = points = [];
             points.Add(new LoadPoint(r.Subnet, now, SampleSeconds, load));
-            points.RemoveAll(p => p.At < now - Options.LongWindow - TimeSpan.FromSeconds(60));
             r.WindowExecuted = 0;
         }
+        // Kept as long as the Scaler keeps them, for the canisters that left too.
+        foreach (var points in _history.Values)
+            points.RemoveAll(p => p.At < now - Options.LongWindow - TimeSpan.FromSeconds(60));
         var calls = new List<CallEdge>();
         foreach (var caller in _replicas.Where(r => r.Service is "api" or "worker" && r.ReadyAt <= t))
         {
@@ -164,8 +179,16 @@ internal sealed class Simulator
             if (policy.Decide(signals, now) is not { } decision)
                 continue;
             _decisions[name].Add((t, decision.Kind));
-            if (Environment.GetEnvironmentVariable("BENCH_TRACE") is { } traced && traced.EndsWith("/" + policy.Name))
+            if (Environment.GetEnvironmentVariable("BENCH_TRACE") == trace + "/" + policy.Name)
                 Console.Error.WriteLine($"t={t} {name} {decision.Kind} {decision.From}->{decision.To} [{string.Join(",", decision.Subnets)}] {decision.Reason}");
+            if (decision.Kind == DecisionKind.Replace)
+            {
+                // A move (or replacement): the new replica serves once installed, the old one serves until then, as
+                // Deploy does it. Like the Scaler, it is not the service's last decision (the count stays).
+                _replicas.Add(new Replica($"{name}-{_next++}", name, decision.Subnets[0], t + ProvisionSeconds));
+                _moves.Add((t + ProvisionSeconds, decision.CanisterIds[0]));
+                continue;
+            }
             _last[name] = new LastDecision(now, decision.Kind, decision.To);
             if (decision.Kind is DecisionKind.ScaleOut or DecisionKind.ShardSplit)
                 foreach (var subnet in decision.Subnets)
@@ -194,7 +217,9 @@ internal sealed class Simulator
         var service = new DeployedService(name, "sha256:bench", "sha256:bench", instances, Bounds,
             new ScalingPolicy(Target, ScalingMetrics.Instructions, Cooldown), null);
         return new ServiceSignals("bench", "prod", service,
-            _history.Where(h => instances.Any(i => i.CanisterId == h.Key)).ToDictionary(h => h.Key, h => (IReadOnlyList<LoadPoint>)h.Value),
+            // The service's canisters, the ones it no longer has too (as the Scaler remembers them).
+            _history.Where(h => h.Key.StartsWith(name + "-", StringComparison.Ordinal) && h.Value.Count > 0)
+                .ToDictionary(h => h.Key, h => (IReadOnlyList<LoadPoint>)h.Value),
             subnets, calls, _replicas.ToDictionary(r => r.Id, r => r.Subnet), _last.GetValueOrDefault(name));
     }
 }

@@ -72,7 +72,9 @@ internal sealed partial class ScalingLoop(
             InstructionsPerSecond = s.InstructionsPerSecond + _reserved.Where(r => r.Subnet == s.SubnetId).Sum(r => r.InstructionsPerSecond),
         }).ToList();
         var signals = new ServiceSignals(state.Namespace, state.Environment, service,
-            window.History(service.Instances.Select(i => i.CanisterId)), subnets, calls, where,
+            window.History(service.Instances.Select(i => i.CanisterId)
+                .Concat(state.Former.Where(f => f.Service == service.Name && f.LeftAt > now - policy.LongWindow).Select(f => f.CanisterId))),
+            subnets, calls, where,
             memory is null ? null : new LastDecision(memory.At, KindOf(memory.Kind), memory.TargetCount));
         var replacing = memory?.Replacing.Where(r => now - r.Value < policy.PendingTimeout).Select(r => r.Key).ToList();
         if (ScalerPolicy.Decide(signals, now, policy, replacing) is not { } d)

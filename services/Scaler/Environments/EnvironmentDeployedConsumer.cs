@@ -1,6 +1,7 @@
 using Marten;
 using MassTransit;
 using Platform.Contracts;
+using Platform.Scaler.Policy;
 
 namespace Platform.Scaler.Environments;
 
@@ -10,7 +11,8 @@ namespace Platform.Scaler.Environments;
 /// environment is forgotten (its decisions stay in their streams). Replacements that are done (the old canister is
 /// gone from the service) are forgotten too.
 /// </summary>
-internal sealed partial class EnvironmentDeployedConsumer(IDocumentStore store, EnvironmentLocks locks, ILogger<EnvironmentDeployedConsumer> logger)
+internal sealed partial class EnvironmentDeployedConsumer(IDocumentStore store, EnvironmentLocks locks, ScalerOptions policy,
+    ILogger<EnvironmentDeployedConsumer> logger)
     : IConsumer<EnvironmentDeployedV1>
 {
     public async Task Consume(ConsumeContext<EnvironmentDeployedV1> context)
@@ -38,6 +40,13 @@ internal sealed partial class EnvironmentDeployedConsumer(IDocumentStore store, 
         state.LastEventId = m.Meta.EventId;
         state.LastSequence = m.Meta.Sequence;
         state.DeployedAt = m.Meta.OccurredAt;
+        foreach (var before in state.Services)
+        {
+            var now = m.Services.FirstOrDefault(x => x.Name == before.Name);
+            foreach (var gone in before.Instances.Where(i => now?.Instances.All(x => x.CanisterId != i.CanisterId) ?? true))
+                state.Former.Add(new FormerInstance { Service = before.Name, CanisterId = gone.CanisterId, LeftAt = m.Meta.OccurredAt });
+        }
+        state.Former.RemoveAll(f => f.LeftAt < m.Meta.OccurredAt - policy.LongWindow);
         state.Services = m.Services.ToList();
         foreach (var service in state.Services)
             if (state.Decisions.TryGetValue(service.Name, out var memory))

@@ -20,6 +20,12 @@ public sealed class EnvironmentState
     /// <summary>The last decision per service name.</summary>
     public Dictionary<string, ServiceMemory> Decisions { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Canisters that left a service (scaled in, replaced, moved) within the policy's long window: their load went to
+    /// the others, so the peaks the policy scales in by still count it.
+    /// </summary>
+    public List<FormerInstance> Former { get; set; } = [];
+
     public static string IdOf(string ns, string environment) => $"{ns}/{environment}";
 }
 
@@ -30,4 +36,12 @@ public sealed class ServiceMemory
     public string Kind { get; set; } = "";
     public int TargetCount { get; set; }
     public Dictionary<string, DateTimeOffset> Replacing { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A canister that left a service, and when Deploy reported it gone.</summary>
+public sealed class FormerInstance
+{
+    public string Service { get; set; } = "";
+    public string CanisterId { get; set; } = "";
+    public DateTimeOffset LeftAt { get; set; }
 }

@@ -69,6 +69,44 @@ internal static class Placement
             .ToList();
     }
 
+    /// <summary>
+    /// Rebalancing: when a subnet carrying one of the service's instances is over capacity, the instance whose move
+    /// relieves it most (the busiest), then, among equals, the one with the fewest calls to canisters on that subnet
+    /// (it loses the least locality), moves to where <see cref="Choose"/> would put it, if that subnet takes it
+    /// within capacity. Nothing moves otherwise: a healthy instance stays where it is. Instances already being
+    /// replaced count as gone from their subnet, so one overload is not relieved twice.
+    /// </summary>
+    public static (string CanisterId, string From, string To, double Utilisation)? Rebalance(ServiceSignals s, ScalerOptions options,
+        IReadOnlyCollection<string>? beingReplaced = null)
+    {
+        var own = s.Service.Instances.Select(i => i.CanisterId).ToHashSet(StringComparer.Ordinal);
+        var leaving = beingReplaced ?? [];
+        foreach (var subnet in s.Subnets.OrderByDescending(x => x.InstructionsPerSecond).ThenBy(x => x.SubnetId, StringComparer.Ordinal))
+        {
+            var load = subnet.InstructionsPerSecond - leaving.Where(c => s.SubnetOfCanister.GetValueOrDefault(c) == subnet.SubnetId)
+                .Sum(c => LatestInstructions(s, c));
+            var utilisation = load / options.InstructionsPerSubnet;
+            if (utilisation <= 1)
+                continue;
+            var candidates = s.Service.Instances
+                .Where(i => i.SubnetId == subnet.SubnetId && !leaving.Contains(i.CanisterId) && LatestInstructions(s, i.CanisterId) > 0)
+                .OrderByDescending(i => LatestInstructions(s, i.CanisterId))
+                .ThenBy(i => Locality(s, own, subnet.SubnetId, i.CanisterId))
+                .ThenBy(i => i.CanisterId, StringComparer.Ordinal);
+            foreach (var candidate in candidates)
+            {
+                var share = LatestInstructions(s, candidate.CanisterId);
+                var others = s with { Subnets = s.Subnets.Where(x => x.SubnetId != subnet.SubnetId).ToList() };
+                if (Choose(others, 1, share, options) is not [var to])
+                    continue;
+                var there = s.Subnets.First(x => x.SubnetId == to).InstructionsPerSecond;
+                if ((there + share) / options.InstructionsPerSubnet <= 1)
+                    return (candidate.CanisterId, subnet.SubnetId, to, utilisation);
+            }
+        }
+        return null;
+    }
+
     /// <summary>Calls between the service (or one of its canisters) and the other canisters on a subnet, both ways.</summary>
     private static long Locality(ServiceSignals s, HashSet<string> own, string subnet, string? only = null)
     {

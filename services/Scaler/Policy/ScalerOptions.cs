@@ -39,11 +39,38 @@ internal sealed record ScalerOptions
     public TimeSpan ShortWindow { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Scale-in looks at the peak of this longer window (at least the cooldown): slow to believe a drop, so noise
-    /// around the target never removes a replica, and a burst's replicas are still there for the next one (in
-    /// bench/scaler, 120 s -> 600 s cut the spike trace's overload seconds from 250 to 93).
+    /// Burst memory: for this long after a burst (a rise within <see cref="BurstRise"/>, faster than a scale-out can
+    /// follow), a scale-in keeps capacity for the same rise on top of the current demand, so a burst that returns
+    /// finds its replicas. Gradual changes are not bursts, so they are followed down as well as up. In bench/scaler
+    /// (4 one-minute spikes an hour per service), 600 s -> 1200 s cut the spike trace's overload to 0.22-0.43 of the
+    /// naive policy's (from 0.58-0.93) over 8 seeds, at 0.91-0.93 of its replica-seconds over all traces.
     /// </summary>
-    public TimeSpan LongWindow { get; init; } = TimeSpan.FromSeconds(600);
+    public TimeSpan LongWindow { get; init; } = TimeSpan.FromSeconds(1200);
+
+    /// <summary>
+    /// Scale-in keeps the peak of this window (at most <see cref="LongWindow"/>) at the target, and happens only when
+    /// that peak is below target × (1 - Band): noise around the target never removes a replica.
+    /// </summary>
+    public TimeSpan StabilisationWindow { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// The utilisation at which a remembered burst must still fit after a scale-in. Above the target on purpose: the
+    /// capacity kept for a burst that may return is capacity for the burst, not headroom over it (at the target, the
+    /// spike trace cost 1.15 of the naive policy's replica-seconds).
+    /// </summary>
+    public double BurstUtilisation { get; init; } = 1.0;
+
+    /// <summary>A rise of the demand within this long counts as a burst: about a sample, a decision and an install.</summary>
+    public TimeSpan BurstRise { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The trend (least-squares slope of the demand) is taken over this window.</summary>
+    public TimeSpan TrendWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a new instance takes to serve once decided (installing the module), added to the cooldown when a
+    /// scale-in projects the rising demand to the earliest moment a scale-out could answer it.
+    /// </summary>
+    public TimeSpan TrendLead { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The most instances one decision adds or removes.</summary>
     public int MaxStep { get; init; } = 8;

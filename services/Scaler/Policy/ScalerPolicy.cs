@@ -12,12 +12,15 @@ namespace Platform.Scaler.Policy;
 /// <item>A decision Deploy has not applied yet holds the service (up to <see cref="ScalerOptions.PendingTimeout"/>).</item>
 /// <item>Bounds: a count outside min/max is brought inside, cooldown or not.</item>
 /// <item>Cooldown: within the service's cooldown of its previous decision nothing is decided, except a further
-/// scale-out after a scale-out once all instances report (a reversal always waits the cooldown out).</item>
+/// scale-out after a scale-out once all instances report, and a scale-out of a service whose demand is above what its
+/// instances can execute at all.</item>
 /// <item>Out: when the recent mean utilisation is above target × (1 + band), to the count that brings it to the
 /// target, at least one more, at most <see cref="ScalerOptions.MaxStep"/> more (or double, for bigger services),
 /// never above max. A sharded service splits instead (shards never merge: keys would have to move back).</item>
-/// <item>In: when even the peak of the long window is below target × (1 - band), to the count that keeps that peak
-/// at the target, at most MaxStep fewer, never below min.</item>
+/// <item>In: when even the peak of the stabilisation window is below target × (1 - band), to the most of: the count
+/// that keeps that peak at the target; the count that carries the current demand plus the largest burst of the long
+/// window at <see cref="ScalerOptions.BurstUtilisation"/>; the count that carries the demand, rising at its current
+/// trend, until a scale-out could answer it. At most MaxStep fewer, never below min.</item>
 /// </list>
 /// Utilisation is demand (see <see cref="Demand"/>) over the instance count.
 /// </summary>
@@ -67,6 +70,19 @@ internal static class ScalerPolicy
         if (s.Last is { } last && last.TargetCount != n && now - last.At < options.PendingTimeout)
             return null;
 
+        // A subnet over capacity: one instance moves off it (a replacement elsewhere), cooldown or not, since the count
+        // stays. Never otherwise.
+        if (Placement.Rebalance(s, options, beingReplaced) is { } move)
+        {
+            var why = new Dictionary<string, double>(signals)
+            {
+                ["subnetUtilisation"] = Round(move.Utilisation),
+                ["instructionsPerSecond"] = Round(s.History.TryGetValue(move.CanisterId, out var moved) && moved.Count > 0 ? moved[^1].Load.InstructionsPerSecond : 0),
+            };
+            return new Decision(DecisionKind.Replace, n, n, [move.To], [move.CanisterId], why,
+                $"{move.CanisterId} moves off {move.From}, at {Percent(move.Utilisation)} of its capacity");
+        }
+
         var sharded = service.Sharding is not null;
         var (min, max) = sharded
             ? (Math.Max(1, service.Sharding!.MinShards), Math.Max(1, service.Sharding.MaxShards))
@@ -82,14 +98,16 @@ internal static class ScalerPolicy
         if (n > max && !sharded)
             return In(s, n, max, signals, $"above the maximum of {max}", options);
 
+        var utilisation = demand / n;
         var cooling = s.Last is { } previous && now - previous.At < cooldown;
         // Within the cooldown only a further scale-out may follow a scale-out, and only once every instance has
-        // reported since (the new replicas carry load): a spike beyond one step is met step by step, while a
-        // reversal, the flap the cooldown is there to prevent, always waits.
-        if (cooling && !(s.Last!.Kind is DecisionKind.ScaleOut or DecisionKind.ShardSplit && AllReportedSince(s, s.Last.At)))
+        // reported since (the new replicas carry load): a spike beyond one step is met step by step. A reversal,
+        // the flap the cooldown is there to prevent, waits, unless the demand is above what the instances can
+        // execute at all: the cooldown is against flapping around the target, not a reason to leave a burst that
+        // comes just after a scale-in unserved for a minute.
+        if (cooling && !(s.Last!.Kind is DecisionKind.ScaleOut or DecisionKind.ShardSplit ? AllReportedSince(s, s.Last.At) : utilisation > 1))
             return null;
 
-        var utilisation = demand / n;
         if (utilisation > target * (1 + options.Band) && n < max)
         {
             // At most MaxStep more, or double when the service is already bigger than that.
@@ -102,13 +120,27 @@ internal static class ScalerPolicy
         if (sharded || n <= min || cooling)
             return null;
         var span = options.LongWindow > cooldown ? options.LongWindow : cooldown;
-        var peak = Demand.Peak(s.History, canisters, now, span, options.ShortWindow, metric, options);
-        // Judged only once the window is covered: a service deployed a minute ago has no peak to go by yet.
-        var covered = s.History.Where(h => canisters.Contains(h.Key)).SelectMany(h => h.Value).Select(p => p.At).DefaultIfEmpty(now).Min() <= now - span;
+        var settle = options.StabilisationWindow < span ? options.StabilisationWindow : span;
+        // The peaks count every canister the signals carry, the ones that left the service within the window too:
+        // their load moved to the others, and without it each scale-in would lower the peak the next one is judged by.
+        var all = s.History.Keys.ToList();
+        var peak = Demand.Peak(s.History, all, now, settle, options.ShortWindow, metric, options);
+        var jump = Demand.Jump(s.History, all, now, span, options.BurstRise, options.ShortWindow, metric, options);
+        // Judged only once the stabilisation window is covered: a service deployed a minute ago has no peak to go by yet.
+        var covered = s.History.Where(h => canisters.Contains(h.Key)).SelectMany(h => h.Value).Select(p => p.At).DefaultIfEmpty(now).Min() <= now - settle;
+        // A scale-in is not reversed before the cooldown is over and a new replica serves: what it keeps must carry
+        // the demand until then, at the rate it is rising now (a scale-in on the way out of a trough would
+        // otherwise be followed by an overload the cooldown forbids to answer).
+        var trend = Demand.Trend(s.History, all, now, options.TrendWindow, options.ShortWindow, metric, options);
+        var coming = demand + Math.Max(0, trend) * (cooldown + options.TrendLead).TotalSeconds;
         signals["peakDemand"] = Round(peak);
+        signals["burst"] = Round(jump);
+        signals["trend"] = Round(trend);
         if (covered && peak / n < target * (1 - options.Band))
         {
-            var to = Math.Max(Math.Max((int)Math.Ceiling(peak / target), min), n - options.MaxStep);
+            var keep = Math.Max(Math.Max((int)Math.Ceiling(peak / target), (int)Math.Ceiling((demand + jump) / options.BurstUtilisation - 1e-9)), min);
+            keep = Math.Max(keep, (int)Math.Ceiling(coming / target));
+            var to = Math.Max(keep, n - options.MaxStep);
             if (to < n)
                 return In(s, n, to, signals, $"peak utilisation {Percent(peak / n)} below the target {Percent(target)}", options);
         }

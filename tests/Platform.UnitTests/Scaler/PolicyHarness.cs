@@ -12,7 +12,8 @@ namespace Platform.UnitTests.Scaler;
 internal sealed class PolicyHarness
 {
     public const double Capacity = 1e9;
-    public static readonly ScalerOptions Options = new() { InstructionsPerReplica = Capacity, InstructionsPerSubnet = 8e9 };
+    // Subnets big enough that their capacity never decides here (no rebalancing): PlacementTests cover that.
+    public static readonly ScalerOptions Options = new() { InstructionsPerReplica = Capacity, InstructionsPerSubnet = 1e11 };
     public static readonly string[] SubnetIds = ["subnet-a", "subnet-b", "subnet-c", "subnet-d"];
 
     private readonly Dictionary<string, List<LoadPoint>> _history = new();
@@ -45,6 +46,19 @@ internal sealed class PolicyHarness
             if (ScalerPolicy.Decide(Signals(), Now, Options) is { } d)
                 Apply(d);
         }
+    }
+
+    /// <summary>Runs until a decision <paramref name="matches"/> (returned), for at most <paramref name="seconds"/>.</summary>
+    public (DateTimeOffset At, Decision Decision) RunUntil(Func<Decision, bool> matches, int seconds, Func<double, double> demand)
+    {
+        var count = Decisions.Count;
+        for (var t = 0; t < seconds; t += 5)
+        {
+            Run(5, _ => demand(t));
+            if (Decisions.Skip(count).FirstOrDefault(d => matches(d.Decision)) is { Decision: not null } found)
+                return found;
+        }
+        throw new InvalidOperationException($"no such decision within {seconds} s");
     }
 
     public ServiceSignals Signals() => new("team", "prod", Service,

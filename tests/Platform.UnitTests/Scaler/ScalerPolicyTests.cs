@@ -42,21 +42,49 @@ public sealed class ScalerPolicyTests
     }
 
     [Fact]
-    public void A_spike_scales_out_and_the_replicas_stay_through_the_long_window_before_scaling_back_in()
+    public void A_spike_scales_out_and_capacity_for_it_stays_through_the_long_window_before_scaling_back_in()
     {
         var h = new PolicyHarness(replicas: 2, min: 2, max: 20);
         h.Run(900, _ => 1.0);
         h.Run(30, _ => 5.0);
         var spikeEnd = h.Now;
         Assert.Contains(h.Decisions, d => d.Decision.Kind == DecisionKind.ScaleOut);
-        var peakCount = h.Count;
+        Assert.True(h.Count >= Math.Ceiling(5.0 / 0.66), $"{h.Count} replicas at the spike");
 
-        h.Run(400, _ => 1.0);
-        Assert.Equal(peakCount, h.Count);
-        h.Run(900, _ => 1.0);
-        var scaleIn = h.Decisions.First(d => d.Decision.Kind == DecisionKind.ScaleIn);
-        Assert.True(scaleIn.At - spikeEnd >= PolicyHarness.Options.LongWindow - TimeSpan.FromSeconds(10), $"scaled in {scaleIn.At - spikeEnd} after the spike");
+        // Down from the target's count to the burst's at full load (1 + a rise of 4), never below, for the long window.
+        var lowest = h.Count;
+        for (var t = 0; t < PolicyHarness.Options.LongWindow.TotalSeconds - 60; t += 5)
+        {
+            h.Run(5, _ => 1.0);
+            lowest = Math.Min(lowest, h.Count);
+        }
+        Assert.True(lowest >= 5, $"{lowest} replicas within the long window");
+
+        // The same spike again: no overload, since its replicas are still there.
+        h.Run(30, _ => 5.0);
+        Assert.True(h.Signals().History.Values.SelectMany(p => p).Where(p => p.At > h.Now - TimeSpan.FromSeconds(30)).All(p => p.Load.QueueDepth == 0));
+
+        h.Run((int)PolicyHarness.Options.LongWindow.TotalSeconds + 300, _ => 1.0);
+        var lastScaleIn = h.Decisions.Last(d => d.Decision.Kind == DecisionKind.ScaleIn);
+        Assert.True(lastScaleIn.At - spikeEnd >= PolicyHarness.Options.LongWindow, $"back in {lastScaleIn.At - spikeEnd} after the spike");
         Assert.InRange(h.Count, 2, 3);
+        Assert.Equal(0, h.Flaps(Cooldown));
+    }
+
+    [Fact]
+    public void A_gradual_fall_is_followed_down_without_burst_memory_and_a_scale_in_never_meets_a_rising_trend()
+    {
+        // From 6 to 1 over ten minutes, then back up as slowly: no burst, so the count follows the load down well
+        // before the long window is over, and never scales in while the load rises again.
+        var h = new PolicyHarness(replicas: 10, min: 1, max: 20);
+        h.Run(300, _ => 6.0);
+        h.Run(600, t => 6.0 - 5.0 * t / 600);
+        Assert.InRange(h.Count, 2, 4);
+        // Once the trend window shows the rise (the trough itself may still take a replica away).
+        var rising = h.Now + PolicyHarness.Options.TrendWindow;
+        h.Run(900, t => 1.0 + 5.0 * t / 900);
+        Assert.All(h.Decisions.Where(d => d.At > rising), d => Assert.Equal(DecisionKind.ScaleOut, d.Decision.Kind));
+        Assert.True(h.Count >= Math.Ceiling(6.0 / 0.66), $"{h.Count} replicas at the top");
         Assert.Equal(0, h.Flaps(Cooldown));
     }
 
@@ -122,15 +150,28 @@ public sealed class ScalerPolicyTests
         Assert.True(outs[1].Decision.To <= outs[1].Decision.From + Math.Max(PolicyHarness.Options.MaxStep, outs[1].Decision.From), $"{outs[1].Decision.From}->{outs[1].Decision.To}");
         Assert.True(outs[1].At - outs[0].At < cooldown, $"{outs[1].At - outs[0].At}");
 
-        // Idle long enough to scale in, then hot at once: the scale-out after the scale-in waits the cooldown out.
-        h.Run(1200, _ => 0.2);
-        var scaleIn = h.Decisions.Last(d => d.Decision.Kind == DecisionKind.ScaleIn);
+        // Idle long enough to scale in, then above the target but within capacity: the scale-out after the scale-in
+        // waits the cooldown out.
+        var scaleIn = h.RunUntil(d => d.Kind == DecisionKind.ScaleIn, 3000, _ => 0.2);
         var count = h.Decisions.Count;
-        h.Run(300, _ => 30);
+        h.Run(300, _ => 0.9 * h.Count);
         var next = h.Decisions.Skip(count).First();
         Assert.Equal(DecisionKind.ScaleOut, next.Decision.Kind);
         Assert.True(next.At - scaleIn.At >= cooldown, $"scaled out {next.At - scaleIn.At} after scaling in");
         Assert.Equal(0, h.Flaps(cooldown));
+    }
+
+    [Fact]
+    public void A_service_over_capacity_is_scaled_out_even_within_the_cooldown_of_a_scale_in()
+    {
+        var h = new PolicyHarness(replicas: 6, min: 1, max: 20);
+        var scaleIn = h.RunUntil(d => d.Kind == DecisionKind.ScaleIn, 3000, _ => 0.5);
+        var count = h.Decisions.Count;
+        h.Run(15, _ => 3.0 * h.Count);
+        var next = h.Decisions.Skip(count).First();
+        Assert.Equal(DecisionKind.ScaleOut, next.Decision.Kind);
+        Assert.True(next.At - scaleIn.At < Cooldown);
+        Assert.True(next.Decision.Signals["utilisation"] > 1);
     }
 
     [Fact]
