@@ -24,7 +24,7 @@ RABBIT_NODE="platform-test-$$@localhost"
 failed_tests_summary() {
     [[ -s $1 ]] || return 0
     local summary
-    summary=$(awk '/^[[:space:]]+Failed .* \[[0-9<]/ { print; n = 4; next }
+    summary=$(awk '/^[[:space:]]+Failed .* \[[0-9<]/ { n = seen[$0]++ ? 0 : 4; if (n) print; next }
                    n > 0 && !/^[[:space:]]*(Error Message:|Stack Trace:)?[[:space:]]*$/ { print "      " $0; n-- }
                    /Stack Trace:/ { n = 0 }' "$1" | head -60)
     [[ -n $summary ]] || return 0

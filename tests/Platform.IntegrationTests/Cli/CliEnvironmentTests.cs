@@ -86,7 +86,8 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
         // An upgrade, as JSON: the release as the platform answers it.
         var upgrade = await cli.JsonAsync("env", "apply", "-f", v2);
         Assert.Equal("succeeded", upgrade.GetProperty("status").GetString());
-        Assert.Equal("upgrade", upgrade.GetProperty("services")[0].GetProperty("action").GetString());
+        Assert.Equal("upgrade", upgrade.GetProperty("services").EnumerateArray()
+            .Single(s => s.GetProperty("name").GetString() == "ledger").GetProperty("action").GetString());
         Assert.Equal(ModuleHash("counter_v2"), (await cli.JsonAsync("discover", env, "ledger")).GetProperty("moduleHash").GetString());
 
         // A reinstall wipes state: without a terminal to ask on, only --yes goes ahead; nothing is recorded before.

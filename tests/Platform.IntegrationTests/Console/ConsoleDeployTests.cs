@@ -206,7 +206,8 @@ public sealed class ConsoleDeployTests(ConsoleFixture console)
         }
 
         var graph = page.GetByTestId("topology-graph");
-        await Assertions.Expect(graph.GetByTestId("node-service")).ToHaveCountAsync(2);
+        // The two services and the environment's registry canister.
+        await Assertions.Expect(graph.GetByTestId("node-service")).ToHaveCountAsync(3);
         await Assertions.Expect(graph.Locator($"[data-testid=node-canister][data-id='{console.CounterId}']")).ToHaveCountAsync(1);
         await Assertions.Expect(graph.Locator($"[data-testid=node-canister][data-id='{console.FrontendId}']")).ToHaveCountAsync(1);
         // The two application subnets, the counter on one and the frontend on the other: the call crosses subnets.

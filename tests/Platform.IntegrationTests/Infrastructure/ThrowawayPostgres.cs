@@ -57,10 +57,20 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
             throw new InvalidOperationException($"{file} {arguments} exited {process.ExitCode}: {await stdout}{await stderr}");
     }
 
+    // Every port handed out in this process: the kernel may offer a port again once its listener is closed, and the
+    // fixtures of tests running in parallel pick ports before they bind them, so the same one could go to two servers.
+    private static readonly HashSet<int> Given = [];
+
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (Given)
+                if (Given.Add(port))
+                    return port;
+        }
     }
 }

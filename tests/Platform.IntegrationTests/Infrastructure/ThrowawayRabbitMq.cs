@@ -25,14 +25,28 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
     {
         if (!File.Exists(Path.Combine(Bin, "rabbitmq-server")))
             throw new InvalidOperationException("rabbitmq-server is not installed: `make test` (scripts/deps.sh) installs it.");
-        var id = Guid.NewGuid().ToString("N")[..8];
-        var dir = Path.Combine(Path.GetTempPath(), $"platform-rmq-{id}");
-        Directory.CreateDirectory(dir);
-        await File.WriteAllTextAsync(Path.Combine(dir, "enabled_plugins"), "[].");
-        var broker = new ThrowawayRabbitMq(dir, $"t{id}@localhost", ThrowawayPostgres.FreePort(), ThrowawayPostgres.FreePort());
-        await broker.StartServerAsync();
-        return broker;
+        // A free port is free only when it is picked: another node started at the same time (tests run in parallel)
+        // may take it first. Then this node cannot listen and exits, and it is started again on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            var id = Guid.NewGuid().ToString("N")[..8];
+            var dir = Path.Combine(Path.GetTempPath(), $"platform-rmq-{id}");
+            Directory.CreateDirectory(dir);
+            await File.WriteAllTextAsync(Path.Combine(dir, "enabled_plugins"), "[].");
+            var broker = new ThrowawayRabbitMq(dir, $"t{id}@localhost", ThrowawayPostgres.FreePort(), ThrowawayPostgres.FreePort());
+            try
+            {
+                await broker.StartServerAsync();
+                return broker;
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+                await broker.DisposeAsync();
+            }
+        }
     }
+
+    private sealed class PortTakenException(string message) : Exception(message);
 
     public async Task StartServerAsync()
     {
@@ -49,19 +63,35 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (_server.HasExited)
-                throw new InvalidOperationException($"rabbitmq-server exited with {_server.ExitCode}; logs in {_dir}/log");
+                throw new PortTakenException($"rabbitmq-server exited with {_server.ExitCode} (a port taken?); logs in {_dir}/log");
             try
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync("127.0.0.1", Port);
-                return;
             }
             catch (SocketException)
             {
                 await Task.Delay(250);
+                continue;
             }
+            // Something listens on the port: ready when it is this node (it may be another process that took it).
+            if (await ListensAsync())
+                return;
+            await Task.Delay(250);
         }
         throw new TimeoutException($"RabbitMQ did not listen on {Port} within 90 s; logs in {_dir}/log");
+    }
+
+    private async Task<bool> ListensAsync()
+    {
+        var psi = Psi(Path.Combine(Bin, "rabbitmq-diagnostics"), "-q", "--timeout", "30", "check_port_listener", Port.ToString());
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        using var check = Process.Start(psi)!;
+        var drain = Task.WhenAll(check.StandardOutput.ReadToEndAsync(), check.StandardError.ReadToEndAsync());
+        await check.WaitForExitAsync();
+        await drain;
+        return check.ExitCode == 0;
     }
 
     public async Task StopServerAsync()
