@@ -14,16 +14,30 @@ internal sealed class LoopbackServer : IDisposable
     public LoopbackServer(Func<HttpListenerRequest, byte[], (int Status, string Body)> respond)
     {
         _respond = respond;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        Port = UnusedPort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);
     }
 
     public int Port { get; }
+
+    // Ports handed out in this process: a closed probe's port may be offered again, and tests run in parallel.
+    private static readonly HashSet<int> Given = [];
+
+    private static int UnusedPort()
+    {
+        while (true)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            lock (Given)
+                if (Given.Add(port))
+                    return port;
+        }
+    }
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
     public List<(string Method, string Path, Dictionary<string, string> Headers, string Body)> Requests { get; } = [];
 

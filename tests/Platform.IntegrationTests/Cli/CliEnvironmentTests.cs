@@ -56,7 +56,7 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
         Assert.Contains("create+install", diff.StdOut);
         Assert.Contains($"+   module: {module}@v1", diff.StdOut);
         var plan = await cli.JsonAsync("env", "diff", "-f", v1);
-        Assert.Equal("create+install", plan.GetProperty("services")[0].GetProperty("action").GetString());
+        Assert.Equal("create+install", Named(plan.GetProperty("services"), "ledger").GetProperty("action").GetString());
         Exits(4, await cli.RunAsync("env", "status", env), "status before any apply");
 
         // Apply: the plan, then the release followed to its end (no terminal: a line per change, then the table).
@@ -67,7 +67,7 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
         Assert.Contains("ledger: done", applied.StdErr);
 
         var status = await cli.JsonAsync("env", "status", env);
-        var ledger = status.GetProperty("services")[0];
+        var ledger = Named(status.GetProperty("services"), "ledger");
         Assert.Equal(ModuleHash("counter"), ledger.GetProperty("actual").GetProperty("moduleHash").GetString());
         var canister = ledger.GetProperty("actual").GetProperty("canisterIds")[0].GetString()!;
         var statusTable = await cli.RunAsync("env", "status", env);
@@ -86,8 +86,7 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
         // An upgrade, as JSON: the release as the platform answers it.
         var upgrade = await cli.JsonAsync("env", "apply", "-f", v2);
         Assert.Equal("succeeded", upgrade.GetProperty("status").GetString());
-        Assert.Equal("upgrade", upgrade.GetProperty("services").EnumerateArray()
-            .Single(s => s.GetProperty("name").GetString() == "ledger").GetProperty("action").GetString());
+        Assert.Equal("upgrade", Named(upgrade.GetProperty("services"), "ledger").GetProperty("action").GetString());
         Assert.Equal(ModuleHash("counter_v2"), (await cli.JsonAsync("discover", env, "ledger")).GetProperty("moduleHash").GetString());
 
         // A reinstall wipes state: without a terminal to ask on, only --yes goes ahead; nothing is recorded before.
@@ -96,12 +95,12 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
         Assert.Contains("--yes", unasked.StdErr);
         Assert.Equal(2, (await cli.JsonAsync("release", "ls", env)).GetProperty("releases").GetArrayLength());
         var reinstalled = await cli.JsonAsync("env", "apply", "-f", v2, "--reinstall", "ledger", "--yes");
-        Assert.Equal("reinstall", reinstalled.GetProperty("services")[0].GetProperty("action").GetString());
+        Assert.Equal("reinstall", Named(reinstalled.GetProperty("services"), "ledger").GetProperty("action").GetString());
         Assert.Equal("succeeded", reinstalled.GetProperty("status").GetString());
 
         var releases = await cli.JsonAsync("release", "ls", env);
         Assert.Equal(["reinstall", "upgrade", "create+install"], releases.GetProperty("releases").EnumerateArray()
-            .Select(r => r.GetProperty("services")[0].GetProperty("action").GetString()));
+            .Select(r => Named(r.GetProperty("services"), "ledger").GetProperty("action").GetString()));
         var first = releases.GetProperty("releases")[2].GetProperty("id").GetString()!;
         var shown = await cli.RunAsync("release", "show", env, first[..8]);
         Exits(0, shown, "release show by a prefix");
@@ -119,7 +118,7 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
             if (state.GetProperty("environments").GetArrayLength() > 0) break;
             await Task.Delay(250);
         } while (DateTime.UtcNow < deadline);
-        var instances = state.GetProperty("environments")[0].GetProperty("services")[0].GetProperty("instances");
+        var instances = Named(state.GetProperty("environments")[0].GetProperty("services"), "ledger").GetProperty("instances");
         Assert.Equal(canister, instances[0].GetProperty("canisterId").GetString());
         Assert.Contains(canister, (await cli.RunAsync("scaler", "state", "--env", env)).StdOut);
         var decisions = await cli.JsonAsync("scaler", "decisions", "--env", env, "--limit", "10");
@@ -297,4 +296,8 @@ public sealed class CliEnvironmentTests(CliPlatformFixture fixture)
         Exits(5, placeholder, "a placeholder naming nothing");
         Assert.Contains("{{canisterId:nobody}}", placeholder.StdErr);
     }
+
+    // Every environment has its registry canister besides the file's services: find a service by its name.
+    private static JsonElement Named(JsonElement services, string name) =>
+        services.EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
 }

@@ -231,7 +231,8 @@ public sealed class ConsoleDeployTests(ConsoleFixture console)
 
         // Charts of load and replicas, drawn as SVG with their latest values in words.
         await Assertions.Expect(page.GetByTestId("chart-messages").Locator("polyline")).Not.ToHaveCountAsync(0);
-        await Assertions.Expect(page.GetByTestId("chart-replicas").Locator("polyline")).ToHaveCountAsync(2);
+        // A line per service: the two and the environment's registry canister.
+        await Assertions.Expect(page.GetByTestId("chart-replicas").Locator("polyline")).ToHaveCountAsync(3);
         await Assertions.Expect(page.GetByTestId("chart-replicas")).ToContainTextAsync("counter: 1 replicas");
         await Assertions.Expect(page.GetByTestId("decisions").Or(page.GetByTestId("no-decisions"))).ToBeVisibleAsync();
         await ConsoleFixture.ScreenshotAsync(page, "topology");
