@@ -65,9 +65,5 @@ internal sealed class NamespaceSettings(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The namespace of a repository: its first path segment (as the gateway's authorization has it).</summary>
-    public static string NamespaceOf(string repository)
-    {
-        var slash = repository.IndexOf('/');
-        return slash < 0 ? repository : repository[..slash];
-    }
+    public static string NamespaceOf(string repository) => Platform.Registry.Oci.RepositoryName.NamespaceOf(repository);
 }

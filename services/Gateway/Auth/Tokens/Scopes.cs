@@ -75,9 +75,5 @@ internal static class ScopeParser
     }
 
     /// <summary>The namespace of a repository: its first path segment ("library" of "library/alpine").</summary>
-    public static string NamespaceOf(string repository)
-    {
-        var slash = repository.IndexOf('/');
-        return slash < 0 ? repository : repository[..slash];
-    }
+    public static string NamespaceOf(string repository) => Platform.Registry.Oci.RepositoryName.NamespaceOf(repository);
 }
