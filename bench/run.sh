@@ -275,6 +275,8 @@ if [[ ${BENCH_ENGINE:-1} != 0 ]]; then
     echo
     "$ROOT/bench/engine/run.sh"
 fi
-# --- the Scaler's policy in simulation (bench/scaler) -----------------------------------------------------------
-printf '\n'
-"$ROOT/bench/scaler/run.sh"
+# --- the Scaler's policy in simulation (bench/scaler; BENCH_SCALER=0 skips it) -----------------------------------
+if [[ ${BENCH_SCALER:-1} != 0 ]]; then
+    printf '\n'
+    "$ROOT/bench/scaler/run.sh"
+fi
