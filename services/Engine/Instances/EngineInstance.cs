@@ -12,6 +12,12 @@ namespace Platform.Engine.Instances;
 internal sealed record IngressStatus(CallResult? Result);
 
 /// <summary>
+/// An ingress message as a checkpoint sees it: done (its result), queued (the message, and a management canister
+/// message's effective subnet) or started (neither: a canister holds its call context).
+/// </summary>
+internal sealed record IngressEntry(string Id, CallResult? Result, IngressMessage? Queued, Subnet? EffectiveSubnet);
+
+/// <summary>
 /// One PocketIC instance: its subnets, the shared clock, ingress messages and the management canister. Every
 /// operation runs under the instance's gate (PocketIC serialises per instance too); inside a round the subnets
 /// execute in parallel and what they produce is routed between rounds.
@@ -41,6 +47,9 @@ internal sealed partial class EngineInstance : IDisposable
     }
 
     public int Id { get; }
+
+    /// <summary>The last nonce a message id hashed (kept by a persistent instance: ids after a restart stay new).</summary>
+    public long Nonce { get => Interlocked.Read(ref _nonce); set => Interlocked.Exchange(ref _nonce, value); }
 
     /// <summary>Where this instance keeps its state (the persistent instance only; others live in memory).</summary>
     public Persistence.InstanceStore? Store { get; set; }
@@ -168,6 +177,46 @@ internal sealed partial class EngineInstance : IDisposable
         }
         LogAwaitGaveUp(key, MaxAwaitRounds);
         return null;
+    }
+
+    /// <summary>
+    /// Every ingress message whose result was not collected yet: the queued ones in queue order (the management
+    /// canister's, then each subnet's), then the started and the done ones.
+    /// </summary>
+    public List<IngressEntry> IngressEntries()
+    {
+        var entries = new List<IngressEntry>();
+        var queued = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in _managementInbox)
+        {
+            if (message is ManagementIngress { Message: var m } i && queued.Add(m.MessageId)) entries.Add(new IngressEntry(m.MessageId, null, m, i.EffectiveSubnet));
+        }
+        foreach (var subnet in Subnets)
+        {
+            foreach (var message in subnet.Inbox)
+            {
+                if (message is IngressMessage m && queued.Add(m.MessageId)) entries.Add(new IngressEntry(m.MessageId, null, m, null));
+            }
+        }
+        foreach (var (id, status) in _ingress)
+        {
+            if (!queued.Contains(id)) entries.Add(new IngressEntry(id, status.Result, null, null));
+        }
+        return entries;
+    }
+
+    /// <summary>Puts back what <see cref="IngressEntries"/> gave (loading a checkpoint): queued messages are queued again, in order.</summary>
+    public void RestoreIngress(IEnumerable<IngressEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            _ingress[entry.Id] = new IngressStatus(entry.Result);
+            if (entry.Queued is not { } message) continue;
+            if (message.Receiver.IsManagementCanister) _managementInbox.Enqueue(new ManagementIngress(message, entry.EffectiveSubnet));
+            else if (SubnetOf(message.Receiver) is { } subnet) subnet.Inbox.Enqueue(message);
+            // Its canister is gone (it cannot be, as the checkpoint is whole; still, the client gets the IC's answer).
+            else _ingress[entry.Id] = new IngressStatus(CallReject.CanisterNotFound(message.Receiver.ToString()));
+        }
     }
 
     /// <summary>One round on every subnet.</summary>

@@ -95,8 +95,13 @@ internal sealed record SavedSettings(
     }
 }
 
-/// <summary>The instance-wide part of a checkpoint: the clock and each subnet's next free canister index.</summary>
-internal sealed record InstanceMeta(ulong Time, int ApplicationSubnets, SavedSubnet[] Subnets)
+/// <summary>
+/// The instance-wide part of a checkpoint: the clock, each subnet's next free canister index, and the ingress
+/// messages whose results were not collected (a submission the client was told about survives a restart).
+/// </summary>
+/// <param name="Nonce">The last nonce of an ingress message id (0 in checkpoints written before it was kept).</param>
+/// <param name="Ingress">Ingress messages not collected yet (null when there are none, and in older checkpoints).</param>
+internal sealed record InstanceMeta(ulong Time, int ApplicationSubnets, SavedSubnet[] Subnets, long Nonce = 0, SavedIngress[]? Ingress = null)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 

@@ -120,6 +120,12 @@ internal sealed partial class InstanceStore : IDisposable
         _instance.Store = this;
         if (instanceMeta is not null) RestoreInstance(instanceMeta);
         foreach (var image in images.Values) Build(image, runtime);
+        // After the canisters: a queued message goes back into its canister's subnet queue.
+        if (instanceMeta is { } loaded)
+        {
+            _instance.Nonce = loaded.Nonce;
+            if (loaded.Ingress is { } ingress) _instance.RestoreIngress(ingress.Select(i => i.ToEntry(_instance)).ToList());
+        }
         _savedInstance = InstanceMetaOf().ToJson();
         LogReplayed(records);
         if (SavedCalls.RejectLost(_instance) is var lost and > 0) LogCallsLost(lost);
@@ -386,7 +392,8 @@ internal sealed partial class InstanceStore : IDisposable
     private InstanceMeta InstanceMetaOf() => new(
         _instance.Time,
         _instance.Subnets.Count(s => s.Kind == SubnetKind.Application && s.Allocation.Start > ulong.MaxValue / 2),
-        _instance.Subnets.Select(s => new SavedSubnet(s.Id.ToString(), s.Allocation.Start, s.NextIndex)).ToArray());
+        _instance.Subnets.Select(s => new SavedSubnet(s.Id.ToString(), s.Allocation.Start, s.NextIndex)).ToArray(),
+        _instance.Nonce, SavedIngress.Of(_instance));
 
     private void WriteModule(CompiledModule module)
     {

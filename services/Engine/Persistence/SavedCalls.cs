@@ -9,38 +9,48 @@ namespace Platform.Engine.Persistence;
 /// (another canister's, or an HTTPS outcall's) needs so the answer, or the IC's reject, can still reach it after a
 /// restart. Principals are text, cycles strings (they do not fit a JSON double).
 /// </summary>
-internal sealed record SavedCalls(long LastId, SavedCallContext[] Contexts, SavedCallback[] Callbacks)
+/// <param name="Stops">The stop_canister calls waiting for the canister to stop (null when none, and in older checkpoints).</param>
+internal sealed record SavedCalls(long LastId, SavedCallContext[] Contexts, SavedCallback[] Callbacks, SavedStop[]? Stops = null)
 {
     public static SavedCalls? Of(Canister canister) =>
-        canister.CallContexts.Count == 0 && canister.Callbacks.Count == 0 && canister.LastId == 0
+        canister.CallContexts.Count == 0 && canister.Callbacks.Count == 0 && canister.LastId == 0 && canister.PendingStops.Count == 0
             ? null
             : new(canister.LastId,
                 canister.CallContexts.Values.OrderBy(c => c.Id).Select(SavedCallContext.Of).ToArray(),
-                canister.Callbacks.Values.OrderBy(c => c.Id).Select(SavedCallback.Of).ToArray());
+                canister.Callbacks.Values.OrderBy(c => c.Id).Select(SavedCallback.Of).ToArray(),
+                canister.PendingStops.Count == 0 ? null : canister.PendingStops.Select(SavedStop.Of).OfType<SavedStop>().ToArray());
 
     public void ApplyTo(Canister canister)
     {
         canister.LastId = LastId;
         foreach (var context in Contexts) canister.CallContexts[context.Id] = context.ToContext();
         foreach (var callback in Callbacks) canister.Callbacks[callback.Id] = callback.ToCallback();
+        foreach (var stop in Stops ?? []) canister.PendingStops.Add(stop.ToOrigin());
     }
 
     /// <summary>
-    /// After loading: messages in flight are not kept (queues, the management canister's inbox, outcalls being
-    /// performed), so a callback whose answer was travelling would wait forever. Each one gets the reject the IC
+    /// After loading: messages between canisters are not kept (in queues, in the management canister's inbox,
+    /// outcalls being performed; ingress messages are), so a callback whose answer was travelling would wait forever. Each one gets the reject the IC
     /// gives a call that could not be completed, delivered in the next round: SYS_TRANSIENT, or SYS_UNKNOWN
     /// "Request timed out." for a best-effort call (which may have executed). A callback whose callee still holds the
-    /// call (an open, unanswered call context) keeps waiting: that callee answers when its own calls are settled.
+    /// call (an open, unanswered call context) keeps waiting: that callee answers when its own calls are settled; so
+    /// does a stop_canister call, answered when its canister stops.
     /// Returns how many callbacks were rejected.
     /// </summary>
     public static int RejectLost(EngineInstance instance)
     {
         var held = new HashSet<(Principal Caller, long CallbackId)>();
+        var stops = new HashSet<(Principal Caller, long CallbackId)>();
         foreach (var canister in instance.Subnets.SelectMany(s => s.Canisters.Values))
         {
             foreach (var context in canister.CallContexts.Values)
             {
                 if (!context.Responded && context.Origin is CanisterOrigin origin) held.Add((origin.Caller, origin.CallbackId));
+            }
+            // A stop_canister call is answered when its canister stops, which the restart does not change.
+            foreach (var stop in canister.PendingStops)
+            {
+                if (stop is CanisterOrigin origin) stops.Add((origin.Caller, origin.CallbackId));
             }
         }
         var rejected = 0;
@@ -50,7 +60,7 @@ internal sealed record SavedCalls(long LastId, SavedCallContext[] Contexts, Save
             {
                 foreach (var callback in canister.Callbacks.Values.OrderBy(c => c.Id))
                 {
-                    if (!callback.Callee.IsManagementCanister && held.Contains((canister.Id, callback.Id))) continue;
+                    if ((callback.Callee.IsManagementCanister ? stops : held).Contains((canister.Id, callback.Id))) continue;
                     var reject = callback.Deadline is not null
                         ? new CallReject(RejectCode.SysUnknown, "Request timed out.", "RequestTimedOut")
                         : new CallReject(RejectCode.SysTransient,
