@@ -234,14 +234,7 @@ internal sealed partial class EngineInstance : IDisposable
         }
 
         var outputs = new ExecutionOutput[Subnets.Count];
-        if (Subnets.Count(s => s.Inbox.Count > 0) > 1)
-        {
-            Parallel.For(0, Subnets.Count, i => outputs[i] = Subnets[i].ExecuteRound(Executor, time));
-        }
-        else
-        {
-            for (var i = 0; i < Subnets.Count; i++) outputs[i] = Subnets[i].ExecuteRound(Executor, time);
-        }
+        RoundWorkers.Execute(Subnets, Executor, time, outputs);
         foreach (var output in outputs) routed.Append(output);
 
         Route(routed);

@@ -4,8 +4,8 @@ using static Platform.EngineTests.EngineHarness;
 namespace Platform.EngineTests.Subnets;
 
 /// <summary>A round executes the subnets that have work at the same time, not one after the other.</summary>
-// Alone: a round's subnets run on the thread pool, which the other test classes running at the same time can keep
-// busy long enough for one thread to run both subnets in turn; that says nothing about the engine.
+// Alone: the other test classes running at the same time can keep the cores busy long enough for the calling thread
+// to take both subnets in turn before a round worker gets to run; that says nothing about the engine.
 [Collection(nameof(SerialRoundCollection))]
 public sealed class SubnetRoundTests
 {
