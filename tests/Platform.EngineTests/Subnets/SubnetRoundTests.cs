@@ -27,6 +27,26 @@ public sealed class SubnetRoundTests
         Assert.True(startA < endB && startB < endA,
             $"subnet A ran [{startA}, {endA}], subnet B [{startB}, {endB}]: one after the other");
     }
+
+    [Fact]
+    public void A_round_with_more_busy_subnets_than_cores_executes_every_message_once()
+    {
+        // Three subnets, three counters, five increments each in one round: whoever takes a subnet executes all its
+        // messages, in order, and no subnet is executed twice or left out, however many round workers there are.
+        using var engine = new EngineHarness(3);
+        var counters = engine.Instance.Subnets.Take(3).Select(s => engine.Install(Fixtures.Wasm("counter"), Nat(0), s)).ToList();
+        var ids = counters.Select(c => Enumerable.Range(0, 5).Select(_ => engine.Instance.Submit(Alice, c, "inc", NoArgs, null)).ToList()).ToList();
+        engine.Instance.Tick();
+
+        // Read before awaiting: an await would run more rounds and hide a subnet the round left out.
+        Assert.All(counters, c => Assert.Equal(5, DecodeNat(Reply(engine.Query(Alice, c, "get", NoArgs)))));
+        var time = engine.Instance.Time;
+        foreach (var messages in ids)
+        {
+            Assert.Equal([1, 2, 3, 4, 5], messages.Select(id => (int)DecodeNat(Reply(engine.Instance.Await(id, out _)!))));
+        }
+        Assert.Equal(time, engine.Instance.Time);
+    }
 }
 
 [CollectionDefinition(nameof(SerialRoundCollection), DisableParallelization = true)]
