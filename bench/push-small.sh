@@ -112,7 +112,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
             c2=$(cpu_ticks)
             echo "  cpu s during the push: $(cpu_diff "$c0" "$c1")"
             echo "  cpu s after it, until pinned: $(cpu_diff "$c1" "$c2")"
-            ((big)) && PB+=("$(push_big "$PLATFORM" "$prepo")") && wait_pinned "$prepo/big"
+            if ((big)); then
+                c0=$(cpu_ticks); PB+=("$(push_big "$PLATFORM" "$prepo")"); c1=$(cpu_ticks)
+                echo "  cpu s during the big push: $(cpu_diff "$c0" "$c1")"
+                wait_pinned "$prepo/big"
+            fi
         else
             RS+=("$(push_small "$REFERENCE" "$rrepo")")
             ((big)) && RB+=("$(push_big "$REFERENCE" "$rrepo")")
