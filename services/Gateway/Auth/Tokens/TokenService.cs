@@ -29,11 +29,11 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
     private AuthOptions Options => options.Value;
 
     // A client sends the same access token with every request of a push or pull (a small image is a dozen), and
-    // each full validation (JWT parsing, an ECDSA verification, the claims read back) cost more of the gateway's
-    // CPU than proxying the request. A token that validated is remembered until it expires, with the key that
-    // signed it: a hit is taken only while that key is still known, so a retired key ends its tokens as before.
-    // Bounded: when full, expired entries go, and if that is not enough, all of them.
-    private const int RememberedTokens = 4096;
+    // the full validation (JWT parsing, an ECDSA verification, the claims read back) was repeated for each. A token
+    // that validated is remembered until it expires, with the key that signed it: a hit is taken only while that
+    // key is still known, so a retired key ends its tokens as before. Bounded (a token is about a kilobyte): when
+    // full, expired entries go, and if that is not enough, all of them.
+    private const int RememberedTokens = 1024;
     private readonly ConcurrentDictionary<string, Remembered> _validated = new(StringComparer.Ordinal);
 
     private sealed record Remembered(AccessToken Token, string Kid, SecurityKey Key, DateTime Expires);
