@@ -191,12 +191,14 @@ public sealed class ContentStore
             File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
             return;
         }
-        using (var file = new FileStream(source, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
-        {
-            if (file.Length != size)
+        // Every byte of an upload file was fsynced by AppendAsync before its chunk was recorded, so a file of the
+        // verified length is durable already; only one that must be cut is written (and fsynced) again.
+        if (new FileInfo(source).Length != size)
+            using (var file = new FileStream(source, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
                 file.SetLength(size);
-            file.Flush(flushToDisk: true);
-        }
+                file.Flush(flushToDisk: true);
+            }
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         try
         {

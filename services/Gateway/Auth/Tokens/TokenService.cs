@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,16 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
     public const string RefreshType = "rt+jwt";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private AuthOptions Options => options.Value;
+
+    // A client sends the same access token with every request of a push or pull (a small image is a dozen), and
+    // the full validation (JWT parsing, an ECDSA verification, the claims read back) was repeated for each. A token
+    // that validated is remembered until it expires, with the key that signed it: a hit is taken only while that
+    // key is still known, so a retired key ends its tokens as before. Bounded (a token is about a kilobyte): when
+    // full, expired entries go, and if that is not enough, all of them.
+    private const int RememberedTokens = 1024;
+    private readonly ConcurrentDictionary<string, Remembered> _validated = new(StringComparer.Ordinal);
+
+    private sealed record Remembered(AccessToken Token, string Kid, SecurityKey Key, DateTime Expires);
 
     public (string Token, DateTimeOffset IssuedAt, TimeSpan Lifetime) IssueAccess(string? subject, IReadOnlyList<AccessEntry> access, string? patId)
     {
@@ -72,9 +83,38 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
 
     public async Task<AccessToken?> ValidateAccessAsync(string token)
     {
+        if (_validated.TryGetValue(token, out var seen))
+        {
+            // The same lifetime rule as a full validation (expiry plus the clock skew); not-before was met already.
+            if (time.GetUtcNow().UtcDateTime <= seen.Expires + ClockSkew && ReferenceEquals(keys.Find(seen.Kid)?.Key, seen.Key))
+                return seen.Token;
+            _validated.TryRemove(token, out _);
+        }
         var jwt = await ValidateAsync(token, AccessType);
         if (jwt is null)
             return null;
+        var validated = ReadAccess(jwt);
+        if (keys.Find(jwt.Kid) is { } signer)
+            Remember(token, new Remembered(validated, jwt.Kid, signer.Key, jwt.ValidTo));
+        return validated;
+    }
+
+    private void Remember(string token, Remembered entry)
+    {
+        if (_validated.Count >= RememberedTokens)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            foreach (var (key, value) in _validated)
+                if (now > value.Expires + ClockSkew)
+                    _validated.TryRemove(key, out _);
+            if (_validated.Count >= RememberedTokens)
+                _validated.Clear();
+        }
+        _validated[token] = entry;
+    }
+
+    private static AccessToken ReadAccess(JsonWebToken jwt)
+    {
         var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload)).RootElement;
         var access = new List<AccessEntry>();
         if (payload.TryGetProperty("access", out var list) && list.ValueKind == JsonValueKind.Array)
@@ -102,6 +142,8 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
         return new RefreshToken(jwt.Subject, stamp, jwt.TryGetPayloadValue<string>("pat", out var pat) ? pat : null);
     }
 
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
     private async Task<JsonWebToken?> ValidateAsync(string token, string type)
     {
         if (token.Length > 16 * 1024)
@@ -116,7 +158,7 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
             RequireExpirationTime = true,
             ValidateLifetime = true,
             ValidateIssuerSigningKey = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = ClockSkew,
             LifetimeValidator = (nbf, exp, _, p) =>
             {
                 var now = time.GetUtcNow().UtcDateTime;

@@ -86,6 +86,23 @@ public sealed class TokenAuthTests(AuthFixture auth)
     }
 
     [Fact]
+    public async Task A_token_remembered_as_valid_still_expires()
+    {
+        var keys = auth.GatewayServices.GetRequiredService<SigningKeys>();
+        var options = auth.GatewayServices.GetRequiredService<IOptions<AuthOptions>>();
+        var clock = new MovableTime(DateTimeOffset.UtcNow);
+        var tokens = new TokenService(keys, options, clock);
+        var token = tokens.IssueAccess("admin", [new AccessEntry("repository", "x/app", ["pull"])], null).Token;
+
+        Assert.Equal("admin", (await tokens.ValidateAccessAsync(token))?.Subject);
+        Assert.Equal("admin", (await tokens.ValidateAccessAsync(token))?.Subject); // the second time from memory
+
+        // Past its expiry and the clock skew, the same string is refused, remembered or not.
+        clock.Now += options.Value.AccessTokenLifetime + TimeSpan.FromMinutes(1);
+        Assert.Null(await tokens.ValidateAccessAsync(token));
+    }
+
+    [Fact]
     public async Task Forged_expired_and_foreign_tokens_are_refused()
     {
         var ns = Unique("f");
@@ -397,6 +414,13 @@ public sealed class TokenAuthTests(AuthFixture auth)
         using var response = await http.GetAsync("/api/v1/users");
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private sealed class MovableTime(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
