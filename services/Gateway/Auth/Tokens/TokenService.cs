@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,25 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
     public const string RefreshType = "rt+jwt";
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private AuthOptions Options => options.Value;
+
+    /// <summary>How many validated access tokens are remembered at most (a token is about 1 KiB).</summary>
+    public const int MaxRememberedTokens = 1024;
+
+    /// <summary>Longer tokens (many scopes) are validated every time: the cache's memory stays a few MiB at most.</summary>
+    public const int MaxRememberedLength = 2048;
+
+    // A client sends the same token with every request of a pull (a CI job's hundreds of blob and manifest GETs within
+    // the token's few minutes): the signature check and the claims' parse took more of the gateway's time per
+    // manifest GET than anything else it does itself. A token once validated is remembered until it expires; the
+    // exact string is the key, so nothing else can match it. Each use checks the lifetime again, and that the key
+    // that signed it is still one of the signing keys (a removed key ends its tokens at once, as without the cache).
+    private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+
+    // From and Until include the clock skew the validation allows.
+    /// <summary>Validated tokens remembered now (for tests and diagnostics).</summary>
+    internal int RememberedTokens => _validated.Count;
+
+    private sealed record Validated(AccessToken Token, SigningKeys.SigningKey Key, DateTime FromUtc, DateTime UntilUtc);
 
     public (string Token, DateTimeOffset IssuedAt, TimeSpan Lifetime) IssueAccess(string? subject, IReadOnlyList<AccessEntry> access, string? patId)
     {
@@ -72,9 +92,55 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
 
     public async Task<AccessToken?> ValidateAccessAsync(string token)
     {
+        if (_validated.TryGetValue(token, out var known))
+        {
+            if (StillValid(known))
+                return known.Token;
+            _validated.TryRemove(token, out _);
+        }
         var jwt = await ValidateAsync(token, AccessType);
         if (jwt is null)
             return null;
+        var access = ParseAccess(jwt);
+        if (token.Length <= MaxRememberedLength && keys.Find(jwt.Kid) is { } key)
+        {
+            // No nbf (DateTime.MinValue) means valid from the start; exp is required, so ValidTo is a real time.
+            var from = jwt.ValidFrom == DateTime.MinValue ? DateTime.MinValue : jwt.ValidFrom - ClockSkew;
+            var until = jwt.ValidTo > DateTime.MaxValue - ClockSkew ? DateTime.MaxValue : jwt.ValidTo + ClockSkew;
+            Remember(token, new Validated(access, key, from, until));
+        }
+        return access;
+    }
+
+    private bool StillValid(Validated known)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (now > known.UntilUtc || now < known.FromUtc)
+            return false;
+        // The very key object: a reload of the key directory makes new ones, and the token is simply checked again.
+        foreach (var key in keys.All)
+            if (ReferenceEquals(key, known.Key))
+                return true;
+        return false;
+    }
+
+    private void Remember(string token, Validated validated)
+    {
+        if (_validated.Count >= MaxRememberedTokens)
+        {
+            // Expired ones first; when every remembered token is still valid (many clients at once), start over rather
+            // than grow: forgetting costs one signature check per client.
+            foreach (var (stale, entry) in _validated)
+                if (!StillValid(entry))
+                    _validated.TryRemove(stale, out _);
+            if (_validated.Count >= MaxRememberedTokens)
+                _validated.Clear();
+        }
+        _validated[token] = validated;
+    }
+
+    private static AccessToken ParseAccess(JsonWebToken jwt)
+    {
         var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload)).RootElement;
         var access = new List<AccessEntry>();
         if (payload.TryGetProperty("access", out var list) && list.ValueKind == JsonValueKind.Array)
@@ -102,6 +168,8 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
         return new RefreshToken(jwt.Subject, stamp, jwt.TryGetPayloadValue<string>("pat", out var pat) ? pat : null);
     }
 
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
     private async Task<JsonWebToken?> ValidateAsync(string token, string type)
     {
         if (token.Length > 16 * 1024)
@@ -116,7 +184,7 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
             RequireExpirationTime = true,
             ValidateLifetime = true,
             ValidateIssuerSigningKey = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = ClockSkew,
             LifetimeValidator = (nbf, exp, _, p) =>
             {
                 var now = time.GetUtcNow().UtcDateTime;
