@@ -27,6 +27,15 @@ public static class PostgresHosting
             // An explicit "Maximum Pool Size" in the connection string wins.
             if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
                 source.ConnectionStringBuilder.MaxPoolSize = configuration.GetValue("Postgres:MaxPoolSize", 40);
+            // Postgres:ReadOnlySessions, for a service that only reads and keeps no session state (no SET, no locks,
+            // no temporary tables): a pooled connection is not reset (DISCARD ALL) each time it is handed out, and
+            // the statements it runs most stay prepared on it, so the server neither reset nor planned them again.
+            // Metadata's manifest GET is two primary-key reads; the server spent 420 -> 180 us per GET (bench/).
+            if (configuration.GetValue("Postgres:ReadOnlySessions", false))
+            {
+                source.ConnectionStringBuilder.NoResetOnClose = true;
+                source.ConnectionStringBuilder.MaxAutoPrepare = 20;
+            }
             return source.Build();
         });
 
