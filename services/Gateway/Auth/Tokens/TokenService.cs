@@ -28,15 +28,24 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private AuthOptions Options => options.Value;
 
-    // A client sends the same access token with every request of a push or pull (a small image is a dozen), and
-    // the full validation (JWT parsing, an ECDSA verification, the claims read back) was repeated for each. A token
-    // that validated is remembered until it expires, with the key that signed it: a hit is taken only while that
-    // key is still known, so a retired key ends its tokens as before. Bounded (a token is about a kilobyte): when
-    // full, expired entries go, and if that is not enough, all of them.
-    private const int RememberedTokens = 1024;
-    private readonly ConcurrentDictionary<string, Remembered> _validated = new(StringComparer.Ordinal);
+    /// <summary>How many validated access tokens are remembered at most (a token is about 1 KiB).</summary>
+    public const int MaxRememberedTokens = 1024;
 
-    private sealed record Remembered(AccessToken Token, string Kid, SecurityKey Key, DateTime Expires);
+    /// <summary>Longer tokens (many scopes) are validated every time: the cache's memory stays a few MiB at most.</summary>
+    public const int MaxRememberedLength = 2048;
+
+    // A client sends the same token with every request of a pull (a CI job's hundreds of blob and manifest GETs within
+    // the token's few minutes): the signature check and the claims' parse took more of the gateway's time per
+    // manifest GET than anything else it does itself. A token once validated is remembered until it expires; the
+    // exact string is the key, so nothing else can match it. Each use checks the lifetime again, and that the key
+    // that signed it is still one of the signing keys (a removed key ends its tokens at once, as without the cache).
+    private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+
+    // From and Until include the clock skew the validation allows.
+    /// <summary>Validated tokens remembered now (for tests and diagnostics).</summary>
+    internal int RememberedTokens => _validated.Count;
+
+    private sealed record Validated(AccessToken Token, SigningKeys.SigningKey Key, DateTime FromUtc, DateTime UntilUtc);
 
     public (string Token, DateTimeOffset IssuedAt, TimeSpan Lifetime) IssueAccess(string? subject, IReadOnlyList<AccessEntry> access, string? patId)
     {
@@ -83,37 +92,54 @@ internal sealed class TokenService(SigningKeys keys, IOptions<AuthOptions> optio
 
     public async Task<AccessToken?> ValidateAccessAsync(string token)
     {
-        if (_validated.TryGetValue(token, out var seen))
+        if (_validated.TryGetValue(token, out var known))
         {
-            // The same lifetime rule as a full validation (expiry plus the clock skew); not-before was met already.
-            if (time.GetUtcNow().UtcDateTime <= seen.Expires + ClockSkew && ReferenceEquals(keys.Find(seen.Kid)?.Key, seen.Key))
-                return seen.Token;
+            if (StillValid(known))
+                return known.Token;
             _validated.TryRemove(token, out _);
         }
         var jwt = await ValidateAsync(token, AccessType);
         if (jwt is null)
             return null;
-        var validated = ReadAccess(jwt);
-        if (keys.Find(jwt.Kid) is { } signer)
-            Remember(token, new Remembered(validated, jwt.Kid, signer.Key, jwt.ValidTo));
-        return validated;
+        var access = ParseAccess(jwt);
+        if (token.Length <= MaxRememberedLength && keys.Find(jwt.Kid) is { } key)
+        {
+            // No nbf (DateTime.MinValue) means valid from the start; exp is required, so ValidTo is a real time.
+            var from = jwt.ValidFrom == DateTime.MinValue ? DateTime.MinValue : jwt.ValidFrom - ClockSkew;
+            var until = jwt.ValidTo > DateTime.MaxValue - ClockSkew ? DateTime.MaxValue : jwt.ValidTo + ClockSkew;
+            Remember(token, new Validated(access, key, from, until));
+        }
+        return access;
     }
 
-    private void Remember(string token, Remembered entry)
+    private bool StillValid(Validated known)
     {
-        if (_validated.Count >= RememberedTokens)
+        var now = time.GetUtcNow().UtcDateTime;
+        if (now > known.UntilUtc || now < known.FromUtc)
+            return false;
+        // The very key object: a reload of the key directory makes new ones, and the token is simply checked again.
+        foreach (var key in keys.All)
+            if (ReferenceEquals(key, known.Key))
+                return true;
+        return false;
+    }
+
+    private void Remember(string token, Validated validated)
+    {
+        if (_validated.Count >= MaxRememberedTokens)
         {
-            var now = time.GetUtcNow().UtcDateTime;
-            foreach (var (key, value) in _validated)
-                if (now > value.Expires + ClockSkew)
-                    _validated.TryRemove(key, out _);
-            if (_validated.Count >= RememberedTokens)
+            // Expired ones first; when every remembered token is still valid (many clients at once), start over rather
+            // than grow: forgetting costs one signature check per client.
+            foreach (var (stale, entry) in _validated)
+                if (!StillValid(entry))
+                    _validated.TryRemove(stale, out _);
+            if (_validated.Count >= MaxRememberedTokens)
                 _validated.Clear();
         }
-        _validated[token] = entry;
+        _validated[token] = validated;
     }
 
-    private static AccessToken ReadAccess(JsonWebToken jwt)
+    private static AccessToken ParseAccess(JsonWebToken jwt)
     {
         var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload)).RootElement;
         var access = new List<AccessEntry>();
