@@ -21,6 +21,7 @@ app.MapPlatformOpenApi();
 app.MapEnvironments();
 app.MapEnvironmentListings();
 app.MapServicePick();
+app.MapScalingEnvironments();
 app.Run();
 namespace Platform.Deploy
 {

@@ -63,6 +63,19 @@ namespace Platform.Scaler
                 .AddAsyncDaemon(DaemonMode.Solo);
             builder.Services.AddSingleton<RabbitPublisher>();
             builder.Services.AddHostedService<ScalingLoop>();
+            // Deploy's API, to catch up on environments deployed before the Scaler started (Services:Deploy, as the
+            // gateway routes to it). Without it the Scaler knows only what Deploy reports while it runs.
+            if (builder.Configuration["Services:Deploy"] is { Length: > 0 } deploy)
+            {
+                builder.Services.AddHttpClient<DeployEnvironments>(c =>
+                {
+                    c.BaseAddress = new Uri(deploy);
+                    c.DefaultRequestVersion = System.Net.HttpVersion.Version20;
+                    c.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                    c.Timeout = TimeSpan.FromSeconds(30);
+                });
+                builder.Services.AddHostedService<EnvironmentCatchUp>();
+            }
             builder.AddPlatformMessaging("scaler", x =>
             {
                 x.AddConsumer<EngineLoadConsumer>();

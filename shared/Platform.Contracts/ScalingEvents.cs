@@ -17,6 +17,13 @@ public sealed record EnvironmentDeployedV1(
     bool Deleted,
     IReadOnlyList<DeployedService> Services) : IPlatformEvent;
 
+/// <summary>
+/// Deploy's <c>GET /internal/v1/scaling/environments</c>: every environment as the <see cref="EnvironmentDeployedV1"/>
+/// it would publish now (each with <paramref name="Sequence"/>, read before them), for a Scaler that starts after they
+/// were deployed.
+/// </summary>
+public sealed record ScalingEnvironmentsV1(long Sequence, IReadOnlyList<EnvironmentDeployedV1> Environments);
+
 /// <summary>One service of an environment: its instances (replicas or shards) and the bounds the Scaler keeps to.</summary>
 /// <param name="Name">The service's name in the environment file.</param>
 /// <param name="ModuleDigest">The manifest digest of the module version it runs.</param>
@@ -42,7 +49,10 @@ public sealed record ReplicaBounds(int Min, int Max);
 /// <param name="Target">Utilisation the Scaler aims for, 0..1 (default 0.6).</param>
 /// <param name="Metric">"instructions", "messages" or "queue".</param>
 /// <param name="Cooldown">Least time between two decisions for the service (default 60 s), except that a scale-out may
-/// follow a scale-out as soon as the new replicas report; a reversal always waits it out.</param>
+/// follow a scale-out as soon as the new replicas report, and a scale-out may follow a scale-in at once when the demand
+/// is above what the instances can execute at all (utilisation above 100 %); a scale-in never follows a scale-out
+/// within it. Replacements of unhealthy instances, moves off a subnet over capacity and bringing the count inside
+/// min/max do not wait for it.</param>
 public sealed record ScalingPolicy(double Target, string Metric, TimeSpan Cooldown);
 
 /// <param name="Key">The shard key's name (text).</param>

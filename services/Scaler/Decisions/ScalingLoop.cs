@@ -75,7 +75,7 @@ internal sealed partial class ScalingLoop(
             window.History(service.Instances.Select(i => i.CanisterId)
                 .Concat(state.Former.Where(f => f.Service == service.Name && f.LeftAt > now - policy.LongWindow).Select(f => f.CanisterId))),
             subnets, calls, where,
-            memory is null ? null : new LastDecision(memory.At, KindOf(memory.Kind), memory.TargetCount));
+            memory is null ? null : new LastDecision(memory.At, KindOf(memory.Kind), memory.TargetCount, memory.Removing));
         var replacing = memory?.Replacing.Where(r => now - r.Value < policy.PendingTimeout).Select(r => r.Key).ToList();
         if (ScalerPolicy.Decide(signals, now, policy, replacing) is not { } d)
             return false;
@@ -98,6 +98,7 @@ internal sealed partial class ScalingLoop(
             memory.At = now;
             memory.Kind = kind;
             memory.TargetCount = d.To;
+            memory.Removing = d.Kind == DecisionKind.ScaleIn ? d.CanisterIds.ToList() : [];
         }
         state.Decisions[service.Name] = memory;
         var share = d.Signals.TryGetValue("instructionsPerSecond", out var ips) && d.To > 0 ? ips / d.To : policy.InstructionsPerReplica / 2;

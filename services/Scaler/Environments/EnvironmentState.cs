@@ -35,6 +35,9 @@ public sealed class ServiceMemory
     public DateTimeOffset At { get; set; }
     public string Kind { get; set; } = "";
     public int TargetCount { get; set; }
+
+    /// <summary>The canisters the last decision removes, when it is a scale-in.</summary>
+    public List<string> Removing { get; set; } = [];
     public Dictionary<string, DateTimeOffset> Replacing { get; set; } = new(StringComparer.Ordinal);
 }
 

@@ -8,7 +8,8 @@ namespace Platform.Scaler.Policy;
 /// policy, and its previous decision. In order:
 /// <list type="number">
 /// <item>Health: an unhealthy instance (see <see cref="Health"/>) is replaced at once, one per decision, cooldown
-/// or not (a replacement keeps the count, so it cannot flap).</item>
+/// or not (a replacement keeps the count, so it cannot flap). An instance that is leaving already (being replaced,
+/// or removed by a pending scale-in: Deploy stops it before deleting it) is not judged.</item>
 /// <item>A decision Deploy has not applied yet holds the service (up to <see cref="ScalerOptions.PendingTimeout"/>).</item>
 /// <item>Bounds: a count outside min/max is brought inside, cooldown or not.</item>
 /// <item>Cooldown: within the service's cooldown of its previous decision nothing is decided, except a further
@@ -45,9 +46,10 @@ internal static class ScalerPolicy
             ["target"] = target,
         };
 
+        var leaving = Leaving(s, n, now, options, beingReplaced);
         foreach (var instance in service.Instances)
         {
-            if (beingReplaced?.Contains(instance.CanisterId) == true)
+            if (leaving.Contains(instance.CanisterId))
                 continue;
             s.History.TryGetValue(instance.CanisterId, out var points);
             if (Health.Problem(points, s.Subnets, now, options) is not { } problem)
@@ -72,7 +74,7 @@ internal static class ScalerPolicy
 
         // A subnet over capacity: one instance moves off it (a replacement elsewhere), cooldown or not, since the count
         // stays. Never otherwise.
-        if (Placement.Rebalance(s, options, beingReplaced) is { } move)
+        if (Placement.Rebalance(s, options, leaving) is { } move)
         {
             var why = new Dictionary<string, double>(signals)
             {
@@ -136,15 +138,37 @@ internal static class ScalerPolicy
         signals["peakDemand"] = Round(peak);
         signals["burst"] = Round(jump);
         signals["trend"] = Round(trend);
-        if (covered && peak / n < target * (1 - options.Band))
+        // A peak that was a burst which has ended: within the stabilisation window the demand at least doubled
+        // faster than a scale-out can follow, that rise accounts for the peak, and the demand fell back. Burst
+        // memory keeps capacity for it to return at BurstUtilisation; holding its peak at the target on top of that,
+        // for the stabilisation window, would pay for the same burst twice.
+        var recent = Demand.Jump(s.History, all, now, settle, options.BurstRise, options.ShortWindow, metric, options);
+        var ended = recent >= demand && demand + recent >= peak * (1 - options.Band);
+        var peakAt = ended ? options.BurstUtilisation : target;
+        if (ended)
+            signals["endedBurst"] = Round(recent);
+        if (covered && peak / n < peakAt * (1 - options.Band))
         {
-            var keep = Math.Max(Math.Max((int)Math.Ceiling(peak / target), (int)Math.Ceiling((demand + jump) / options.BurstUtilisation - 1e-9)), min);
+            var keep = Math.Max(Math.Max((int)Math.Ceiling(peak / peakAt - 1e-9), (int)Math.Ceiling((demand + jump) / options.BurstUtilisation - 1e-9)), min);
             keep = Math.Max(keep, (int)Math.Ceiling(coming / target));
             var to = Math.Max(keep, n - options.MaxStep);
             if (to < n)
                 return In(s, n, to, signals, $"peak utilisation {Percent(peak / n)} below the target {Percent(target)}", options);
         }
         return null;
+    }
+
+    /// <summary>
+    /// The instances on their way out: the ones being replaced, and the ones a scale-in Deploy has not applied yet
+    /// removes. A replacement decided for one of them would name a canister Deploy is deleting, and be refused.
+    /// </summary>
+    private static HashSet<string> Leaving(ServiceSignals s, int n, DateTimeOffset now, ScalerOptions options,
+        IReadOnlyCollection<string>? beingReplaced)
+    {
+        var leaving = new HashSet<string>(beingReplaced ?? [], StringComparer.Ordinal);
+        if (s.Last is { Kind: DecisionKind.ScaleIn, Removing: { } removing } last && last.TargetCount != n && now - last.At < options.PendingTimeout)
+            leaving.UnionWith(removing);
+        return leaving;
     }
 
     private static bool AllReportedSince(ServiceSignals s, DateTimeOffset at) =>

@@ -23,9 +23,11 @@ internal sealed record ServiceSignals(
     IReadOnlyDictionary<string, string> SubnetOfCanister,
     LastDecision? Last);
 
-/// <summary>The service's previous decision: when, which way, and the count it asked for.</summary>
+/// <summary>The service's previous decision: when, which way, the count it asked for, and what it removes.</summary>
 /// <param name="TargetCount">The instance count Deploy should reach; until it does, the decision is pending.</param>
-internal sealed record LastDecision(DateTimeOffset At, DecisionKind Kind, int TargetCount);
+/// <param name="Removing">A scale-in's canisters: while it is pending, Deploy takes them out of discovery, stops and
+/// deletes them, so they are leaving, not failing.</param>
+internal sealed record LastDecision(DateTimeOffset At, DecisionKind Kind, int TargetCount, IReadOnlyList<string>? Removing = null);
 
 internal enum DecisionKind
 {

@@ -68,6 +68,13 @@ internal sealed class LoadWindow(ScalerOptions options, TimeProvider clock)
         }
     }
 
+    /// <summary>Every canister with points in the window.</summary>
+    public IReadOnlyList<string> Canisters()
+    {
+        lock (_gate)
+            return [.. _canisters.Where(c => c.Value.Count > 0).Select(c => c.Key)];
+    }
+
     /// <summary>The newest point of a canister, for the state API.</summary>
     public LoadPoint? Latest(string canister)
     {

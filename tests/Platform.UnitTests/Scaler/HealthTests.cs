@@ -61,6 +61,27 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public void A_replica_a_pending_scale_in_removes_is_not_replaced_when_Deploy_stops_it_but_the_others_still_are()
+    {
+        var h = Steady();
+        // Scale-in 3 -> 2 of canister-2, not applied yet: Deploy stops the canister before deleting it.
+        var pending = new LastDecision(h.Now, DecisionKind.ScaleIn, 2, ["canister-2"]);
+        h.Advance(TimeSpan.FromSeconds(5));
+        h.Point("canister-2", Load("canister-2", mps: 0, status: "stopped"));
+        Assert.Null(ScalerPolicy.Decide(h.Signals() with { Last = pending }, h.Now, PolicyHarness.Options));
+
+        // A replica the scale-in keeps is still judged, pending or not.
+        h.Point("canister-1", Load("canister-1", mps: 0, status: "stopped"));
+        var d = ScalerPolicy.Decide(h.Signals() with { Last = pending }, h.Now, PolicyHarness.Options);
+        Assert.Equal((DecisionKind.Replace, "canister-1 stopped"), (d!.Kind, d.Reason));
+
+        // A scale-in that timed out no longer protects its canister: it stopped, and it is still there.
+        var stale = pending with { At = h.Now - PolicyHarness.Options.PendingTimeout };
+        d = ScalerPolicy.Decide(h.Signals() with { Last = stale }, h.Now, PolicyHarness.Options, beingReplaced: ["canister-1"]);
+        Assert.Equal((DecisionKind.Replace, "canister-2 stopped"), (d!.Kind, d.Reason));
+    }
+
+    [Fact]
     public void A_replica_with_waiting_messages_that_runs_none_for_the_health_window_does_not_answer()
     {
         var h = Steady();

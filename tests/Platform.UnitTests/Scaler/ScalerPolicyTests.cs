@@ -72,6 +72,31 @@ public sealed class ScalerPolicyTests
     }
 
     [Fact]
+    public void After_a_burst_ends_the_count_falls_to_what_carries_the_burst_without_waiting_out_the_stabilisation_window()
+    {
+        var h = new PolicyHarness(replicas: 2, min: 2, max: 20);
+        h.Run(900, _ => 1.0);
+        h.Run(30, _ => 5.0);
+        var top = h.Count;
+        Assert.True(top >= Math.Ceiling(5.0 / 0.66), $"{top} replicas at the spike");
+        var spikeEnd = h.Now;
+
+        // Once the scale-out's cooldown is over (well inside the stabilisation window), the peak is held at full
+        // load (the burst's 5 replicas' worth, with the band's noise), not at the target.
+        h.Run(90, _ => 1.0);
+        var scaleIn = h.Decisions.Single(d => d.Decision.Kind == DecisionKind.ScaleIn);
+        Assert.True(scaleIn.At - spikeEnd < PolicyHarness.Options.StabilisationWindow, $"scaled in {scaleIn.At - spikeEnd} after the burst");
+        Assert.True(scaleIn.Decision.Signals.ContainsKey("endedBurst"));
+        Assert.InRange(h.Count, 5, 6);
+        Assert.True(h.Count < top);
+
+        // The burst again: its replicas are there, nothing waits.
+        h.Run(30, _ => 5.0);
+        Assert.True(h.Signals().History.Values.SelectMany(p => p).Where(p => p.At > h.Now - TimeSpan.FromSeconds(30)).All(p => p.Load.QueueDepth == 0));
+        Assert.Equal(0, h.Flaps(Cooldown));
+    }
+
+    [Fact]
     public void A_gradual_fall_is_followed_down_without_burst_memory_and_a_scale_in_never_meets_a_rising_trend()
     {
         // From 6 to 1 over ten minutes, then back up as slowly: no burst, so the count follows the load down well

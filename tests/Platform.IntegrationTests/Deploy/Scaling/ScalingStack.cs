@@ -99,6 +99,8 @@ public sealed class ScalingStack : IAsyncLifetime
             b.UseSetting("ConnectionStrings:Postgres", Database);
             b.UseSetting("ConnectionStrings:RabbitMq", Broker.Uri);
             b.UseSetting("Scaler:EngineInstance", Instance.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // Deploy's API, to catch up on the environments deployed before the Scaler started.
+            b.UseSetting("Services:Deploy", Deploy.BaseAddress!.ToString());
             foreach (var (key, value) in settings)
                 b.UseSetting("Scaler:" + key, value);
         });
