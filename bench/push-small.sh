@@ -7,6 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib.sh"
 source "$ROOT/scripts/config.sh"
+source "$ROOT/bench/lib.sh"
 load_stack_env
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -16,28 +17,7 @@ BIG_MIB=${BENCH_BIG_MIB:-512}
 PLATFORM="127.0.0.1:$PLATFORM_GATEWAY_PORT"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$PLATFORM/v2/") =~ ^(200|401)$ ]] || die "the platform is not running (make up)"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/platform-push.XXXXXX")
-REF_PID=""
-cleanup() {
-    if [[ -n $REF_PID ]]; then kill "$REF_PID" 2>/dev/null && wait "$REF_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-REF_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-REFERENCE="127.0.0.1:$REF_PORT"
-mkdir -p "$WORK/reference"
-cat >"$WORK/reference/config.yml" <<YAML
-version: 0.1
-log: { level: error }
-storage:
-  filesystem: { rootdirectory: $WORK/reference/data }
-  delete: { enabled: true }
-http: { addr: $REFERENCE }
-YAML
-docker-registry serve "$WORK/reference/config.yml" >"$WORK/reference/log" 2>&1 &
-REF_PID=$!
-wait_http 30 "$REF_PID" -- "http://$REFERENCE/v2/" || die "the reference registry did not start"
+bench_start platform-push
 
 big=0; [[ ${BENCH_BIG:-0} == 1 ]] && big=$BIG_MIB
 # New images every round: a blob the platform stored once is pinned already, and would not measure the pin lag.
@@ -47,10 +27,6 @@ layouts() { rm -rf "$WORK/layouts"; python3 "$ROOT/bench/layouts.py" "$WORK/layo
 
 ADMIN_PASSWORD=$(cat "$PLATFORM_DIR/admin-password" 2>/dev/null || true)
 export BENCH_ADMIN_PASSWORD=$ADMIN_PASSWORD
-forget_blobs() { rm -f /var/lib/containers/cache/blob-info-cache-v1.* "$HOME"/.local/share/containers/cache/blob-info-cache-v1.* 2>/dev/null || true; }
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
-median() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.3f}")' "$@"; }
 copy() { # copy HOST SRC DEST
     local creds=()
     [[ $1 == "$PLATFORM" && -n $ADMIN_PASSWORD ]] && creds=(--dest-creds "admin:$ADMIN_PASSWORD")

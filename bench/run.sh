@@ -18,6 +18,7 @@ source "$ROOT/scripts/lib.sh"
 # The canister engine's benchmark runs in-process (bench/engine/run.sh): alone with BENCH_ONLY=engine, else after this one.
 if [[ ${BENCH_ONLY:-} == engine ]]; then exec "$ROOT/bench/engine/run.sh"; fi
 source "$ROOT/scripts/config.sh"
+source "$ROOT/bench/lib.sh"
 load_stack_env
 
 BIG_MIB=${BENCH_BIG_MIB:-512}
@@ -36,42 +37,15 @@ if [[ ! $(curl -s -o /dev/null -w '%{http_code}' "http://$PLATFORM/v2/") =~ ^(20
     "$ROOT/scripts/up.sh"
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/platform-bench.XXXXXX")
-REF_PID=""
-cleanup() {
-    # The reference dies of our SIGTERM, so its wait returns 143: not the benchmark's status (set -e would make it so).
-    if [[ -n $REF_PID ]]; then kill "$REF_PID" 2>/dev/null && wait "$REF_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# --- the reference registry -------------------------------------------------------------------------------
-REF_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-REFERENCE="127.0.0.1:$REF_PORT"
-mkdir -p "$WORK/reference"
-cat >"$WORK/reference/config.yml" <<YAML
-version: 0.1
-log: { level: error }
-storage:
-  filesystem: { rootdirectory: $WORK/reference/data }
-  delete: { enabled: true }
-http: { addr: $REFERENCE }
-YAML
-docker-registry serve "$WORK/reference/config.yml" >"$WORK/reference/log" 2>&1 &
-REF_PID=$!
-wait_http 30 "$REF_PID" -- "http://$REFERENCE/v2/" || die "the reference registry did not start: $(tail -5 "$WORK/reference/log")"
+# --- the reference registry (bench/lib.sh) ----------------------------------------------------------------
+bench_start platform-bench
 
 log "writing layouts: one ${BIG_MIB} MiB image, $SMALL_COUNT images of ${SMALL_KIB} KiB per round"
 python3 "$ROOT/bench/layouts.py" "$WORK/layouts" "$BIG_MIB" 0 "$SMALL_KIB"
 
-# skopeo remembers where it pushed a blob and mounts instead of uploading: forget it before each measurement.
-forget_blobs() { rm -f /var/lib/containers/cache/blob-info-cache-v1.* "$HOME"/.local/share/containers/cache/blob-info-cache-v1.* 2>/dev/null || true; }
 # settle: before each measurement, write back what earlier steps left dirty in the page cache (the platform's IPFS
 # node has just stored a copy of the last push), so that no measurement's fsync pays for someone else's writes.
 settle() { sync; }
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
-median() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.3f}")' "$@"; }
 skopeo_copy() { skopeo --insecure-policy copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false "${CREDS[@]+"${CREDS[@]}"}" "$@" >/dev/null; }
 # The platform is measured as its admin (make up keeps the password in .platform/admin-password), with its token
 # checks and rate limit (Auth:RateLimit, default 5000 requests/s per account) in the path, as users see it.
