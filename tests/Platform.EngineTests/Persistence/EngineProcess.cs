@@ -42,6 +42,9 @@ internal sealed class EngineProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // HasExited can be true before the last lines of output were read; WaitForExitAsync waits for the
+                // redirected streams to end, so Output holds what the engine said before it exited.
+                await _process.WaitForExitAsync();
                 if (expectFailure) return;
                 throw new InvalidOperationException($"the engine exited with {_process.ExitCode}:\n{Output}");
             }
