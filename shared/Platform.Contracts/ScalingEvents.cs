@@ -22,7 +22,11 @@ public sealed record EnvironmentDeployedV1(
 /// it would publish now (each with <paramref name="Sequence"/>, read before them), for a Scaler that starts after they
 /// were deployed.
 /// </summary>
-public sealed record ScalingEnvironmentsV1(long Sequence, IReadOnlyList<EnvironmentDeployedV1> Environments);
+public sealed record ScalingEnvironmentsV1(long Sequence, IReadOnlyList<EnvironmentDeployedV1> Environments)
+{
+    /// <summary>Where Deploy answers with it (not routed by the gateway).</summary>
+    public const string Path = "/internal/v1/scaling/environments";
+}
 
 /// <summary>One service of an environment: its instances (replicas or shards) and the bounds the Scaler keeps to.</summary>
 /// <param name="Name">The service's name in the environment file.</param>

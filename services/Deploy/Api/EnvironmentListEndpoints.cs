@@ -26,15 +26,9 @@ internal static class EnvironmentListEndpoints
     private static async Task<IResult> ListAsync(IDocumentStore store, string? @namespace, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        // Every declaration names its environment: their distinct names are every environment there has been.
-        var declared = await session.Events.QueryRawEventDataOnly<EnvironmentDeclared>().ToListAsync(ct);
-        var names = declared.Where(d => @namespace is null || d.Namespace == @namespace).Select(d => d.Environment)
-            .Distinct().Order(StringComparer.Ordinal);
         var environments = new List<object>();
-        foreach (var name in names)
+        foreach (var env in await EnvironmentState.ExistingAsync(session, @namespace, ct))
         {
-            var env = await session.Events.AggregateStreamAsync<EnvironmentState>(Streams.Environment(name), token: ct);
-            if (env is null || env.Deleted || (@namespace is not null && env.Namespace != @namespace)) continue;
             var latest = env.LatestReleaseId is { } id ? await session.Events.AggregateStreamAsync<ReleaseState>(Streams.Release(id), token: ct) : null;
             environments.Add(new
             {

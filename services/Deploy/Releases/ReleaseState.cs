@@ -1,3 +1,4 @@
+using Marten;
 using Platform.Deploy.Environments;
 
 namespace Platform.Deploy.Releases;
@@ -87,6 +88,25 @@ public sealed partial class ReleaseState
 /// <summary>An environment, aggregated live from its stream (so <c>?at=</c> is the same aggregation up to a time).</summary>
 public sealed partial class EnvironmentState
 {
+    /// <summary>
+    /// Every environment that exists now (not deleted), by name, optionally of one namespace. Every declaration names
+    /// its environment, so their distinct names are every environment there has been.
+    /// </summary>
+    public static async Task<List<EnvironmentState>> ExistingAsync(IQuerySession session, string? @namespace, CancellationToken ct)
+    {
+        var declared = await session.Events.QueryRawEventDataOnly<EnvironmentDeclared>().ToListAsync(ct);
+        var names = declared.Where(d => @namespace is null || d.Namespace == @namespace).Select(d => d.Environment)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var environments = new List<EnvironmentState>();
+        foreach (var name in names)
+        {
+            var env = await session.Events.AggregateStreamAsync<EnvironmentState>(Streams.Environment(name), token: ct);
+            if (env is null || env.Deleted || (@namespace is not null && env.Namespace != @namespace)) continue;
+            environments.Add(env);
+        }
+        return environments;
+    }
+
     public string Id { get; set; } = "";
     /// <summary>The stream's version (Marten sets it), for appends that must not race a release.</summary>
     public long Version { get; set; }

@@ -14,11 +14,9 @@ namespace Platform.Deploy.Scaling;
 /// </summary>
 internal static class ScalingEnvironmentsEndpoint
 {
-    public const string Path = "/internal/v1/scaling/environments";
-
     public static WebApplication MapScalingEnvironments(this WebApplication app)
     {
-        app.MapGet(Path, ListAsync);
+        app.MapGet(ScalingEnvironmentsV1.Path, ListAsync);
         return app;
     }
 
@@ -29,12 +27,10 @@ internal static class ScalingEnvironmentsEndpoint
         var newest = await session.Events.QueryAllRawEvents().OrderByDescending(e => e.Sequence).Take(1).ToListAsync(ct);
         var sequence = newest.Count > 0 ? newest[0].Sequence : 0;
         var meta = new EventMetadata(Guid.Empty, sequence, clock.GetUtcNow(), "deploy", null, null, null);
-        var declared = await session.Events.QueryRawEventDataOnly<EnvironmentDeclared>().ToListAsync(ct);
         var environments = new List<EnvironmentDeployedV1>();
-        foreach (var name in declared.Select(d => d.Environment).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        foreach (var env in await EnvironmentState.ExistingAsync(session, null, ct))
         {
-            var env = await session.Events.AggregateStreamAsync<EnvironmentState>(Streams.Environment(name), token: ct);
-            if (env is null || env.Deleted || env.Deployed.Count == 0)
+            if (env.Deployed.Count == 0)
                 continue;
             environments.Add(DeployIntegrationEvents.Deployed(meta, env.Namespace, env.Name, env.LastSuccessfulReleaseId ?? Guid.Empty, false,
                 [.. env.Deployed.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]));

@@ -118,10 +118,9 @@ internal sealed partial class EnvironmentCatchUp(
 /// <summary>Deploy's API, for the environments as they are now. Deploy speaks h2c only: HTTP/2 with prior knowledge.</summary>
 internal sealed class DeployEnvironments(HttpClient http)
 {
-    public const string Path = "/internal/v1/scaling/environments";
-
     public async Task<ScalingEnvironmentsV1> EnvironmentsAsync(CancellationToken ct)
     {
+        const string Path = ScalingEnvironmentsV1.Path;
         using var response = await http.GetAsync(Path, ct);
         if (response.StatusCode != HttpStatusCode.OK)
             throw new HttpRequestException($"GET {Path}: {(int)response.StatusCode}", null, response.StatusCode);
