@@ -17,8 +17,11 @@ internal sealed partial class ScalingLoop(
     IOptions<ScalerServiceOptions> options, TimeProvider clock, ILogger<ScalingLoop> logger) : BackgroundService
 {
     // Load a new instance is expected to bring to its subnet until the subnet's samples show it, so that the
-    // decisions of one round (and the next few) do not all pick the same subnet.
-    private readonly List<(string Subnet, double InstructionsPerSecond, DateTimeOffset Until)> _reserved = [];
+    // decisions of one round (and the next few) do not all pick the same subnet. Once a canister the subnet did not
+    // report before the decision appears in its samples, its load is measured there: counting the expectation on top
+    // of it would make the subnet look over capacity and move a healthy instance off it.
+    private sealed record Reservation(string Subnet, double InstructionsPerSecond, DateTimeOffset Until, HashSet<string> Before);
+    private readonly List<Reservation> _reserved = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,9 +64,9 @@ internal sealed partial class ScalingLoop(
     private bool Decide(IDocumentSession session, EnvironmentState state, DeployedService service)
     {
         var now = clock.GetUtcNow();
-        _reserved.RemoveAll(r => r.Until <= now);
         state.Decisions.TryGetValue(service.Name, out var memory);
         var (calls, subnetOf) = window.Graph();
+        _reserved.RemoveAll(r => r.Until <= now || subnetOf.Any(c => c.Value == r.Subnet && !r.Before.Contains(c.Key)));
         var where = subnetOf.ToDictionary(x => x.Key, x => x.Value, StringComparer.Ordinal);
         foreach (var instance in service.Instances)
             where.TryAdd(instance.CanisterId, instance.SubnetId);
@@ -103,7 +106,8 @@ internal sealed partial class ScalingLoop(
         state.Decisions[service.Name] = memory;
         var share = d.Signals.TryGetValue("instructionsPerSecond", out var ips) && d.To > 0 ? ips / d.To : policy.InstructionsPerReplica / 2;
         foreach (var subnet in d.Subnets)
-            _reserved.Add((subnet, share, now + TimeSpan.FromSeconds(30)));
+            _reserved.Add(new Reservation(subnet, share, now + TimeSpan.FromSeconds(30),
+                subnetOf.Where(c => c.Value == subnet).Select(c => c.Key).ToHashSet(StringComparer.Ordinal)));
         LogDecided(kind, stream, d.From, d.To, d.Reason);
         return true;
     }

@@ -56,6 +56,20 @@ public sealed class LiveScalingTests(ScalingStack stack, ITestOutputHelper outpu
     [Fact]
     public async Task A_hot_service_spreads_over_subnets_every_replica_serves_a_failing_one_is_replaced_and_it_scales_back_in()
     {
+        try
+        {
+            await RunAsync();
+        }
+        finally
+        {
+            // What the Scaler decided, and why, is what a failure here is explained by.
+            if (stack.IsScalerStarted)
+                output.WriteLine("decisions: " + await stack.Scaler.GetStringAsync($"/api/v1/scaler/decisions?environment={Env}"));
+        }
+    }
+
+    private async Task RunAsync()
+    {
         stack.Modules.Push("team/worker", "worker", "v1");
         Assert.Equal("succeeded", (await stack.ReleaseAsync(Env, File)).GetProperty("status").GetString());
         var first = Assert.Single(await ReplicasAsync());

@@ -91,6 +91,8 @@ public sealed class ScalingStack : IAsyncLifetime
     }
 
     /// <summary>The Scaler, reading this stack's engine instance, with these settings (section "Scaler").</summary>
+    public bool IsScalerStarted => _scaler is not null;
+
     public Task StartScalerAsync(IReadOnlyDictionary<string, string> settings)
     {
         var port = ThrowawayPostgres.FreePort();
