@@ -90,9 +90,9 @@ public sealed class ScalingStack : IAsyncLifetime
         await _bus.StartAsync();
     }
 
-    /// <summary>The Scaler, reading this stack's engine instance, with these settings (section "Scaler").</summary>
     public bool IsScalerStarted => _scaler is not null;
 
+    /// <summary>The Scaler, reading this stack's engine instance, with these settings (section "Scaler").</summary>
     public Task StartScalerAsync(IReadOnlyDictionary<string, string> settings)
     {
         var port = ThrowawayPostgres.FreePort();
