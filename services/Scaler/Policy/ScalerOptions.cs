@@ -44,8 +44,9 @@ internal sealed record ScalerOptions
     /// finds its replicas. Gradual changes are not bursts, so they are followed down as well as up. In bench/scaler
     /// (4 one-minute spikes an hour per service), 600 s -> 1200 s cut the spike trace's overload to 0.22-0.43 of the
     /// naive policy's (from 0.58-0.93) over 8 seeds, at 0.91-0.93 of its replica-seconds over all traces. The price
-    /// is on the spike trace alone: 0.94-1.05 of naive's replica-seconds there (above 1.00 on 5 of the 8 seeds),
-    /// since the remembered burst rounds up to a whole replica; 900 s brought the spike overload back to 0.60.
+    /// is on the spike trace alone: 0.93-1.04 of naive's replica-seconds there (above 1.00 on 5 of the 8 seeds),
+    /// since the remembered burst rounds up to a whole replica (db's 2.4 replicas' worth keeps 3, where the naive
+    /// policy keeps 2 and is overloaded each time it returns); 900 s brought the spike overload back to 0.60.
     /// </summary>
     public TimeSpan LongWindow { get; init; } = TimeSpan.FromSeconds(1200);
 

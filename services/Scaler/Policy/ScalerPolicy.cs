@@ -17,7 +17,9 @@ namespace Platform.Scaler.Policy;
 /// instances can execute at all.</item>
 /// <item>Out: when the recent mean utilisation is above target × (1 + band), to the count that brings it to the
 /// target, at least one more, at most <see cref="ScalerOptions.MaxStep"/> more (or double, for bigger services),
-/// never above max. A sharded service splits instead (shards never merge: keys would have to move back).</item>
+/// never above max; a burst the service had before and that comes back is judged at
+/// <see cref="ScalerOptions.BurstUtilisation"/> instead, which is what burst memory kept its replicas for. A sharded
+/// service splits instead (shards never merge: keys would have to move back).</item>
 /// <item>In: when even the peak of the stabilisation window is below target × (1 - band), to the most of: the count
 /// that keeps that peak at the target; the count that carries the current demand plus the largest burst of the long
 /// window at <see cref="ScalerOptions.BurstUtilisation"/>; the count that carries the demand, rising at its current
@@ -110,22 +112,35 @@ internal static class ScalerPolicy
         if (cooling && !(s.Last!.Kind is DecisionKind.ScaleOut or DecisionKind.ShardSplit ? AllReportedSince(s, s.Last.At) : utilisation > 1))
             return null;
 
-        if (utilisation > target * (1 + options.Band) && n < max)
-        {
-            // At most MaxStep more, or double when the service is already bigger than that.
-            var step = Math.Max(options.MaxStep, n);
-            var to = Math.Clamp((int)Math.Ceiling(demand / target), n + 1, Math.Min(n + step, max));
-            return Out(s, sharded, n, to, total, signals,
-                $"utilisation {Percent(utilisation)} above the target {Percent(target)}", options);
-        }
-
-        if (sharded || n <= min || cooling)
-            return null;
         var span = options.LongWindow > cooldown ? options.LongWindow : cooldown;
         var settle = options.StabilisationWindow < span ? options.StabilisationWindow : span;
         // The peaks count every canister the signals carry, the ones that left the service within the window too:
         // their load moved to the others, and without it each scale-in would lower the peak the next one is judged by.
         var all = s.History.Keys.ToList();
+        // Arrivals only: a saturated stretch leaves a queue whose draining is not load that comes back.
+        var arrivals = options with { QueueDrain = TimeSpan.MaxValue };
+        var recent = Demand.Jump(s.History, all, now, settle, options.BurstRise, options.ShortWindow, metric, options);
+
+        // A burst the service has had before, back again (at least doubled within BurstRise, and no bigger than one
+        // remembered from before the stabilisation window): burst memory kept capacity for it at BurstUtilisation,
+        // so it is measured against that, not the target. Sizing it at the target would add replicas for a minute's
+        // burst that the kept ones carry, and remove them again a cooldown later.
+        var earlier = Demand.Jump(s.History, all, now - settle, span - settle, options.BurstRise, options.ShortWindow, metric, options);
+        var returning = recent > 0 && recent >= demand - recent && recent <= earlier * (1 + options.Band);
+        var outAt = returning ? options.BurstUtilisation : target;
+        if (returning)
+            signals["returningBurst"] = Round(recent);
+        if (utilisation > outAt * (returning ? 1 : 1 + options.Band) && n < max)
+        {
+            // At most MaxStep more, or double when the service is already bigger than that.
+            var step = Math.Max(options.MaxStep, n);
+            var to = Math.Clamp((int)Math.Ceiling(demand / outAt), n + 1, Math.Min(n + step, max));
+            return Out(s, sharded, n, to, total, signals,
+                $"utilisation {Percent(utilisation)} above the target {Percent(outAt)}" + (returning ? " of a returning burst" : ""), options);
+        }
+
+        if (sharded || n <= min || cooling)
+            return null;
         var peak = Demand.Peak(s.History, all, now, settle, options.ShortWindow, metric, options);
         var jump = Demand.Jump(s.History, all, now, span, options.BurstRise, options.ShortWindow, metric, options);
         // Judged only once the stabilisation window is covered: a service deployed a minute ago has no peak to go by yet.
@@ -142,14 +157,15 @@ internal static class ScalerPolicy
         // faster than a scale-out can follow, that rise accounts for the peak, and the demand fell back. Burst
         // memory keeps capacity for it to return at BurstUtilisation; holding its peak at the target on top of that,
         // for the stabilisation window, would pay for the same burst twice.
-        var recent = Demand.Jump(s.History, all, now, settle, options.BurstRise, options.ShortWindow, metric, options);
-        var ended = recent >= demand && demand + recent >= peak * (1 - options.Band);
-        var peakAt = ended ? options.BurstUtilisation : target;
+        // Judged on arrivals: the queue a saturated burst left is not part of it.
+        var arrived = Demand.Peak(s.History, all, now, settle, options.ShortWindow, metric, arrivals);
+        var ended = recent >= demand && demand + recent >= arrived * (1 - options.Band);
+        var (kept, peakAt) = ended ? (arrived, options.BurstUtilisation) : (peak, target);
         if (ended)
             signals["endedBurst"] = Round(recent);
-        if (covered && peak / n < peakAt * (1 - options.Band))
+        if (covered && kept / n < peakAt * (1 - options.Band))
         {
-            var keep = Math.Max(Math.Max((int)Math.Ceiling(peak / peakAt - 1e-9), (int)Math.Ceiling((demand + jump) / options.BurstUtilisation - 1e-9)), min);
+            var keep = Math.Max(Math.Max((int)Math.Ceiling(kept / peakAt - 1e-9), (int)Math.Ceiling((demand + jump) / options.BurstUtilisation - 1e-9)), min);
             keep = Math.Max(keep, (int)Math.Ceiling(coming / target));
             var to = Math.Max(keep, n - options.MaxStep);
             if (to < n)

@@ -10,6 +10,8 @@ public sealed class ThrowawayIpfs : IAsyncDisposable
 {
     private readonly string _repo = Path.Combine(Path.GetTempPath(), $"platform-ipfs-{Guid.NewGuid():N}");
     private Process? _node;
+    // The node's last lines, for a start that fails or hangs: what it said is the only clue afterwards.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     public int Port { get; } = ThrowawayPostgres.FreePort();
     public string ApiUrl => $"http://127.0.0.1:{Port}";
 
@@ -30,13 +32,24 @@ public sealed class ThrowawayIpfs : IAsyncDisposable
         psi.ArgumentList.Add(Port.ToString());
         psi.ArgumentList.Add(_repo);
         _node = Process.Start(psi)!;
-        _node.OutputDataReceived += (_, _) => { };
-        _node.ErrorDataReceived += (_, _) => { };
+        _node.OutputDataReceived += (_, e) => Keep(e.Data);
+        _node.ErrorDataReceived += (_, e) => Keep(e.Data);
         _node.BeginOutputReadLine();
         _node.BeginErrorReadLine();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Readiness.WaitAsync(_node, $"the IPFS node on {ApiUrl}", TimeSpan.FromSeconds(60), () => http.PostAsync($"{ApiUrl}/api/v0/id", null));
+        // js-ipfs takes seconds to start on a quiet machine; beside a whole test run on two cores it once took more
+        // than a minute.
+        await Readiness.WaitAsync(_node, $"the IPFS node on {ApiUrl}", TimeSpan.FromSeconds(120), () => http.PostAsync($"{ApiUrl}/api/v0/id", null),
+            () => string.Join('\n', _output));
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+            return;
+        _output.Enqueue(line);
+        while (_output.Count > 40 && _output.TryDequeue(out _)) { }
     }
 
     /// <summary>Kills the node (SIGKILL: a crash, not a shutdown).</summary>

@@ -97,6 +97,31 @@ public sealed class ScalerPolicyTests
     }
 
     [Fact]
+    public void A_returning_burst_that_the_kept_replicas_carry_adds_none()
+    {
+        var h = new PolicyHarness(replicas: 2, min: 2, max: 20);
+        h.Run(900, _ => 1.0);
+        h.Run(30, _ => 5.0);
+        h.Run(90, _ => 1.0);
+        var kept = h.Count;
+        Assert.InRange(kept, 5, 6);
+
+        // The same burst again: above the target (0.6) on the kept replicas, but within them at full load, which is
+        // what they were kept for. Nothing is added, nothing waits.
+        var before = h.Decisions.Count;
+        h.Run(40, _ => 5.0);
+        Assert.DoesNotContain(h.Decisions.Skip(before), d => d.Decision.Kind == DecisionKind.ScaleOut);
+        Assert.True(h.Signals().History.Values.SelectMany(p => p).Where(p => p.At > h.Now - TimeSpan.FromSeconds(40)).All(p => p.Load.QueueDepth == 0));
+
+        // A bigger one than remembered is a new burst: sized at the target, as the first was.
+        var scaleOut = h.RunUntil(d => d.Kind == DecisionKind.ScaleOut, 30, _ => 2.0 * kept);
+        Assert.False(scaleOut.Decision.Signals.ContainsKey("returningBurst"));
+        // More than the burst at full load: sized for the target.
+        Assert.True(h.Count > 2.0 * kept, $"{h.Count} replicas for a burst of {2.0 * kept}");
+        Assert.Equal(0, h.Flaps(Cooldown));
+    }
+
+    [Fact]
     public void A_gradual_fall_is_followed_down_without_burst_memory_and_a_scale_in_never_meets_a_rising_trend()
     {
         // From 6 to 1 over ten minutes, then back up as slowly: no burst, so the count follows the load down well
