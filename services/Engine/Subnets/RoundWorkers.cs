@@ -13,16 +13,18 @@ namespace Platform.Engine.Subnets;
 /// pool's spinning is off process-wide); on a virtual machine's idle core a wake-up costs a good part of a round.
 /// Here the caller executes subnets itself and the workers take the others as soon as they see the round (a
 /// subnet nobody took yet goes to whoever is free first, so a worker that comes late costs nothing); a worker that
-/// just finished a round keeps looking for the next for half a millisecond before it sleeps, and the caller waits
-/// for the last subnet of its round the same way. That spinning is the price: at most half a millisecond of a core
+/// just finished a round keeps looking for the next for two milliseconds before it sleeps, and the caller waits
+/// for the last subnet of its round the same way. That spinning is the price: at most two milliseconds of a core
 /// after the last round of a burst.
 /// </remarks>
 internal static class RoundWorkers
 {
     // How long a worker keeps looking for the next round, and the caller for the end of one, before sleeping: longer
-    // than what a client does between two rounds (submitting and collecting a round's messages), far shorter than
-    // an idle engine's pause.
-    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 2000; // 0.5 ms
+    // than what a client does between two rounds (submitting and collecting a round's messages) plus the time the
+    // caller may still be executing its own subnet, far shorter than an idle engine's pause. At 0.5 ms, in the first
+    // seconds of bench/engine's two-subnet run (code not yet optimised, so a client's part of a round is slower)
+    // 4-11 % of rounds found the worker asleep and the caller ran both subnets; at 2 ms, 2 %.
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 500; // 2 ms
 
     private static readonly int Count = Math.Max(0, Environment.ProcessorCount - 1);
     private static readonly Lock StartLock = new();
