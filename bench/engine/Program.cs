@@ -7,7 +7,8 @@
 //   - update calls/s (submit + await, one round each) on one canister;
 //   - updates/s with two subnets executing in the same rounds, against one subnet, beside plain CPU work on two
 //     threads against one (the parallelism the shared machine gives at that moment: the ratio's real limit), and
-//     both per second of CPU time (what running subnets in parallel costs, whatever the load);
+//     both per second of CPU time (what running subnets in parallel costs, whatever the load), and the time the
+//     virtual machine's host stole from each core meanwhile (/proc/stat);
 //   - updates/s on the persistent instance, each committed to its log and flushed to the disk;
 //   - queries/s on two canisters of two subnets from two threads, against one;
 //   - install time: cold (compiling), from the on-disk compiled-module cache, and from the in-memory cache.
@@ -136,6 +137,7 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
 // Each round's ingress messages are awaited afterwards (their results are there: no further round runs), as a client
 // does, so results do not pile up in the instance. The limit beside it: plain CPU work (SHA-256 of 64 KiB) on two
 // threads against one, measured in the same turns, which is what the shared machine's two cores give at that moment.
+var stealBefore = CpuTimes();
 {
     using var instance = NewInstance(runtime, 2);
     var a = Install(instance, 0);
@@ -175,9 +177,14 @@ if (!runtime.CopyOnWriteHeaps) Console.Error.WriteLine("warning: copy-on-write h
     results.Add(("queries, two subnets, two threads", queryTwo, "/s", queryOne, "one", ""));
 }
 
+var steal = Steal(stealBefore, CpuTimes());
 var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 Console.WriteLine($"\nengine benchmark ({seconds:F1} s per measurement, medians of {rounds}, {Environment.ProcessorCount} cores, load average {load}, copy-on-write heaps: {runtime.CopyOnWriteHeaps})");
 Console.WriteLine($"{"measurement",-46} {"value",14} {"reference",14} {"ratio",7}   target");
+// A virtual machine's host may run other guests on its cores: time stolen from one core while two subnets share a
+// round holds both back (a round ends when its last subnet does), where the plain CPU threads run on independently.
+if (steal is { } stolen)
+    Console.WriteLine($"time stolen by the host during the two-subnet measurements, per core: {string.Join(", ", stolen.Select(x => $"{x:P0}"))}");
 foreach (var (name, value, unit, reference, referenceName, target) in results)
 {
     var shown = unit == "ms" ? $"{value:F1} ms" : $"{value:F0}{unit}";
@@ -186,6 +193,22 @@ foreach (var (name, value, unit, reference, referenceName, target) in results)
     Console.WriteLine($"{name,-46} {shown,14} {refShown,14} {ratio,7}   {target}");
 }
 return 0;
+
+// Per core, the (steal, total) jiffies from /proc/stat; null where there is none.
+static (long Steal, long Total)[]? CpuTimes()
+{
+    if (!File.Exists("/proc/stat")) return null;
+    return File.ReadLines("/proc/stat")
+        .Where(l => l.StartsWith("cpu", StringComparison.Ordinal) && l.Length > 3 && char.IsDigit(l[3]))
+        .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray())
+        // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+        .Select(f => (f.Length > 7 ? f[7] : 0, f.Take(8).Sum()))
+        .ToArray();
+}
+
+static double[]? Steal((long Steal, long Total)[]? before, (long Steal, long Total)[]? after) =>
+    before is null || after is null || before.Length != after.Length ? null
+        : before.Zip(after, (b, a) => a.Total > b.Total ? (double)(a.Steal - b.Steal) / (a.Total - b.Total) : 0).ToArray();
 
 // Calls of the action per second of wall-clock time, or with cpu: per second of the process's CPU time (all its
 // threads), which does not depend on how many cores the machine's load leaves.
