@@ -117,16 +117,14 @@ internal static class ScalerPolicy
         // The peaks count every canister the signals carry, the ones that left the service within the window too:
         // their load moved to the others, and without it each scale-in would lower the peak the next one is judged by.
         var all = s.History.Keys.ToList();
-        // Arrivals only: a saturated stretch leaves a queue whose draining is not load that comes back.
-        var arrivals = options with { QueueDrain = TimeSpan.MaxValue };
         var recent = Demand.Jump(s.History, all, now, settle, options.BurstRise, options.ShortWindow, metric, options);
 
         // A burst the service has had before, back again (at least doubled within BurstRise, and no bigger than one
         // remembered from before the stabilisation window): burst memory kept capacity for it at BurstUtilisation,
         // so it is measured against that, not the target. Sizing it at the target would add replicas for a minute's
         // burst that the kept ones carry, and remove them again a cooldown later.
-        var earlier = Demand.Jump(s.History, all, now - settle, span - settle, options.BurstRise, options.ShortWindow, metric, options);
-        var returning = recent > 0 && recent >= demand - recent && recent <= earlier * (1 + options.Band);
+        var returning = utilisation > target * (1 + options.Band) && recent > 0 && recent >= demand - recent
+            && recent <= Demand.Jump(s.History, all, now - settle, span - settle, options.BurstRise, options.ShortWindow, metric, options) * (1 + options.Band);
         var outAt = returning ? options.BurstUtilisation : target;
         if (returning)
             signals["returningBurst"] = Round(recent);
@@ -157,8 +155,8 @@ internal static class ScalerPolicy
         // faster than a scale-out can follow, that rise accounts for the peak, and the demand fell back. Burst
         // memory keeps capacity for it to return at BurstUtilisation; holding its peak at the target on top of that,
         // for the stabilisation window, would pay for the same burst twice.
-        // Judged on arrivals: the queue a saturated burst left is not part of it.
-        var arrived = Demand.Peak(s.History, all, now, settle, options.ShortWindow, metric, arrivals);
+        // Judged on arrivals: the queue a saturated burst left is not load that comes back.
+        var arrived = Demand.Peak(s.History, all, now, settle, options.ShortWindow, metric, options with { QueueDrain = TimeSpan.MaxValue });
         var ended = recent >= demand && demand + recent >= arrived * (1 - options.Band);
         var (kept, peakAt) = ended ? (arrived, options.BurstUtilisation) : (peak, target);
         if (ended)
