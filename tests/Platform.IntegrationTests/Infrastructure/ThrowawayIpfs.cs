@@ -10,8 +10,8 @@ public sealed class ThrowawayIpfs : IAsyncDisposable
 {
     private readonly string _repo = Path.Combine(Path.GetTempPath(), $"platform-ipfs-{Guid.NewGuid():N}");
     private Process? _node;
-    // The node's last lines, for a start that fails or hangs: what it said is the only clue afterwards.
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    // What the node said, for a start that fails or hangs: the only clue afterwards (as ServiceProcess keeps it).
+    private readonly List<string> _output = [];
     public int Port { get; } = ThrowawayPostgres.FreePort();
     public string ApiUrl => $"http://127.0.0.1:{Port}";
 
@@ -32,8 +32,8 @@ public sealed class ThrowawayIpfs : IAsyncDisposable
         psi.ArgumentList.Add(Port.ToString());
         psi.ArgumentList.Add(_repo);
         _node = Process.Start(psi)!;
-        _node.OutputDataReceived += (_, e) => Keep(e.Data);
-        _node.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _node.OutputDataReceived += (_, e) => { if (e.Data is { } line) lock (_output) _output.Add(line); };
+        _node.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (_output) _output.Add(line); };
         _node.BeginOutputReadLine();
         _node.BeginErrorReadLine();
 
@@ -41,15 +41,7 @@ public sealed class ThrowawayIpfs : IAsyncDisposable
         // js-ipfs takes seconds to start on a quiet machine; beside a whole test run on two cores it once took more
         // than a minute.
         await Readiness.WaitAsync(_node, $"the IPFS node on {ApiUrl}", TimeSpan.FromSeconds(120), () => http.PostAsync($"{ApiUrl}/api/v0/id", null),
-            () => string.Join('\n', _output));
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-            return;
-        _output.Enqueue(line);
-        while (_output.Count > 40 && _output.TryDequeue(out _)) { }
+            () => { lock (_output) return string.Join('\n', _output.TakeLast(60)); });
     }
 
     /// <summary>Kills the node (SIGKILL: a crash, not a shutdown).</summary>
